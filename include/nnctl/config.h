@@ -1,0 +1,130 @@
+/* nnctl — the YAML model file: parsing, `--set` overrides, validation, and the resolved form.
+ *
+ * Loading is three steps, so that every error of a file is reported in one run:
+ *   1. libyaml parses the text into a small tree whose nodes keep their file:line:column;
+ *   2. each `--set dotted.key=value` replaces or adds one node (the value is parsed as YAML too);
+ *   3. validation walks the tree against the schema, fills struct nn_config with defaults, and
+ *      appends one diagnostic per problem instead of stopping at the first. */
+#ifndef NNCTL_CONFIG_H
+#define NNCTL_CONFIG_H
+
+#include <stdio.h>
+
+#include "nnctl/common.h"
+
+#define NN_MAX_LAYERS 64
+#define NN_MAX_DIMS 4
+#define NN_NAME_MAX 64
+#define NN_PATH_MAX 1024
+#define NN_MAX_DIAGS 64
+
+/* One diagnostic: "src:line:col: error: msg" (line 0 means the position is unknown). */
+struct nn_diag {
+    char src[NN_PATH_MAX];
+    int line, col; /* 1-based, as printed */
+    char msg[512];
+};
+
+struct nn_diags {
+    int n;       /* stored diagnostics */
+    int dropped; /* diagnostics beyond NN_MAX_DIAGS, counted but not kept */
+    struct nn_diag d[NN_MAX_DIAGS];
+};
+
+void nn_diag_add(struct nn_diags *ds, const char *src, int line, int col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+/* Prints every diagnostic like a compiler: "configs/x.yaml:12:5: error: ...". */
+void nn_diags_print(const struct nn_diags *ds, FILE *f);
+
+enum nn_layer_kind { NN_LAYER_DENSE, NN_LAYER_ACT, NN_LAYER_FLATTEN, NN_LAYER_RESHAPE };
+enum nn_act { NN_ACT_IDENTITY, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_SOFTMAX };
+enum nn_init {
+    NN_INIT_GLOROT_UNIFORM,
+    NN_INIT_GLOROT_NORMAL,
+    NN_INIT_HE_UNIFORM,
+    NN_INIT_HE_NORMAL,
+    NN_INIT_ZEROS
+};
+enum nn_loss_kind { NN_LOSS_MSE, NN_LOSS_BCE, NN_LOSS_CCE };
+enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
+enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX };
+enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
+
+struct nn_layer_spec {
+    int kind;                /* enum nn_layer_kind */
+    char name[NN_NAME_MAX];  /* user's name, or "<kind>_<index>" */
+    int user_named;          /* 1 when the config gave the name */
+    int units;               /* dense */
+    int act;                 /* dense's activation, or the activation layer's function */
+    int w_init, b_init;      /* dense */
+    int ndim;                /* reshape target */
+    int shape[NN_MAX_DIMS];
+    int line, col;           /* where the layer is declared, for graph errors */
+};
+
+struct nn_optim_spec {
+    int kind; /* enum nn_optim_kind */
+    double learning_rate;
+    double momentum;
+    int nesterov;
+    double beta1, beta2, epsilon;
+};
+
+struct nn_train_spec {
+    int epochs;
+    int batch_size;
+    int shuffle;
+    uint64_t seed;
+    int checkpoint_every; /* epochs between checkpoints; 0 = only at the end */
+};
+
+struct nn_data_spec {
+    int source; /* enum nn_data_source */
+    /* inline: row-major n × x_dim inputs and n × y_dim targets */
+    int n, x_dim, y_dim;
+    double *x, *y;
+    /* idx: file names are resolved against dir (default $MNIST_DIR) */
+    char dir[NN_PATH_MAX];
+    char train_images[NN_PATH_MAX], train_labels[NN_PATH_MAX];
+    char test_images[NN_PATH_MAX], test_labels[NN_PATH_MAX];
+    int target;      /* enum nn_target */
+    int classes;     /* one-hot width for target: labels */
+    int train_limit; /* use only the first N training samples; 0 = all */
+    int test_limit;
+    double scale; /* u8 pixels are multiplied by this (1/255) */
+};
+
+struct nn_config {
+    char path[NN_PATH_MAX]; /* file the config came from */
+    char description[256];
+    int in_ndim;
+    int in_shape[NN_MAX_DIMS];
+    int n_layers;
+    struct nn_layer_spec layers[NN_MAX_LAYERS];
+    int loss; /* enum nn_loss_kind */
+    struct nn_optim_spec optim;
+    struct nn_train_spec train;
+    struct nn_data_spec data;
+};
+
+/* Loads `path` (or, when `text` is not NULL, that text under the name `path`), applies the `n_sets`
+ * overrides "dotted.key=value" in order, and validates. On success returns NN_OK with *cfg filled;
+ * otherwise returns NN_ERR_CONFIG (or NN_ERR_IO if the file cannot be read) with every problem in
+ * `diags`. cfg must be released with nn_config_free() in both cases. */
+int nn_config_load(const char *path, const char *text, const char *const *sets, int n_sets,
+                   struct nn_config *cfg, struct nn_diags *diags);
+void nn_config_free(struct nn_config *cfg);
+
+/* Writes the resolved config (every default filled in) as YAML that nn_config_load() reads back to
+ * the same struct. Returns a malloc'd NUL-terminated string, or NULL when out of memory. */
+char *nn_config_to_yaml(const struct nn_config *cfg);
+
+const char *nn_act_name(int act);
+const char *nn_loss_name(int loss);
+const char *nn_init_name(int init);
+const char *nn_layer_kind_name(const struct nn_layer_spec *l);
+
+#endif

@@ -1,0 +1,20 @@
+/* nnctl — files that are never half-written. */
+#ifndef NNCTL_FSUTIL_H
+#define NNCTL_FSUTIL_H
+
+#include <stddef.h>
+
+#include "nnctl/common.h"
+
+/* Writes `len` bytes to `path` through "path.tmp.<pid>": write, fsync, rename over `path`, fsync
+ * the directory. A crash at any moment leaves either the old file or the new one, never a mix;
+ * on error the temporary file is removed and `path` is untouched. */
+int nn_write_file_atomic(const char *path, const void *data, size_t len, struct nn_error *err);
+
+/* Creates a directory and its parents (like mkdir -p); an existing directory is fine. */
+int nn_mkdir_p(const char *path, struct nn_error *err);
+
+/* Reads a whole file of at most `max` bytes into a malloc'd buffer (NUL-terminated for text). */
+int nn_read_file(const char *path, size_t max, char **data, size_t *len, struct nn_error *err);
+
+#endif

@@ -1,0 +1,299 @@
+/* The layer graph: shape plan, arenas, initialisation, forward and backward.
+ *
+ * Dense layers store W as (in, out) row-major and call BLAS with transpose flags, never copying:
+ *   forward   Z (B,O) = X (B,I) · W (I,O);  Y = f(Z + b)
+ *   backward  dZ = dY ⊙ f'(·);  dW (I,O) = Xᵀ · dZ;  db = Σ_rows dZ;  dX (B,I) = dZ · Wᵀ
+ * Activation, flatten, reshape and identity layers that need no memory alias their input. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnctl/model.h"
+
+#ifdef NN_DOUBLE
+#define GEMM cblas_dgemm
+#else
+#define GEMM cblas_sgemm
+#endif
+
+static int layer_has_memory(const struct nn_layer *l)
+{
+    /* Activation layers with a real function keep their output for the backward pass. */
+    return l->spec.kind == NN_LAYER_DENSE || (l->spec.kind == NN_LAYER_ACT && l->act != NN_ACT_IDENTITY);
+}
+
+int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *m,
+                   struct nn_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    m->cfg.data.x = m->cfg.data.y = NULL;
+    m->n_layers = cfg->n_layers;
+    m->max_batch = max_batch;
+    m->head_layer = -1;
+    m->head_act = NN_ACT_IDENTITY;
+    if (max_batch < 1)
+        return nn_error_set(err, NN_ERR_RUNTIME, "batch size must be at least 1");
+
+    /* Fold the final sigmoid/softmax into BCE/CCE (the config validated that it is there). */
+    if (cfg->loss == NN_LOSS_BCE || cfg->loss == NN_LOSS_CCE) {
+        for (int i = cfg->n_layers - 1; i >= 0; i--) {
+            int k = cfg->layers[i].kind;
+            if (k == NN_LAYER_DENSE || k == NN_LAYER_ACT) {
+                m->head_layer = i;
+                m->head_act = cfg->layers[i].act;
+                break;
+            }
+        }
+    }
+
+    int size = 1;
+    for (int k = 0; k < cfg->in_ndim; k++)
+        size *= cfg->in_shape[k];
+    m->in_size = size;
+    int shape[NN_MAX_DIMS], nd = cfg->in_ndim;
+    memcpy(shape, cfg->in_shape, sizeof shape);
+    size_t widest = (size_t)size, acts = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        struct nn_layer *l = &m->layers[i];
+        l->spec = cfg->layers[i];
+        l->act = i == m->head_layer ? NN_ACT_IDENTITY : l->spec.act;
+        if (l->spec.kind == NN_LAYER_FLATTEN || l->spec.kind == NN_LAYER_RESHAPE)
+            l->act = NN_ACT_IDENTITY;
+        l->in_size = size;
+        switch (l->spec.kind) {
+        case NN_LAYER_DENSE: {
+            if (nd != 1)
+                return nn_error_set(err, NN_ERR_CONFIG, "layer '%s': dense needs a flat input",
+                                    l->spec.name);
+            l->wt = m->n_tensors;
+            struct nn_tensor *tw = &m->tensors[m->n_tensors++];
+            struct nn_tensor *tb = &m->tensors[m->n_tensors++];
+            snprintf(tw->name, sizeof tw->name, "%s.weight", l->spec.name);
+            snprintf(tb->name, sizeof tb->name, "%s.bias", l->spec.name);
+            tw->ndim = 2;
+            tw->dims[0] = size;
+            tw->dims[1] = l->spec.units;
+            tw->count = (size_t)size * (size_t)l->spec.units;
+            tw->offset = m->n_params;
+            m->n_params += tw->count;
+            tb->ndim = 1;
+            tb->dims[0] = l->spec.units;
+            tb->count = (size_t)l->spec.units;
+            tb->offset = m->n_params;
+            m->n_params += tb->count;
+            nd = 1;
+            shape[0] = size = l->spec.units;
+            break;
+        }
+        case NN_LAYER_FLATTEN:
+            nd = 1;
+            shape[0] = size;
+            break;
+        case NN_LAYER_RESHAPE: {
+            int rs = 1;
+            for (int k = 0; k < l->spec.ndim; k++)
+                rs *= l->spec.shape[k];
+            if (rs != size)
+                return nn_error_set(err, NN_ERR_CONFIG, "layer '%s': reshape does not fit its input",
+                                    l->spec.name);
+            nd = l->spec.ndim;
+            memcpy(shape, l->spec.shape, sizeof shape);
+            break;
+        }
+        default:
+            break;
+        }
+        l->out_size = size;
+        l->out_ndim = nd;
+        memcpy(l->out_shape, shape, sizeof shape);
+        if ((size_t)size > widest)
+            widest = (size_t)size;
+        if (layer_has_memory(l))
+            acts += (size_t)max_batch * (size_t)size;
+    }
+    m->out_size = size;
+
+    /* One allocation per arena. Sizes are bounded by the config's limits, so no product overflows
+     * size_t on a 64-bit machine; the allocations themselves can still fail. */
+    int per = nn_optim_state_per_param(&cfg->optim);
+    m->n_opt = (size_t)per * m->n_params;
+    m->acts_count = acts + 2 * (size_t)max_batch * widest;
+    m->params = calloc(m->n_params ? m->n_params : 1, sizeof(nn_real));
+    m->grads = calloc(m->n_params ? m->n_params : 1, sizeof(nn_real));
+    m->opt_state = calloc(m->n_opt ? m->n_opt : 1, sizeof(nn_real));
+    m->acts = calloc(m->acts_count, sizeof(nn_real));
+    if (!m->params || !m->grads || !m->opt_state || !m->acts) {
+        size_t mb = (2 * m->n_params + m->n_opt + m->acts_count) * sizeof(nn_real) >> 20;
+        nn_model_free(m);
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory allocating %zu MiB for the model", mb);
+    }
+    nn_real *p = m->acts;
+    for (int i = 0; i < m->n_layers; i++) {
+        struct nn_layer *l = &m->layers[i];
+        if (l->spec.kind == NN_LAYER_DENSE) {
+            const struct nn_tensor *tw = &m->tensors[l->wt];
+            l->w = m->params + tw->offset;
+            l->b = m->params + tw->offset + tw->count;
+            l->dw = m->grads + tw->offset;
+            l->db = m->grads + tw->offset + tw->count;
+        }
+        if (layer_has_memory(l)) {
+            l->out = p;
+            p += (size_t)max_batch * (size_t)l->out_size;
+        }
+    }
+    m->dbuf[0] = p;
+    m->dbuf[1] = p + (size_t)max_batch * widest;
+    return NN_OK;
+}
+
+void nn_model_free(struct nn_model *m)
+{
+    free(m->params);
+    free(m->grads);
+    free(m->opt_state);
+    free(m->acts);
+    m->params = m->grads = m->opt_state = m->acts = NULL;
+}
+
+/* Keras's truncated normal keeps draws within two standard deviations; dividing by this constant
+ * (the std of a unit normal truncated at ±2) keeps the intended variance. */
+#define TRUNC_STD 0.87962566103423978
+
+static double truncated_normal(struct nn_rng *rng)
+{
+    for (;;) {
+        double z = nn_rng_normal(rng);
+        if (z >= -2.0 && z <= 2.0)
+            return z;
+    }
+}
+
+static void init_tensor(nn_real *w, size_t n, int init, double fan_in, double fan_out,
+                        struct nn_rng *rng)
+{
+    double lim = 0, std = 0;
+    switch (init) {
+    case NN_INIT_GLOROT_UNIFORM: lim = sqrt(6.0 / (fan_in + fan_out)); break;
+    case NN_INIT_HE_UNIFORM: lim = sqrt(6.0 / fan_in); break;
+    case NN_INIT_GLOROT_NORMAL: std = sqrt(2.0 / (fan_in + fan_out)) / TRUNC_STD; break;
+    case NN_INIT_HE_NORMAL: std = sqrt(2.0 / fan_in) / TRUNC_STD; break;
+    default: break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (lim > 0)
+            w[i] = (nn_real)((2.0 * nn_rng_uniform(rng) - 1.0) * lim);
+        else if (std > 0)
+            w[i] = (nn_real)(truncated_normal(rng) * std);
+        else
+            w[i] = 0;
+    }
+}
+
+void nn_model_init(struct nn_model *m, struct nn_rng *rng)
+{
+    for (int i = 0; i < m->n_layers; i++) {
+        struct nn_layer *l = &m->layers[i];
+        if (l->spec.kind != NN_LAYER_DENSE)
+            continue;
+        size_t nw = (size_t)l->in_size * (size_t)l->out_size;
+        init_tensor(l->w, nw, l->spec.w_init, l->in_size, l->out_size, rng);
+        /* A bias vector has no fan-in/fan-out of its own; like Keras, use its length for both. */
+        init_tensor(l->b, (size_t)l->out_size, l->spec.b_init, l->out_size, l->out_size, rng);
+    }
+}
+
+/* Y = f(Y + b), row by row, in one pass over the output. */
+static void bias_act(nn_real *y, const nn_real *b, int rows, int cols, int act)
+{
+    for (int r = 0; r < rows; r++) {
+        nn_real *row = y + (size_t)r * (size_t)cols;
+        for (int j = 0; j < cols; j++)
+            row[j] += b[j];
+    }
+    nn_act_forward(act, y, rows, cols);
+}
+
+const nn_real *nn_model_forward(struct nn_model *m, const nn_real *x, int B, int upto)
+{
+    const nn_real *in = x;
+    int last = upto < 0 || upto >= m->n_layers ? m->n_layers - 1 : upto;
+    for (int i = 0; i <= last; i++) {
+        struct nn_layer *l = &m->layers[i];
+        if (l->spec.kind == NN_LAYER_DENSE) {
+            GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, l->out_size, l->in_size, 1, in,
+                 l->in_size, l->w, l->out_size, 0, l->out, l->out_size);
+            bias_act(l->out, l->b, B, l->out_size, l->act);
+            in = l->out;
+        } else if (l->out) {
+            memcpy(l->out, in, (size_t)B * (size_t)l->out_size * sizeof(nn_real));
+            nn_act_forward(l->act, l->out, B, l->out_size);
+            in = l->out;
+        }
+        /* flatten, reshape, identity and a folded head: the output is the input */
+    }
+    return in;
+}
+
+void nn_model_apply_head(const struct nn_model *m, nn_real *out, int B)
+{
+    if (m->head_layer >= 0)
+        nn_act_forward(m->head_act, out, B, m->out_size);
+}
+
+/* The input a layer received in the last forward pass. */
+static const nn_real *layer_input(const struct nn_model *m, const nn_real *x, int i)
+{
+    for (int k = i - 1; k >= 0; k--)
+        if (m->layers[k].out)
+            return m->layers[k].out;
+    return x;
+}
+
+void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B)
+{
+    int first_param = m->n_layers;
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i].spec.kind == NN_LAYER_DENSE) {
+            first_param = i;
+            break;
+        }
+    nn_real *d = dout;
+    for (int i = m->n_layers - 1; i >= first_param; i--) {
+        struct nn_layer *l = &m->layers[i];
+        if (!l->out)
+            continue; /* aliasing layers pass the gradient through unchanged */
+        nn_act_backward(l->act, l->out, d, B, l->out_size);
+        if (l->spec.kind != NN_LAYER_DENSE)
+            continue;
+        const nn_real *in = layer_input(m, x, i);
+        /* db = Σ_rows dZ */
+        for (int j = 0; j < l->out_size; j++)
+            l->db[j] = 0;
+        for (int r = 0; r < B; r++) {
+            const nn_real *row = d + (size_t)r * (size_t)l->out_size;
+            for (int j = 0; j < l->out_size; j++)
+                l->db[j] += row[j];
+        }
+        /* dW (I,O) = Xᵀ (I,B) · dZ (B,O) */
+        GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, l->in_size, l->out_size, B, 1, in,
+             l->in_size, d, l->out_size, 0, l->dw, l->out_size);
+        if (i == first_param)
+            break; /* nothing before this layer has parameters: dX is not needed */
+        /* dX (B,I) = dZ (B,O) · Wᵀ (O,I), into the other buffer */
+        nn_real *dx = d == m->dbuf[0] ? m->dbuf[1] : m->dbuf[0];
+        GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, l->in_size, l->out_size, 1, d,
+             l->out_size, l->w, l->out_size, 0, dx, l->in_size);
+        d = dx;
+    }
+}
+
+int nn_model_find_layer(const struct nn_model *m, const char *name)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        if (!strcmp(m->layers[i].spec.name, name))
+            return i;
+    return -1;
+}

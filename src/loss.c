@@ -1,0 +1,76 @@
+/* Losses, each returning its value and writing dL/d(out) in the same pass.
+ *
+ *   mse:  L = 1/(B·D) Σ (p − t)²                         dL/dp = 2 (p − t) / (B·D)
+ *   binary_crossentropy, fused with the sigmoid, from logits z (mean over every element, as Keras):
+ *         L = 1/(B·D) Σ max(z,0) − z·t + log(1 + e^−|z|)  dL/dz = (σ(z) − t) / (B·D)
+ *   categorical_crossentropy, fused with the softmax, from logits z (sum over classes, mean over B):
+ *         L = 1/B Σ_b [ Σ_j t_j · (lse(z) − z_j) ]          dL/dz_j = (softmax(z)_j · Σt − t_j) / B
+ * The log-sum-exp and log1p forms never take exp of a positive number, so no input overflows. */
+#include <math.h>
+
+#include "nnctl/model.h"
+
+#ifdef NN_DOUBLE
+#define EXP exp
+#define LOG log
+#define LOG1P log1p
+#else
+#define EXP expf
+#define LOG logf
+#define LOG1P log1pf
+#endif
+
+double nn_loss(int loss, const nn_real *out, const nn_real *target, int B, int D, nn_real *grad)
+{
+    size_t n = (size_t)B * (size_t)D;
+    double sum = 0; /* accumulate in double: a batch of 100k elements loses digits in float */
+    if (loss == NN_LOSS_MSE) {
+        nn_real scale = (nn_real)(2.0 / (double)n);
+        for (size_t i = 0; i < n; i++) {
+            nn_real d = out[i] - target[i];
+            sum += (double)(d * d);
+            if (grad)
+                grad[i] = scale * d;
+        }
+        return sum / (double)n;
+    }
+    if (loss == NN_LOSS_BCE) {
+        nn_real scale = (nn_real)(1.0 / (double)n);
+        for (size_t i = 0; i < n; i++) {
+            nn_real z = out[i], t = target[i];
+            nn_real az = z >= 0 ? z : -z;
+            nn_real e = EXP(-az);
+            sum += (double)((z > 0 ? z : 0) - z * t + LOG1P(e));
+            if (grad) {
+                nn_real s = 1 / (1 + e);
+                nn_real p = z >= 0 ? s : e * s;
+                grad[i] = scale * (p - t);
+            }
+        }
+        return sum / (double)n;
+    }
+    /* NN_LOSS_CCE */
+    nn_real scale = (nn_real)(1.0 / (double)B);
+    for (int b = 0; b < B; b++) {
+        const nn_real *z = out + (size_t)b * (size_t)D;
+        const nn_real *t = target + (size_t)b * (size_t)D;
+        nn_real mx = z[0], se = 0, tsum = 0;
+        for (int j = 1; j < D; j++)
+            mx = z[j] > mx ? z[j] : mx;
+        for (int j = 0; j < D; j++)
+            se += EXP(z[j] - mx);
+        nn_real lse = mx + LOG(se);
+        double l = 0;
+        for (int j = 0; j < D; j++) {
+            l += (double)(t[j] * (lse - z[j]));
+            tsum += t[j];
+        }
+        sum += l;
+        if (grad) {
+            nn_real *g = grad + (size_t)b * (size_t)D;
+            for (int j = 0; j < D; j++)
+                g[j] = scale * (EXP(z[j] - lse) * tsum - t[j]);
+        }
+    }
+    return sum / (double)B;
+}

@@ -1,0 +1,64 @@
+/* Optimizers: one loop over the flat parameter arena.
+ *
+ * SGD (PyTorch's formulation; with a constant learning rate it equals Keras's):
+ *   v ← μ·v + g;   w ← w − lr·v             (momentum)
+ *   v ← μ·v + g;   w ← w − lr·(g + μ·v)     (nesterov)
+ *   w ← w − lr·g                            (μ = 0, no state)
+ * Adam (Kingma & Ba, Algorithm 1, as PyTorch implements it; ε is added to √v̂):
+ *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+ *   w ← w − lr · (m / (1−β1^t)) / (√v / √(1−β2^t) + ε)
+ * Keras adds ε to √v before the bias correction ("epsilon hat"); the report script sets every
+ * hyperparameter explicitly on both sides because of differences like this one. */
+#include <math.h>
+
+#include "nnctl/model.h"
+
+#ifdef NN_DOUBLE
+#define SQRT sqrt
+#else
+#define SQRT sqrtf
+#endif
+
+int nn_optim_state_per_param(const struct nn_optim_spec *o)
+{
+    if (o->kind == NN_OPT_ADAM)
+        return 2;
+    return o->momentum > 0 ? 1 : 0;
+}
+
+void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *w, const nn_real *g,
+                   nn_real *state, size_t n)
+{
+    const nn_real lr = (nn_real)o->learning_rate;
+    if (o->kind == NN_OPT_ADAM) {
+        const nn_real b1 = (nn_real)o->beta1, b2 = (nn_real)o->beta2;
+        const nn_real c1 = (nn_real)(o->learning_rate / (1.0 - pow(o->beta1, (double)t)));
+        const nn_real c2 = (nn_real)(1.0 / sqrt(1.0 - pow(o->beta2, (double)t)));
+        const nn_real eps = (nn_real)o->epsilon;
+        nn_real *m = state, *v = state + n;
+        for (size_t i = 0; i < n; i++) {
+            m[i] = b1 * m[i] + (1 - b1) * g[i];
+            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            w[i] -= c1 * m[i] / (SQRT(v[i]) * c2 + eps);
+        }
+        return;
+    }
+    if (o->momentum > 0) {
+        const nn_real mu = (nn_real)o->momentum;
+        nn_real *v = state;
+        if (o->nesterov) {
+            for (size_t i = 0; i < n; i++) {
+                v[i] = mu * v[i] + g[i];
+                w[i] -= lr * (g[i] + mu * v[i]);
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                v[i] = mu * v[i] + g[i];
+                w[i] -= lr * v[i];
+            }
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        w[i] -= lr * g[i];
+}
