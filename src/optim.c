@@ -32,13 +32,15 @@ void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *w, const
     const nn_real lr = (nn_real)o->learning_rate;
     if (o->kind == NN_OPT_ADAM) {
         const nn_real b1 = (nn_real)o->beta1, b2 = (nn_real)o->beta2;
+        /* 1 − β in double, then rounded: in float32, 1 − 0.999f is off by 5e-5 relative. */
+        const nn_real omb1 = (nn_real)(1.0 - o->beta1), omb2 = (nn_real)(1.0 - o->beta2);
         const nn_real c1 = (nn_real)(o->learning_rate / (1.0 - pow(o->beta1, (double)t)));
         const nn_real c2 = (nn_real)(1.0 / sqrt(1.0 - pow(o->beta2, (double)t)));
         const nn_real eps = (nn_real)o->epsilon;
         nn_real *m = state, *v = state + n;
         for (size_t i = 0; i < n; i++) {
-            m[i] = b1 * m[i] + (1 - b1) * g[i];
-            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            m[i] = b1 * m[i] + omb1 * g[i];
+            v[i] = b2 * v[i] + omb2 * g[i] * g[i];
             w[i] -= c1 * m[i] / (SQRT(v[i]) * c2 + eps);
         }
         return;

@@ -1,0 +1,304 @@
+/* Gradient checks in double precision: every layer kind, activation and loss (the fused ones
+ * included), several shapes, batch size 1 among them. Analytic gradients from the backward pass
+ * are compared with central differences on every parameter, using the five-point stencil
+ *   n = [8 (L(w+h) − L(w−h)) − (L(w+2h) − L(w−2h))] / 12h,   h = 1e-4,
+ * whose truncation error is O(h⁴) ≈ 1e-16 and whose rounding noise is about ulp(L)/h ≈ 1e-12.
+ *
+ * Relative error is |a − n| / max(|a|, |n|), required ≤ 1e-7 for every gradient of magnitude
+ * ≥ 1e-4. Smaller gradients (the mean over a batch makes some ~1e-6) are compared absolutely,
+ * |a − n| ≤ 1e-11, since there the rounding noise alone would exceed a relative 1e-7. */
+#include "testutil.h"
+
+#include "nnctl/model.h"
+#include "nnctl/rng.h"
+
+#ifndef NN_DOUBLE
+#error "gradient checks build in double precision (-DNN_DOUBLE)"
+#endif
+
+#define H 1e-4
+#define MAX_REL 1e-7
+
+static double loss_of(struct nn_model *m, const double *x, const double *t, int B)
+{
+    const double *out = nn_model_forward(m, x, B, -1);
+    return nn_loss(m->cfg.loss, out, t, B, m->out_size, NULL);
+}
+
+/* ReLU's derivative jumps at 0: central differences across the kink are meaningless, so the test
+ * checks that every ReLU pre-activation is at least 2e-3 away from it (a stencil step moves it by about 2h·|x| ≤ 2e-4 per weight);
+ * draws that come closer are replaced by the next seed's. */
+static int off_kinks(struct nn_model *m, const double *x, int B)
+{
+    int ok = 1;
+    for (int i = 0; i < m->n_layers; i++) {
+        struct nn_layer *l = &m->layers[i];
+        if (l->act != NN_ACT_RELU)
+            continue;
+        int saved = l->act;
+        l->act = NN_ACT_IDENTITY;
+        const double *z = nn_model_forward(m, x, B, i);
+        for (int k = 0; k < B * l->out_size; k++)
+            ok &= fabs(z[k]) > 2e-3;
+        l->act = saved;
+    }
+    return ok;
+}
+
+static void fill_targets(const struct nn_model *m, struct nn_rng *rng, double *t, int B)
+{
+    int D = m->out_size;
+    for (int b = 0; b < B; b++) {
+        double *row = t + (size_t)b * (size_t)D;
+        if (m->cfg.loss == NN_LOSS_CCE) { /* a soft distribution: exercises Σt in the gradient */
+            double s = 0;
+            for (int j = 0; j < D; j++)
+                s += row[j] = 0.05 + nn_rng_uniform(rng);
+            for (int j = 0; j < D; j++)
+                row[j] /= s;
+        } else {
+            for (int j = 0; j < D; j++)
+                row[j] = nn_rng_uniform(rng);
+        }
+    }
+}
+
+static void check_network(const char *yaml, int B, uint64_t seed0)
+{
+  for (uint64_t seed = seed0; seed < seed0 + 50; seed++) {
+    struct nn_config cfg;
+    load_cfg_text(yaml, &cfg);
+    struct nn_model m;
+    struct nn_error err;
+    assert_int_equal(nn_model_build(&cfg, B, &m, &err), NN_OK);
+    struct nn_rng rng;
+    nn_rng_seed(&rng, seed, 1);
+    nn_model_init(&m, &rng);
+    /* Small random biases, so that bias gradients and ReLU units are exercised away from zero. */
+    for (int i = 0; i < m.n_layers; i++)
+        if (m.layers[i].spec.kind == NN_LAYER_DENSE)
+            for (int j = 0; j < m.layers[i].out_size; j++)
+                m.layers[i].b[j] = 0.2 * (nn_rng_uniform(&rng) - 0.5);
+    double *x = malloc((size_t)B * (size_t)m.in_size * sizeof *x);
+    double *t = malloc((size_t)B * (size_t)m.out_size * sizeof *t);
+    double *g = malloc(m.n_params * sizeof *g);
+    assert_non_null(x);
+    assert_non_null(t);
+    assert_non_null(g);
+    for (int k = 0; k < B * m.in_size; k++)
+        x[k] = 2 * nn_rng_uniform(&rng) - 1;
+    fill_targets(&m, &rng, t, B);
+    if (!off_kinks(&m, x, B)) {
+        free(x);
+        free(t);
+        free(g);
+        nn_model_free(&m);
+        nn_config_free(&cfg);
+        continue;
+    }
+
+    const double *out = nn_model_forward(&m, x, B, -1);
+    nn_loss(cfg.loss, out, t, B, m.out_size, m.dbuf[0]);
+    nn_model_backward(&m, x, m.dbuf[0], B);
+    memcpy(g, m.grads, m.n_params * sizeof *g);
+
+    double worst = 0;
+    for (size_t p = 0; p < m.n_params; p++) {
+        double w0 = m.params[p];
+        double l[4];
+        const double steps[4] = {H, -H, 2 * H, -2 * H};
+        for (int k = 0; k < 4; k++) {
+            m.params[p] = w0 + steps[k];
+            l[k] = loss_of(&m, x, t, B);
+        }
+        m.params[p] = w0;
+        double num = (8 * (l[0] - l[1]) - (l[2] - l[3])) / (12 * H), ana = g[p];
+        double scale = fmax(fabs(num), fabs(ana));
+        if (scale < 1e-4) {
+            assert_close_double(ana, num, 1e-11);
+            continue;
+        }
+        double rel = fabs(num - ana) / scale;
+        if (rel > worst)
+            worst = rel;
+        if (rel > MAX_REL)
+            fail_msg("parameter %zu: analytic %.12g, numeric %.12g, relative error %.3g", p, ana,
+                     num, rel);
+    }
+    print_message("    B=%d %zu parameters, worst relative error %.2e\n", B, m.n_params, worst);
+    free(x);
+    free(t);
+    free(g);
+    nn_model_free(&m);
+    nn_config_free(&cfg);
+    return;
+  }
+  fail_msg("no seed kept every ReLU input off the kink");
+}
+
+/* Builds a full config around a model and loss; the data section holds one zero row of the right
+ * widths, since validation checks the data against the model. */
+static void check_case(const char *model, const char *loss, int in, int out)
+{
+    char yaml[2048];
+    int n = snprintf(yaml, sizeof yaml, "model: %s\nloss: %s\ndata:\n  x: [[", model, loss);
+    for (int i = 0; i < in; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "%s0", i ? ", " : "");
+    n += snprintf(yaml + n, sizeof yaml - (size_t)n, "]]\n  y: [[");
+    for (int i = 0; i < out; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "%s0", i ? ", " : "");
+    snprintf(yaml + n, sizeof yaml - (size_t)n, "]]\n");
+    const int batches[] = {1, 4, 7};
+    for (int i = 0; i < 3; i++)
+        check_network(yaml, batches[i], 1000 + (uint64_t)i);
+}
+
+static void test_dense_tanh_sigmoid_mse(void **state)
+{
+    (void)state;
+    check_case("{input_shape: [3], layers: [{type: dense, units: 5, activation: tanh},"
+               " {type: dense, units: 2, activation: sigmoid}]}", "mse", 3, 2);
+}
+
+static void test_dense_relu_identity_mse(void **state)
+{
+    (void)state;
+    check_case("{input_shape: [4], layers: [{type: dense, units: 6, activation: relu},"
+               " {type: dense, units: 3, activation: relu}, {type: dense, units: 2}]}", "mse", 4, 2);
+}
+
+static void test_standalone_activations(void **state)
+{
+    (void)state;
+    /* every activation as its own layer, non-fused softmax included */
+    check_case("{input_shape: [3], layers: [{type: dense, units: 5}, {type: tanh},"
+               " {type: dense, units: 5}, {type: relu}, {type: dense, units: 4}, {type: sigmoid},"
+               " {type: identity}, {type: dense, units: 3}, {type: softmax}]}", "mse", 3, 3);
+}
+
+static void test_sigmoid_mse_nonfused(void **state)
+{
+    (void)state;
+    check_case("{input_shape: [2], layers: [{type: dense, units: 3, activation: sigmoid},"
+               " {type: dense, units: 4, activation: softmax}]}", "mse", 2, 4);
+}
+
+static void test_bce_fused_dense(void **state)
+{
+    (void)state;
+    check_case("{input_shape: [3], layers: [{type: dense, units: 4, activation: tanh},"
+               " {type: dense, units: 3, activation: sigmoid}]}", "binary_crossentropy", 3, 3);
+}
+
+static void test_bce_fused_standalone(void **state)
+{
+    (void)state;
+    check_case("{input_shape: [3], layers: [{type: dense, units: 4, activation: relu},"
+               " {type: dense, units: 2}, {type: sigmoid}]}", "binary_crossentropy", 3, 2);
+}
+
+static void test_cce_fused_dense(void **state)
+{
+    (void)state;
+    check_case("{input_shape: [5], layers: [{type: dense, units: 6, activation: tanh},"
+               " {type: dense, units: 4, activation: softmax}]}", "categorical_crossentropy", 5, 4);
+}
+
+static void test_cce_fused_standalone(void **state)
+{
+    (void)state;
+    check_case("{input_shape: [3], layers: [{type: dense, units: 4, activation: sigmoid},"
+               " {type: dense, units: 5}, {type: softmax}]}", "categorical_crossentropy", 3, 5);
+}
+
+static void test_flatten_reshape(void **state)
+{
+    (void)state;
+    /* a 2×3 input, flattened, reshaped mid-network and flattened again */
+    check_case("{input_shape: [2, 3], layers: [{type: flatten}, {type: dense, units: 4,"
+               " activation: tanh}, {type: reshape, shape: [2, 2]}, {type: flatten},"
+               " {type: dense, units: 6, activation: sigmoid}, {type: reshape, shape: [3, 2]}]}",
+               "mse", 6, 6);
+}
+
+/* The losses on their own: dL/d(out) against central differences on the outputs. */
+static void check_loss(int loss, int B, int D)
+{
+    struct nn_rng rng;
+    nn_rng_seed(&rng, 7, (uint64_t)loss);
+    size_t n = (size_t)B * (size_t)D;
+    double *o = malloc(n * sizeof *o), *t = malloc(n * sizeof *t), *g = malloc(n * sizeof *g);
+    assert_non_null(o);
+    assert_non_null(t);
+    assert_non_null(g);
+    for (size_t i = 0; i < n; i++) {
+        o[i] = loss == NN_LOSS_MSE ? nn_rng_uniform(&rng) : 6 * nn_rng_uniform(&rng) - 3;
+        t[i] = nn_rng_uniform(&rng);
+    }
+    nn_loss(loss, o, t, B, D, g);
+    for (size_t i = 0; i < n; i++) {
+        double o0 = o[i], l[4];
+        const double steps[4] = {H, -H, 2 * H, -2 * H};
+        for (int k = 0; k < 4; k++) {
+            o[i] = o0 + steps[k];
+            l[k] = nn_loss(loss, o, t, B, D, NULL);
+        }
+        o[i] = o0;
+        double num = (8 * (l[0] - l[1]) - (l[2] - l[3])) / (12 * H);
+        double scale = fmax(fabs(num), fabs(g[i]));
+        if (scale < 1e-4)
+            assert_close_double(g[i], num, 1e-11);
+        else if (fabs(num - g[i]) / scale > MAX_REL)
+            fail_msg("%s output %zu: analytic %.12g numeric %.12g", nn_loss_name(loss), i, g[i], num);
+    }
+    free(o);
+    free(t);
+    free(g);
+}
+
+static void test_losses(void **state)
+{
+    (void)state;
+    for (int loss = NN_LOSS_MSE; loss <= NN_LOSS_CCE; loss++) {
+        check_loss(loss, 1, 1 + (loss == NN_LOSS_CCE) * 2);
+        check_loss(loss, 5, 4);
+    }
+}
+
+/* Stability: extreme logits give finite losses and gradients, and the right limits. */
+static void test_fused_losses_stable(void **state)
+{
+    (void)state;
+    double z[2] = {800, -800}, t[2] = {1, 0}, g[2];
+    double l = nn_loss(NN_LOSS_BCE, z, t, 1, 2, g);
+    assert_true(isfinite(l));
+    assert_close_double(l, 0, 1e-300);
+    assert_close_double(g[0], 0, 1e-300);
+    double t2[2] = {0, 1};
+    l = nn_loss(NN_LOSS_BCE, z, t2, 1, 2, g);
+    assert_close_double(l, 800, 1e-9); /* mean of two elements of loss 800 each */
+    assert_close_double(g[0], 0.5, 1e-12);
+    double c[3] = {1000, 0, -1000}, ct[3] = {0, 1, 0}, cg[3];
+    l = nn_loss(NN_LOSS_CCE, c, ct, 1, 3, cg);
+    assert_close_double(l, 1000, 1e-9);
+    assert_close_double(cg[0], 1, 1e-12);
+    assert_close_double(cg[1], -1, 1e-12);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_losses),
+        cmocka_unit_test(test_fused_losses_stable),
+        cmocka_unit_test(test_dense_tanh_sigmoid_mse),
+        cmocka_unit_test(test_dense_relu_identity_mse),
+        cmocka_unit_test(test_standalone_activations),
+        cmocka_unit_test(test_sigmoid_mse_nonfused),
+        cmocka_unit_test(test_bce_fused_dense),
+        cmocka_unit_test(test_bce_fused_standalone),
+        cmocka_unit_test(test_cce_fused_dense),
+        cmocka_unit_test(test_cce_fused_standalone),
+        cmocka_unit_test(test_flatten_reshape),
+    };
+    return cmocka_run_group_tests_name("gradcheck", tests, NULL, NULL);
+}

@@ -1,0 +1,42 @@
+/* Helpers shared by the cmocka suites. */
+#ifndef NNCTL_TESTUTIL_H
+#define NNCTL_TESTUTIL_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nnctl/config.h"
+
+/* cmocka 1.1.5 has no floating-point assertion; this one prints both values and the tolerance. */
+#define assert_close_double(a, b, tol) assert_close_double_impl((a), (b), (tol), #a, __FILE__, __LINE__)
+static inline void assert_close_double_impl(double a, double b, double tol, const char *what,
+                                            const char *file, int line)
+{
+    if (!(fabs(a - b) <= tol)) {
+        print_error("%s = %.17g, expected %.17g (tolerance %g)\n", what, a, b, tol);
+        _fail(file, line);
+    }
+}
+
+/* Loads a config from text; fails the test with every diagnostic if it does not validate. */
+static inline void load_cfg_text(const char *text, struct nn_config *cfg)
+{
+    struct nn_diags *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    int rc = nn_config_load("test.yaml", text, NULL, 0, cfg, d);
+    if (rc) {
+        nn_diags_print(d, stderr);
+        free(d);
+        fail_msg("config did not validate");
+    }
+    free(d);
+}
+
+#endif
