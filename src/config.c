@@ -340,8 +340,7 @@ static int tree_set(struct ynode *root, const char *arg, struct ysources *ss, st
             *slot = val;
             return 0;
         }
-        if (!*slot || (*slot)->type == Y_SCALAR) {
-            ynode_free(*slot);
+        if (!*slot) {
             *slot = ynode_new(Y_MAP, src, 0, 0);
             if (!*slot) {
                 ynode_free(val);
@@ -595,10 +594,13 @@ static const struct ynode *get_enum(struct vctx *c, const struct ynode *m, const
         }
     }
     char h[128], all[512];
-    h[0] = 0;
-    if (n->type == Y_SCALAR)
-        hint(n->str, names, h, sizeof h);
     join(names, all, sizeof all);
+    if (n->type != Y_SCALAR) {
+        verr(c, n, "'%s': expected a %s (one of: %s), found %s", path, what, all,
+             found_str(n, b, sizeof b));
+        return NULL;
+    }
+    hint(n->str, names, h, sizeof h);
     verr(c, n, "'%s': unknown %s %s%s (expected one of: %s)", path, what, found_str(n, b, sizeof b),
          h, all);
     return NULL;
@@ -1065,14 +1067,17 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
             last_i = i;
         }
     }
+    char last_hint[64] = "";
+    if (last_i >= 0)
+        snprintf(last_hint, sizeof last_hint, " (model.layers[%d])", last_i);
     if (cfg->loss == NN_LOSS_BCE && last_act != NN_ACT_SIGMOID)
         verr(c, lossn, "'loss': binary_crossentropy is fused with a final sigmoid for stability, "
                        "but the last activation is '%s'%s",
-             last_act < 0 ? "none" : nn_act_name(last_act), last_i < 0 ? "" : " (see model.layers)");
+             last_act < 0 ? "none" : nn_act_name(last_act), last_hint);
     if (cfg->loss == NN_LOSS_CCE && last_act != NN_ACT_SOFTMAX)
         verr(c, lossn, "'loss': categorical_crossentropy is fused with a final softmax for "
-                       "stability, but the last activation is '%s'",
-             last_act < 0 ? "none" : nn_act_name(last_act));
+                       "stability, but the last activation is '%s'%s",
+             last_act < 0 ? "none" : nn_act_name(last_act), last_hint);
     if (cfg->loss == NN_LOSS_CCE && ond != 1)
         verr(c, lossn, "'loss': categorical_crossentropy needs a flat output");
 
@@ -1156,7 +1161,7 @@ int nn_config_load(const char *path, const char *text, const char *const *sets, 
         owned = read_text(path, &len, diags);
         if (!owned) {
             ysrc_free(&ss);
-            return NN_ERR_IO;
+            return NN_ERR_CONFIG; /* a config that cannot be read is a usage error: exit 2 */
         }
         text = owned;
     } else {

@@ -112,7 +112,7 @@ struct nn_config {
 
 /* Loads `path` (or, when `text` is not NULL, that text under the name `path`), applies the `n_sets`
  * overrides "dotted.key=value" in order, and validates. On success returns NN_OK with *cfg filled;
- * otherwise returns NN_ERR_CONFIG (or NN_ERR_IO if the file cannot be read) with every problem in
+ * otherwise returns NN_ERR_CONFIG (also when the file cannot be read) with every problem in
  * `diags`. cfg must be released with nn_config_free() in both cases. */
 int nn_config_load(const char *path, const char *text, const char *const *sets, int n_sets,
                    struct nn_config *cfg, struct nn_diags *diags);

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# End-to-end tests of the nnctl binary: exit codes, golden error messages, XOR trained through the
+# command line with its metrics read back and checked.
+# Usage: NNCTL=build/rel/nnctl tests/cli.sh
+set -u
+NNCTL=${NNCTL:-build/rel/nnctl}
+NNCTL=$(cd "$(dirname "$NNCTL")" && pwd)/$(basename "$NNCTL")
+cd "$(dirname "$0")/.."
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export OPENBLAS_NUM_THREADS=1
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect_exit CODE DESCRIPTION -- command...
+expect_exit() {
+    local want=$1 what=$2; shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, expected $want"; sed 's/^/    /' "$T/err"; fi
+}
+
+# expect_stderr FILE: stderr of the last command equals FILE's text exactly
+expect_stderr() {
+    if diff -u "$1" "$T/err" >"$T/diff"; then ok; else bad "stderr differs from golden:"; cat "$T/diff"; fi
+}
+
+# json_num FILE KEY: the number stored under "KEY" in a flat JSON file
+json_num() { sed -n "s/^ *\"$2\": \([-0-9.eE+]*\),\{0,1\}$/\1/p" "$1"; }
+
+# --- usage and version ---
+expect_exit 0 "--version" -- "$NNCTL" --version
+grep -q "^nnctl [0-9]" "$T/out" && ok || bad "--version prints the version"
+expect_exit 0 "--help" -- "$NNCTL" --help
+expect_exit 0 "train --help" -- "$NNCTL" train --help
+grep -q -- "--set KEY=VALUE" "$T/out" && ok || bad "train --help lists --set"
+expect_exit 2 "no command" -- "$NNCTL"
+expect_exit 2 "unknown command" -- "$NNCTL" frobnicate
+expect_exit 2 "train without config" -- "$NNCTL" train
+expect_exit 2 "bad --threads" -- "$NNCTL" train configs/xor.yaml --threads zero
+printf "nnctl: error: --threads expects a positive integer, found 'zero'\n" >"$T/g"
+head -1 "$T/err" >"$T/err1"; mv "$T/err1" "$T/err"; expect_stderr "$T/g"
+
+# --- config errors: exit 2, compiler-style messages, all of them at once ---
+cat >"$T/bad.yaml" <<'Y'
+model:
+  input_shape: [2]
+  layers:
+    - {type: dense, units: 4, activation: tanhh}
+    - {type: dense, units: 1, activation: sigmoid}
+loss: mse
+optimizer:
+  type: sgd
+  lerning_rate: 0.5
+training:
+  epochs: 0
+data:
+  x: [[0, 0], [1, 1]]
+  y: [[0], [1]]
+Y
+expect_exit 2 "bad config" -- "$NNCTL" train "$T/bad.yaml" --out "$T/never"
+cat >"$T/g" <<G
+$T/bad.yaml:4:43: error: 'model.layers[0].activation': unknown activation 'tanhh'; did you mean 'tanh'? (expected one of: identity, relu, tanh, sigmoid, softmax)
+$T/bad.yaml:9:3: error: unknown key 'lerning_rate' in 'optimizer'; did you mean 'learning_rate'? (expected one of: type, learning_rate, momentum, nesterov)
+$T/bad.yaml:11:11: error: 'training.epochs': expected an integer from 1 to 100000000, found 0
+G
+expect_stderr "$T/g"
+[ ! -e "$T/never" ] && ok || bad "a rejected config must not create the output directory"
+expect_exit 2 "check on bad config" -- "$NNCTL" check "$T/bad.yaml"
+expect_exit 2 "missing config file" -- "$NNCTL" check "$T/nope.yaml"
+printf "%s: error: cannot open: No such file or directory\n" "$T/nope.yaml" >"$T/g"; expect_stderr "$T/g"
+expect_exit 2 "bad --set value" -- "$NNCTL" train configs/xor.yaml --set optimizer.learning_rate=-1 --out "$T/never"
+printf "%s\n" "--set optimizer.learning_rate=-1: error: 'optimizer.learning_rate': expected a number > 0, found -1" >"$T/g"
+expect_stderr "$T/g"
+
+# --- check: resolved config and layer table ---
+expect_exit 0 "check xor" -- "$NNCTL" check configs/xor.yaml
+grep -q "^  momentum: 0$" "$T/out" && ok || bad "check prints defaults (momentum)"
+grep -q "^# total parameters: 17 " "$T/out" && ok || bad "check prints the parameter count (17)"
+grep -q "^# dense_1 .*\[1\] .*sigmoid .* 5$" "$T/out" && ok || bad "check prints the layer table"
+grep -v '^#' "$T/out" >"$T/resolved.yaml"
+expect_exit 0 "resolved config validates" -- "$NNCTL" check "$T/resolved.yaml"
+
+# --- XOR end to end, as the study ran it ---
+expect_exit 0 "train xor" -- "$NNCTL" train configs/xor.yaml --out "$T/xor" --threads 1 --log-every 5000
+for f in model.ckpt metrics.json history.csv; do [ -s "$T/xor/$f" ] && ok || bad "xor wrote $f"; done
+loss=$(json_num "$T/xor/metrics.json" final_train_loss)
+acc=$(json_num "$T/xor/metrics.json" accuracy)
+awk -v l="$loss" 'BEGIN { exit !(l != "" && l <= 0.01) }' && ok || bad "xor final_train_loss $loss > 0.01"
+[ "$acc" = "1" ] && ok || bad "xor accuracy $acc != 1"
+[ "$(json_num "$T/xor/metrics.json" epochs)" = "10000" ] && ok || bad "metrics epochs"
+[ "$(json_num "$T/xor/metrics.json" threads)" = "1" ] && ok || bad "metrics threads = --threads"
+[ "$(wc -l <"$T/xor/history.csv")" -eq 10001 ] && ok || bad "history has 10000 rows"
+expect_exit 0 "predict xor" -- "$NNCTL" predict "$T/xor/model.ckpt" --input "0 0; 0 1; 1 0; 1 1"
+awk 'NR==1&&$1<0.5{n++} NR==2&&$1>0.5{n++} NR==3&&$1>0.5{n++} NR==4&&$1<0.5{n++} END{exit n!=4}' "$T/out" && ok || { bad "xor predictions"; cat "$T/out"; }
+
+# --- same config and seed: bit-identical checkpoint ---
+expect_exit 0 "train xor again" -- "$NNCTL" train configs/xor.yaml --out "$T/xor2" --threads 1 --quiet
+cmp -s "$T/xor/model.ckpt" "$T/xor2/model.ckpt" && ok || bad "same seed gives the same checkpoint bytes"
+
+# --- --set overrides ---
+expect_exit 0 "train with --set" -- "$NNCTL" train configs/xor.yaml --out "$T/xs" --quiet \
+    --set training.epochs=500 --set optimizer.learning_rate=0.1
+[ "$(json_num "$T/xs/metrics.json" epochs)" = "500" ] && ok || bad "--set training.epochs"
+expect_exit 0 "xor_adam" -- "$NNCTL" train configs/xor_adam.yaml --out "$T/xa" --quiet
+[ "$(json_num "$T/xa/metrics.json" accuracy)" = "1" ] && ok || bad "xor_adam accuracy"
+
+# --- damaged checkpoints: exit 1, nothing written ---
+head -c 100 "$T/xor/model.ckpt" >"$T/trunc.ckpt"
+expect_exit 1 "truncated checkpoint" -- "$NNCTL" predict "$T/trunc.ckpt" --input "0 0"
+grep -q "trunc.ckpt: field 'payload_length': header says .* (truncated)" "$T/err" && ok || bad "truncated message"
+cp "$T/xor/model.ckpt" "$T/flip.ckpt"
+printf '\x55' | dd of="$T/flip.ckpt" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect_exit 1 "bit-flipped checkpoint" -- "$NNCTL" predict "$T/flip.ckpt" --input "0 0"
+grep -q "flip.ckpt: field 'crc32'" "$T/err" && ok || bad "crc message"
+expect_exit 1 "not a checkpoint" -- "$NNCTL" predict configs/xor.yaml --input "0 0"
+expect_exit 2 "predict with a bad input row" -- "$NNCTL" predict "$T/xor/model.ckpt" --input "0 0; 1"
+
+# --- an output directory that cannot be written: exit 1 ---
+touch "$T/file"
+expect_exit 1 "unwritable --out" -- "$NNCTL" train configs/xor.yaml --out "$T/file/sub" --quiet
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
