@@ -3,11 +3,11 @@ CC       ?= gcc
 WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT      ?= -O2 -g
-LIBS     := -lyaml -lopenblas -lz -lm
+LIBS     := -lyaml -lopenblas -lsvm -lpng -lz -lm
 TESTLIBS := -lcmocka
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
-TESTS    := test_config test_optim test_checkpoint test_idx test_train
+TESTS    := test_config test_optim test_checkpoint test_idx test_train test_encode test_svm
 # Gradient checks run in the double-precision build of the same sources.
 DTESTS   := test_gradcheck
 
@@ -28,16 +28,20 @@ deps:
 # ---- one pattern per build flavour: objects, static library, binary, tests ----
 define flavour
 $(1)/obj/%.o: src/%.c $(wildcard include/nnctl/*.h) | $(1)/obj
-	$$(CC) $$(WARN) $$(CPPFLAGS) $(2) -c $$< -o $$@
+	@echo "  CC    $$@"
+	@$$(CC) $$(WARN) $$(CPPFLAGS) $(2) -c $$< -o $$@
 $(1)/obj:
 	@mkdir -p $$@
 $(1)/libnnctl.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC))
 	@rm -f $$@
-	ar rcs $$@ $$^
+	@echo "  AR    $$@"
+	@ar rcs $$@ $$^
 $(1)/nnctl: $(1)/obj/main.o $(1)/libnnctl.a
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+	@echo "  LINK  $$@"
+	@$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 $(1)/%: tests/%.c tests/testutil.h $(1)/libnnctl.a
-	$$(CC) $$(WARN) $$(CPPFLAGS) -Itests $(2) -o $$@ $$< $(1)/libnnctl.a $$(TESTLIBS) $$(LIBS)
+	@echo "  TEST  $$@"
+	@$$(CC) $$(WARN) $$(CPPFLAGS) -Itests $(2) -o $$@ $$< $(1)/libnnctl.a $$(TESTLIBS) $$(LIBS)
 endef
 $(eval $(call flavour,$(REL),$(OPT)))
 $(eval $(call flavour,$(DBL),$(OPT) -DNN_DOUBLE))
@@ -49,9 +53,11 @@ unit: deps $(addprefix $(REL)/,$(TESTS)) $(addprefix $(DBL)/,$(DTESTS)) $(REL)/n
 	@set -e; for t in $(TESTS); do echo "== $$t"; OPENBLAS_NUM_THREADS=1 $(REL)/$$t; done; \
 	 for t in $(DTESTS); do echo "== $$t (float64)"; OPENBLAS_NUM_THREADS=1 $(DBL)/$$t; done
 
+# Everything: the release suite, then the same suite under the sanitizers.
 test: unit
 	@echo "== tests/cli.sh"
 	@NNCTL=$(REL)/nnctl ./tests/cli.sh
+	@$(MAKE) --no-print-directory check
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 check: deps $(addprefix $(ASAN)/,$(TESTS)) $(addprefix $(ASAN)-dbl/,$(DTESTS)) $(ASAN)/nnctl

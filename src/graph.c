@@ -70,8 +70,8 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
             l->wt = m->n_tensors;
             struct nn_tensor *tw = &m->tensors[m->n_tensors++];
             struct nn_tensor *tb = &m->tensors[m->n_tensors++];
-            snprintf(tw->name, sizeof tw->name, "%s.weight", l->spec.name);
-            snprintf(tb->name, sizeof tb->name, "%s.bias", l->spec.name);
+            snprintf(tw->name, sizeof tw->name, "%s.weight", cfg->layers[i].name);
+            snprintf(tb->name, sizeof tb->name, "%s.bias", cfg->layers[i].name);
             tw->ndim = 2;
             tw->dims[0] = size;
             tw->dims[1] = l->spec.units;

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnctl/cli_svm.h"
 #include "nnctl/config.h"
+#include "nnctl/encode.h"
+#include "nnctl/mnist.h"
 #include "nnctl/model.h"
 #include "nnctl/train.h"
 
@@ -20,6 +23,10 @@ static const char *const USAGE =
     "  train CONFIG      train the network a YAML file declares\n"
     "  check CONFIG      validate a config; print it resolved, with the layer table\n"
     "  predict CKPT      run a trained checkpoint on inline inputs\n"
+    "  encode CKPT       write a named layer's activations for every image of an IDX file\n"
+    "  reconstruct CKPT  PNG of test images (top) and an autoencoder's reconstructions (bottom)\n"
+    "  svm train|eval    libsvm RBF classifier on encoded features, with a full report\n"
+    "  data check        MNIST integrity report: sizes, SHA-256, labels, train/test overlap\n"
     "\n"
     "  nnctl <command> --help   options of one command\n"
     "  nnctl --version\n";
@@ -42,6 +49,25 @@ static const char *const CHECK_USAGE =
 static const char *const PREDICT_USAGE =
     "usage: nnctl predict CKPT --input \"0 0; 0 1; 1 0\" [--threads N]\n"
     "  Rows are separated by ';', values by spaces or commas. Prints one output row per line.\n";
+
+static const char *const ENCODE_USAGE =
+    "usage: nnctl encode CKPT --input IMAGES.idx[.gz] --output OUT [options]\n"
+    "  --layer NAME       run up to and including this layer (default: the whole network)\n"
+    "  --format idx|libsvm  float32 IDX (N × width, default) or libsvm text (needs --labels)\n"
+    "  --labels L.idx     labels for --format libsvm\n"
+    "  --batch N          rows per forward pass (default 256)\n"
+    "  --threads N        OpenBLAS threads (default: all cores)\n";
+
+static const char *const RECON_USAGE =
+    "usage: nnctl reconstruct CKPT --out FILE.png [--count 10] [--seed 0] [--images IMAGES.idx]\n"
+    "  Draws --count test images at random without replacement (seeded); the PNG shows the\n"
+    "  originals on the top row and the reconstructions below. Images default to the\n"
+    "  checkpoint's test set (data section, MNIST_DIR).\n";
+
+static const char *const DATA_USAGE =
+    "usage: nnctl data check [--dir DIR] [--json FILE]\n"
+    "  Checks the four MNIST files in DIR (default $MNIST_DIR): sizes, SHA-256 of the\n"
+    "  decompressed bytes, shapes, label histograms, and test images duplicated in train.\n";
 
 static int fail(int status, const struct nn_error *err)
 {
@@ -330,6 +356,132 @@ static int cmd_predict(int argc, char **argv)
     return 0;
 }
 
+static int cmd_encode(int argc, char **argv)
+{
+    const char *ckpt = NULL;
+    struct nn_encode_opts o = {0};
+    int threads = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(ENCODE_USAGE, stdout);
+            return 0;
+        } else if (!strcmp(a, "--layer") && has) {
+            o.layer = argv[++i];
+        } else if (!strcmp(a, "--input") && has) {
+            o.input = argv[++i];
+        } else if (!strcmp(a, "--output") && has) {
+            o.output = argv[++i];
+        } else if (!strcmp(a, "--labels") && has) {
+            o.labels = argv[++i];
+        } else if (!strcmp(a, "--format") && has) {
+            const char *f = argv[++i];
+            if (!strcmp(f, "idx"))
+                o.format = NN_ENCODE_IDX;
+            else if (!strcmp(f, "libsvm"))
+                o.format = NN_ENCODE_LIBSVM;
+            else
+                return usage_error(ENCODE_USAGE, "--format expects idx or libsvm, found '%s'", f);
+        } else if (!strcmp(a, "--batch") && has) {
+            if (parse_int_arg(argv[++i], 1, &o.batch))
+                return usage_error(ENCODE_USAGE, "--batch expects a positive integer, found '%s'",
+                                   argv[i]);
+        } else if (!strcmp(a, "--threads") && has) {
+            if (parse_int_arg(argv[++i], 1, &threads))
+                return usage_error(ENCODE_USAGE, "--threads expects a positive integer, found '%s'",
+                                   argv[i]);
+        } else if (a[0] == '-' || ckpt) {
+            return usage_error(ENCODE_USAGE, "unexpected argument '%s'", a);
+        } else {
+            ckpt = a;
+        }
+    }
+    if (!ckpt || !o.input || !o.output)
+        return usage_error(ENCODE_USAGE, "%s",
+                           !ckpt ? "missing CKPT" : !o.input ? "missing --input" : "missing --output");
+    nn_blas_set_threads(threads);
+    struct nn_encode_result r;
+    struct nn_error err = {0};
+    int rc = nn_encode(ckpt, &o, &r, &err);
+    if (rc)
+        return fail(rc, &err);
+    printf("encoded %d images to %d values each in %.3f s (%.0f images/s): %s\n", r.n, r.width,
+           r.seconds, r.seconds > 0 ? r.n / r.seconds : 0, o.output);
+    return 0;
+}
+
+static int cmd_reconstruct(int argc, char **argv)
+{
+    const char *ckpt = NULL, *out = NULL, *images = NULL;
+    int count = 10;
+    unsigned long long seed = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(RECON_USAGE, stdout);
+            return 0;
+        } else if (!strcmp(a, "--out") && has) {
+            out = argv[++i];
+        } else if (!strcmp(a, "--images") && has) {
+            images = argv[++i];
+        } else if (!strcmp(a, "--count") && has) {
+            if (parse_int_arg(argv[++i], 1, &count))
+                return usage_error(RECON_USAGE, "--count expects a positive integer, found '%s'",
+                                   argv[i]);
+        } else if (!strcmp(a, "--seed") && has) {
+            char *end;
+            errno = 0;
+            seed = strtoull(argv[++i], &end, 10);
+            if (!*argv[i] || *end || errno || argv[i][0] == '-')
+                return usage_error(RECON_USAGE, "--seed expects a non-negative integer, found '%s'",
+                                   argv[i]);
+        } else if (a[0] == '-' || ckpt) {
+            return usage_error(RECON_USAGE, "unexpected argument '%s'", a);
+        } else {
+            ckpt = a;
+        }
+    }
+    if (!ckpt || !out)
+        return usage_error(RECON_USAGE, "%s", ckpt ? "missing --out" : "missing CKPT");
+    struct nn_error err = {0};
+    int rc = nn_reconstruct(ckpt, images, count, seed, out, &err);
+    if (rc)
+        return fail(rc, &err);
+    printf("wrote %s (%d originals above their reconstructions)\n", out, count);
+    return 0;
+}
+
+static int cmd_data(int argc, char **argv)
+{
+    const char *dir = NULL, *json = NULL;
+    if (argc < 1 || strcmp(argv[0], "check")) {
+        if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+            fputs(DATA_USAGE, stdout);
+            return 0;
+        }
+        return usage_error(DATA_USAGE, "%s", "expected 'data check'");
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(DATA_USAGE, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+            dir = argv[++i];
+        } else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
+            json = argv[++i];
+        } else {
+            return usage_error(DATA_USAGE, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    struct nn_error err = {0};
+    int rc = nn_mnist_check(dir, stdout, json, &err);
+    if (rc)
+        return fail(rc, &err);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -351,6 +503,14 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "predict"))
         return cmd_predict(argc - 2, argv + 2);
+    if (!strcmp(cmd, "encode"))
+        return cmd_encode(argc - 2, argv + 2);
+    if (!strcmp(cmd, "reconstruct"))
+        return cmd_reconstruct(argc - 2, argv + 2);
+    if (!strcmp(cmd, "data"))
+        return cmd_data(argc - 2, argv + 2);
+    if (!strcmp(cmd, "svm"))
+        return nn_cli_svm(argc - 2, argv + 2);
     fprintf(stderr, "nnctl: error: unknown command '%s'\n%s", cmd, USAGE);
     return 2;
 }

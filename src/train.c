@@ -250,6 +250,35 @@ static void strip_epochs(char *yaml)
     }
 }
 
+/* Describes the first line where two resolved configs differ, e.g.
+ * "optimizer: checkpoint has 'learning_rate: 0.005', config has 'learning_rate: 0.1'". */
+static void first_difference(const char *a, const char *b, char *out, size_t len)
+{
+    char section[64] = "";
+    while (*a || *b) {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+        if (la != lb || memcmp(a, b, la)) {
+            const char *ta = a, *tb = b;
+            while (*ta == ' ' || *ta == '-')
+                ta++, la--;
+            while (*tb == ' ' || *tb == '-')
+                tb++, lb--;
+            snprintf(out, len, "%s%scheckpoint has '%.*s', config has '%.*s'", section,
+                     section[0] ? ": " : "", (int)(la > 120 ? 120 : la), ta,
+                     (int)(lb > 120 ? 120 : lb), tb);
+            return;
+        }
+        if (a[0] != ' ' && a[0] != '-') {
+            const char *colon = memchr(a, ':', la);
+            snprintf(section, sizeof section, "%.*s", colon ? (int)(colon - a) : 0, a);
+        }
+        a += la + (ea != NULL);
+        b += lb + (eb != NULL);
+    }
+    snprintf(out, len, "no difference found");
+}
+
 int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
              struct nn_train_result *res, struct nn_error *err)
 {
@@ -306,13 +335,15 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
             strip_epochs(cur);
         }
         int same = cur && !strcmp(old, cur);
+        char diff[320] = "";
+        if (cur && !same)
+            first_difference(old, cur, diff, sizeof diff);
         free(old);
         free(cur);
         if (!same) {
             rc = nn_error_set(err, NN_ERR_CONFIG,
-                              "%s: cannot resume: the checkpoint was trained from a different "
-                              "config (only training.epochs may change); compare with "
-                              "'nnctl check %s'", ckpt_path, cfg->path);
+                              "%s: cannot resume from a different config (only training.epochs "
+                              "may change): %s", ckpt_path, diff);
             goto done;
         }
         if (st.epoch >= (uint64_t)cfg->train.epochs) {
@@ -342,16 +373,25 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for training buffers");
         goto done;
     }
+    double train_time = 0, last_loss = NAN;
     if (st.epoch > 0) {
+        /* A resumed run reports the whole run: earlier epochs' rows and seconds come back too. */
         rc = read_history(hist_path, hist, (int)st.epoch, err);
         if (rc)
             goto done;
+        for (uint64_t e = 0; e < st.epoch; e++) {
+            epoch_secs[e] = hist[e].seconds;
+            train_time += hist[e].seconds;
+        }
+        last_loss = hist[st.epoch - 1].train_loss;
+        if (!opts->quiet)
+            fprintf(opts->log ? opts->log : stdout, "resuming %s at epoch %llu of %d\n", ckpt_path,
+                    (unsigned long long)st.epoch, cfg->train.epochs);
     }
 
     FILE *log = opts->log ? opts->log : stdout;
     const int tty = isatty(fileno(log));
     const int every = opts->log_every > 0 ? opts->log_every : 1;
-    double train_time = 0, last_loss = NAN;
     for (int e = (int)st.epoch; e < E; e++) {
         double t0 = now_seconds();
         for (int i = 0; i < N; i++)
@@ -397,7 +437,7 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
                      secs > 0 ? N / secs : 0);
             int print = (e + 1) % every == 0 || e + 1 == E || e == 0;
             if (tty) {
-                fmt_eta(train_time / (e + 1 - (double)0) * (E - e - 1), eta, sizeof eta);
+                fmt_eta(train_time / (e + 1) * (E - e - 1), eta, sizeof eta);
                 fprintf(log, "\r\033[K%s  ETA %s%s", line, eta, print ? "\n" : "");
             } else if (print) {
                 fprintf(log, "%s\n", line);

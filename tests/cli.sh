@@ -122,5 +122,38 @@ expect_exit 2 "predict with a bad input row" -- "$NNCTL" predict "$T/xor/model.c
 touch "$T/file"
 expect_exit 1 "unwritable --out" -- "$NNCTL" train configs/xor.yaml --out "$T/file/sub" --quiet
 
+# --- MNIST: a short autoencoder run on a slice, resume, reconstruct, encode (needs MNIST_DIR) ---
+if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e "$MNIST_DIR/t10k-images-idx3-ubyte" ]; then
+    expect_exit 0 "data check" -- "$NNCTL" data check --json "$T/data.json"
+    grep -q "0 test images duplicate a training image" "$T/out" && ok || bad "data check disjointness line"
+    S=(--threads 1 --quiet --set data.train_limit=2000 --set data.test_limit=500 --set training.checkpoint_every=1)
+    expect_exit 0 "autoencoder slice" -- "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/ae" "${S[@]}" --set training.epochs=4
+    # the test loss must fall every epoch and end below the predict-the-mean baseline (0.0675)
+    awk -F, 'NR > 2 && $3 >= prev { bad = 1 } NR > 1 { prev = $3; last = $3 } END { exit bad || !(last < 0.06) }' "$T/ae/history.csv" \
+        && ok || { bad "autoencoder test loss must fall below 0.06"; cat "$T/ae/history.csv"; }
+    tl=$(json_num "$T/ae/metrics.json" final_test_loss)
+    [ -n "$tl" ] && ok || bad "metrics.json has final_test_loss"
+    # interrupted after 2 epochs and resumed: the same bytes as the uninterrupted run
+    expect_exit 0 "autoencoder 2 epochs" -- "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/ae2" "${S[@]}" --set training.epochs=2
+    expect_exit 0 "resume to 4 epochs" -- "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/ae2" "${S[@]}" --set training.epochs=4 --resume
+    cmp -s "$T/ae/model.ckpt" "$T/ae2/model.ckpt" && ok || bad "resumed run differs from the uninterrupted one"
+    expect_exit 2 "resume with another config" -- "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/ae2" "${S[@]}" --set training.epochs=5 --set optimizer.learning_rate=0.1 --resume
+    grep -q "optimizer: checkpoint has 'learning_rate: 0.005', config has 'learning_rate: 0.1'" "$T/err" && ok || bad "resume refusal names the difference"
+    expect_exit 0 "reconstruct" -- "$NNCTL" reconstruct "$T/ae/model.ckpt" --count 10 --seed 3 --out "$T/r.png"
+    # PNG signature, then IHDR width and height (big-endian) at bytes 16..23: 10 × (84+4)+4 by 2 × (84+4)+4
+    [ "$(od -An -tx1 -N8 "$T/r.png" | tr -d ' ')" = "89504e470d0a1a0a" ] && ok || bad "reconstruct writes a PNG"
+    [ "$(od -An -tu1 -j16 -N8 "$T/r.png" | tr -s ' ')" = " 0 0 3 116 0 0 0 180" ] && ok || bad "reconstruct PNG is 884 × 180"
+    expect_exit 0 "encode latent" -- "$NNCTL" encode "$T/ae/model.ckpt" --layer latent --input "$MNIST_DIR/t10k-images-idx3-ubyte.gz" --output "$T/z.idx"
+    # f32 IDX header: magic 00 00 0d 02, then 10000 and 64, then 10000 × 64 floats
+    [ "$(od -An -tx1 -N12 "$T/z.idx" | tr -d ' ')" = "00000d020000271000000040" ] && ok || bad "encode writes a 10000 × 64 f32 IDX"
+    [ "$(stat -c %s "$T/z.idx")" -eq $((12 + 10000 * 64 * 4)) ] && ok || bad "encode output size"
+    expect_exit 2 "encode a missing layer" -- "$NNCTL" encode "$T/ae/model.ckpt" --layer latnt --input "$MNIST_DIR/t10k-images-idx3-ubyte.gz" --output "$T/never.idx"
+    printf "nnctl: error: no layer named 'latnt'; the layers are: flatten_0, dense_1, latent, dense_3, dense_4, reshape_5\n" >"$T/g"
+    expect_stderr "$T/g"
+    [ ! -e "$T/never.idx" ] && ok || bad "failed encode wrote a file"
+else
+    echo "cli: MNIST_DIR not set or empty: skipping the MNIST tests"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
