@@ -10,6 +10,7 @@
 #include "nnctl/cli_svm.h"
 #include "nnctl/config.h"
 #include "nnctl/encode.h"
+#include "nnctl/export.h"
 #include "nnctl/mnist.h"
 #include "nnctl/model.h"
 #include "nnctl/train.h"
@@ -27,6 +28,7 @@ static const char *const USAGE =
     "  reconstruct CKPT  PNG of test images (top) and an autoencoder's reconstructions (bottom)\n"
     "  svm train|eval    libsvm RBF classifier on encoded features, with a full report\n"
     "  data check        MNIST integrity report: sizes, SHA-256, labels, train/test overlap\n"
+    "  export CKPT       weights as NumPy .npy files plus manifest.json (for other frameworks)\n"
     "\n"
     "  nnctl <command> --help   options of one command\n"
     "  nnctl --version\n";
@@ -39,7 +41,8 @@ static const char *const TRAIN_USAGE =
     "  --threads N        OpenBLAS threads (default: all cores)\n"
     "  --resume           continue from DIR/model.ckpt if it exists\n"
     "  --log-every N      print a progress line every N epochs (default 1)\n"
-    "  --quiet            no progress lines\n";
+    "  --quiet            no progress lines\n"
+    "  --batch-losses F   write the loss of every batch of the first epoch to F, one per line\n";
 
 static const char *const CHECK_USAGE =
     "usage: nnctl check CONFIG [--set KEY=VALUE]...\n"
@@ -68,6 +71,13 @@ static const char *const DATA_USAGE =
     "usage: nnctl data check [--dir DIR] [--json FILE]\n"
     "  Checks the four MNIST files in DIR (default $MNIST_DIR): sizes, SHA-256 of the\n"
     "  decompressed bytes, shapes, label histograms, and test images duplicated in train.\n";
+
+static const char *const EXPORT_USAGE =
+    "usage: nnctl export CKPT --out DIR\n"
+    "       nnctl export --init CONFIG [--set KEY=VALUE]... --out DIR\n"
+    "  Writes DIR/<layer>.weight.npy (float32, shape (in, out)), DIR/<layer>.bias.npy and\n"
+    "  DIR/manifest.json. With --init, the weights are the initial ones `nnctl train CONFIG`\n"
+    "  starts from (drawn from training.seed).\n";
 
 static int fail(int status, const struct nn_error *err)
 {
@@ -203,6 +213,8 @@ static int cmd_train(int argc, char **argv)
             if (parse_int_arg(argv[++i], 1, &opts.log_every))
                 return usage_error(TRAIN_USAGE,
                                    "--log-every expects a positive integer, found '%s'", argv[i]);
+        } else if (!strcmp(a, "--batch-losses") && has) {
+            opts.batch_losses = argv[++i];
         } else if (!strcmp(a, "--resume")) {
             opts.resume = 1;
         } else if (!strcmp(a, "--quiet")) {
@@ -482,6 +494,57 @@ static int cmd_data(int argc, char **argv)
     return 0;
 }
 
+static int cmd_export(int argc, char **argv)
+{
+    const char *ckpt = NULL, *init = NULL, *out = NULL;
+    const char *sets[MAX_SETS];
+    int n_sets = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(EXPORT_USAGE, stdout);
+            return 0;
+        } else if (!strcmp(a, "--init") && has) {
+            init = argv[++i];
+        } else if (!strcmp(a, "--out") && has) {
+            out = argv[++i];
+        } else if (!strcmp(a, "--set") && has && n_sets < MAX_SETS) {
+            sets[n_sets++] = argv[++i];
+        } else if (a[0] == '-' || ckpt) {
+            return usage_error(EXPORT_USAGE, "unexpected argument '%s'", a);
+        } else {
+            ckpt = a;
+        }
+    }
+    if ((!ckpt == !init) || !out)
+        return usage_error(EXPORT_USAGE, "%s",
+                           !out ? "missing --out" : "give either CKPT or --init CONFIG");
+    struct nn_config cfg;
+    struct nn_model m;
+    struct nn_error err = {0};
+    int rc;
+    if (init) {
+        rc = load_config(init, sets, n_sets, &cfg);
+        if (rc) {
+            nn_config_free(&cfg);
+            return nn_exit_code(rc);
+        }
+        rc = nn_model_create(&cfg, 1, &m, &err);
+    } else {
+        rc = nn_checkpoint_load(ckpt, 1, &cfg, &m, NULL, &err);
+    }
+    if (!rc) {
+        rc = nn_export_npy(&m, out, &err);
+        nn_model_free(&m);
+    }
+    nn_config_free(&cfg);
+    if (rc)
+        return fail(rc, &err);
+    printf("wrote %d tensors and manifest.json to %s\n", m.n_tensors, out);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -509,6 +572,8 @@ int main(int argc, char **argv)
         return cmd_reconstruct(argc - 2, argv + 2);
     if (!strcmp(cmd, "data"))
         return cmd_data(argc - 2, argv + 2);
+    if (!strcmp(cmd, "export"))
+        return cmd_export(argc - 2, argv + 2);
     if (!strcmp(cmd, "svm"))
         return nn_cli_svm(argc - 2, argv + 2);
     fprintf(stderr, "nnctl: error: unknown command '%s'\n%s", cmd, USAGE);

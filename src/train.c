@@ -279,6 +279,18 @@ static void first_difference(const char *a, const char *b, char *out, size_t len
     snprintf(out, len, "no difference found");
 }
 
+int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model *m,
+                    struct nn_error *err)
+{
+    int rc = nn_model_build(cfg, max_batch, m, err);
+    if (rc)
+        return rc;
+    struct nn_rng init;
+    nn_rng_seed(&init, cfg->train.seed, 1);
+    nn_model_init(m, &init);
+    return NN_OK;
+}
+
 int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
              struct nn_train_result *res, struct nn_error *err)
 {
@@ -293,7 +305,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     struct history_row *hist = NULL;
     uint32_t *perm = NULL, *eidx = NULL;
     nn_real *xb = NULL, *yb = NULL;
-    double *epoch_secs = NULL;
+    double *epoch_secs = NULL, *blosses = NULL;
+    int n_blosses = 0;
     char *yaml = NULL;
     char ckpt_path[NN_PATH_MAX + 32], hist_path[NN_PATH_MAX + 32], metrics_path[NN_PATH_MAX + 32];
     snprintf(ckpt_path, sizeof ckpt_path, "%s/model.ckpt", opts->out_dir);
@@ -353,12 +366,9 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
             goto done;
         }
     } else {
-        rc = nn_model_build(cfg, bs, &m, err);
+        rc = nn_model_create(cfg, bs, &m, err);
         if (rc)
             goto done;
-        struct nn_rng init;
-        nn_rng_seed(&init, cfg->train.seed, 1);
-        nn_model_init(&m, &init);
         nn_rng_seed(&st.shuffle, cfg->train.seed, 2);
     }
 
@@ -369,7 +379,10 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     eidx = malloc((size_t)bs * sizeof *eidx);
     xb = malloc((size_t)bs * (size_t)m.in_size * sizeof *xb);
     yb = malloc((size_t)bs * (size_t)D * sizeof *yb);
-    if (!hist || !epoch_secs || !perm || !eidx || !xb || !yb) {
+    const int steps = (N + bs - 1) / bs;
+    if (opts->batch_losses)
+        blosses = calloc((size_t)steps, sizeof *blosses);
+    if (!hist || !epoch_secs || !perm || !eidx || !xb || !yb || (opts->batch_losses && !blosses)) {
         rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for training buffers");
         goto done;
     }
@@ -412,6 +425,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
                 goto done;
             }
             lsum += l * B;
+            if (blosses && e == 0 && n_blosses < steps)
+                blosses[n_blosses++] = l;
             nn_model_backward(&m, xb, m.dbuf[0], B);
             st.step++;
             nn_optim_step(&cfg->optim, (long long)st.step, m.params, m.grads, m.opt_state,
@@ -468,10 +483,25 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         rc = nn_checkpoint_save(ckpt_path, &m, yaml, &st, err);
     if (!rc)
         rc = write_metrics(metrics_path, cfg, &m, res, med, N, err);
+    if (!rc && opts->batch_losses) {
+        /* The loss of each batch of the first epoch, computed before that batch's update: the
+         * report compares these with other frameworks started from the same weights. */
+        char *text = malloc((size_t)n_blosses * 32 + 1);
+        size_t len = 0;
+        if (!text) {
+            rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+        } else {
+            for (int i = 0; i < n_blosses; i++)
+                len += (size_t)snprintf(text + len, 32, "%.9g\n", blosses[i]);
+            rc = nn_write_file_atomic(opts->batch_losses, text, len, err);
+            free(text);
+        }
+    }
 
 done:
     free(hist);
     free(epoch_secs);
+    free(blosses);
     free(perm);
     free(eidx);
     free(xb);

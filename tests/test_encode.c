@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "nnctl/encode.h"
+#include "nnctl/export.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/idx.h"
 #include "nnctl/train.h"
@@ -129,11 +130,64 @@ static void test_encode_errors(void **state)
     assert_non_null(strstr(err.msg, "x3.idx: field 'data': value 1 is "));
 }
 
+/* The .npy export reads back bit-exact, with NumPy's layout (data on a 64-byte boundary). */
+static void test_npy_export_round_trip(void **state)
+{
+    (void)state;
+    const char *yaml = "model:\n  input_shape: [3]\n  layers:\n"
+                       "    - {type: dense, units: 5, activation: relu, name: h}\n"
+                       "    - {type: dense, units: 2}\n"
+                       "loss: mse\ntraining: {seed: 5}\ndata: {x: [[0, 0, 0]], y: [[0, 0]]}\n";
+    struct nn_config cfg;
+    struct nn_model m;
+    struct nn_error err;
+    load_cfg_text(yaml, &cfg);
+    assert_int_equal(nn_model_create(&cfg, 1, &m, &err), NN_OK);
+    for (int j = 0; j < 5; j++)
+        m.layers[0].b[j] = (nn_real)(0.1 * j - 0.2); /* non-zero biases */
+    char out[128], path[192];
+    snprintf(out, sizeof out, "%s/npy", dir);
+    assert_int_equal(nn_export_npy(&m, out, &err), NN_OK);
+    for (int t = 0; t < m.n_tensors; t++) {
+        snprintf(path, sizeof path, "%s/%s.npy", out, m.tensors[t].name);
+        float *v;
+        size_t n;
+        int nd, dims[4];
+        assert_int_equal(nn_npy_read(path, &v, &n, &nd, dims, &err), NN_OK);
+        assert_int_equal(nd, m.tensors[t].ndim);
+        for (int k = 0; k < nd; k++)
+            assert_int_equal(dims[k], m.tensors[t].dims[k]);
+        assert_int_equal(n, m.tensors[t].count);
+        for (size_t i = 0; i < n; i++)
+            assert_true(v[i] == (float)m.params[m.tensors[t].offset + i]);
+        free(v);
+        char *raw;
+        size_t len;
+        assert_int_equal(nn_read_file(path, 1 << 20, &raw, &len, &err), NN_OK);
+        assert_int_equal((len - n * 4) % 64, 0);
+        free(raw);
+    }
+    snprintf(path, sizeof path, "%s/h.weight.npy", out);
+    char *raw;
+    size_t len;
+    assert_int_equal(nn_read_file(path, 1 << 20, &raw, &len, &err), NN_OK);
+    assert_non_null(strstr(raw + 10, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 5), }"));
+    free(raw);
+    snprintf(path, sizeof path, "%s/manifest.json", out);
+    assert_int_equal(nn_read_file(path, 1 << 20, &raw, &len, &err), NN_OK);
+    assert_non_null(strstr(raw, "{\"name\": \"h\", \"type\": \"dense\", \"units\": 5, \"in\": 3, "
+                                "\"activation\": \"relu\"}"));
+    free(raw);
+    nn_model_free(&m);
+    nn_config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed_latents),
         cmocka_unit_test(test_encode_errors),
+        cmocka_unit_test(test_npy_export_round_trip),
     };
     return cmocka_run_group_tests_name("encode", tests, setup, teardown);
 }

@@ -61,6 +61,7 @@ struct nn_train_opts {
     int threads;          /* OpenBLAS threads; 0 = all cores */
     int log_every;        /* print every N epochs (0: every epoch) */
     int resume;           /* continue from out_dir/model.ckpt when it exists */
+    const char *batch_losses; /* if set: write the first epoch's loss of every batch here */
     int quiet;
     FILE *log;            /* progress stream (stdout) */
 };
@@ -74,6 +75,11 @@ struct nn_train_result {
     double test_accuracy;
     double train_seconds;
 };
+
+/* Builds the model of `cfg` and draws its initial weights from training.seed (PRNG stream 1), as
+ * `nnctl train` does before the first epoch. */
+int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model *m,
+                    struct nn_error *err);
 
 int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
              struct nn_train_result *res, struct nn_error *err);
