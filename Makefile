@@ -2,12 +2,12 @@
 CC       ?= gcc
 WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-OPT      ?= -O2 -g
+OPT      ?= -O3 -march=native -fno-math-errno -g
 LIBS     := -lyaml -lopenblas -lsvm -lpng -lz -lm
 TESTLIBS := -lcmocka
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
-TESTS    := test_config test_optim test_checkpoint test_idx test_train test_encode test_svm
+TESTS    := test_config test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath
 # Gradient checks run in the double-precision build of the same sources.
 DTESTS   := test_gradcheck
 
@@ -19,7 +19,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 
-.PHONY: all deps test check unit demo clean format lint
+.PHONY: all deps test check unit demo bench clean format lint
 all: $(REL)/nnctl
 
 deps:
@@ -65,6 +65,15 @@ check: deps $(addprefix $(ASAN)/,$(TESTS)) $(addprefix $(ASAN)-dbl/,$(DTESTS)) $
 	 for t in $(TESTS); do echo "== $$t (asan+ubsan)"; OPENBLAS_NUM_THREADS=1 $(ASAN)/$$t; done; \
 	 for t in $(DTESTS); do echo "== $$t (asan+ubsan, float64)"; OPENBLAS_NUM_THREADS=1 $(ASAN)-dbl/$$t; done; \
 	 echo "== tests/cli.sh (asan+ubsan)"; NNCTL=$(ASAN)/nnctl ./tests/cli.sh
+
+# Speed figures (issue 6), written to bench/results.json; peers are timed when installed.
+$(REL)/bench: bench/bench.c $(REL)/libnnctl.a
+	@echo "  BENCH $@"
+	@$(CC) $(WARN) $(CPPFLAGS) $(OPT) -Wno-missing-prototypes -o $@ $< $(REL)/libnnctl.a $(LIBS)
+
+bench: deps $(REL)/bench $(REL)/nnctl
+	@mkdir -p bench/out
+	@./scripts/bench.sh $(REL)/bench
 
 demo: deps $(REL)/nnctl
 	@./scripts/demo.sh $(REL)/nnctl

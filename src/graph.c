@@ -205,17 +205,6 @@ void nn_model_init(struct nn_model *m, struct nn_rng *rng)
     }
 }
 
-/* Y = f(Y + b), row by row, in one pass over the output. */
-static void bias_act(nn_real *y, const nn_real *b, int rows, int cols, int act)
-{
-    for (int r = 0; r < rows; r++) {
-        nn_real *row = y + (size_t)r * (size_t)cols;
-        for (int j = 0; j < cols; j++)
-            row[j] += b[j];
-    }
-    nn_act_forward(act, y, rows, cols);
-}
-
 const nn_real *nn_model_forward(struct nn_model *m, const nn_real *x, int B, int upto)
 {
     const nn_real *in = x;
@@ -225,7 +214,7 @@ const nn_real *nn_model_forward(struct nn_model *m, const nn_real *x, int B, int
         if (l->spec.kind == NN_LAYER_DENSE) {
             GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, l->out_size, l->in_size, 1, in,
                  l->in_size, l->w, l->out_size, 0, l->out, l->out_size);
-            bias_act(l->out, l->b, B, l->out_size, l->act);
+            nn_bias_act_forward(l->act, l->out, l->b, B, l->out_size);
             in = l->out;
         } else if (l->out) {
             memcpy(l->out, in, (size_t)B * (size_t)l->out_size * sizeof(nn_real));
@@ -252,7 +241,12 @@ static const nn_real *layer_input(const struct nn_model *m, const nn_real *x, in
     return x;
 }
 
-void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B)
+/* The backward pass. With lr = 0 it stores every gradient in the gradient arena; with lr > 0 it
+ * also applies plain SGD on the way down, folded into the weight-gradient GEMM:
+ *   W ← W − lr · Xᵀ·dZ   is one sgemm with alpha = −lr and beta = 1,
+ * which saves writing dW and a separate pass of the optimizer over it. The input gradient
+ * dX = dZ·Wᵀ must use the old W, so in that mode it is computed first. */
+static void backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B, nn_real lr)
 {
     int first_param = m->n_layers;
     for (int i = 0; i < m->n_layers; i++)
@@ -265,29 +259,44 @@ void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int 
         struct nn_layer *l = &m->layers[i];
         if (!l->out)
             continue; /* aliasing layers pass the gradient through unchanged */
-        nn_act_backward(l->act, l->out, d, B, l->out_size);
-        if (l->spec.kind != NN_LAYER_DENSE)
+        if (l->spec.kind != NN_LAYER_DENSE) {
+            nn_act_backward(l->act, l->out, d, B, l->out_size);
             continue;
-        const nn_real *in = layer_input(m, x, i);
-        /* db = Σ_rows dZ */
-        for (int j = 0; j < l->out_size; j++)
-            l->db[j] = 0;
-        for (int r = 0; r < B; r++) {
-            const nn_real *row = d + (size_t)r * (size_t)l->out_size;
-            for (int j = 0; j < l->out_size; j++)
-                l->db[j] += row[j];
         }
-        /* dW (I,O) = Xᵀ (I,B) · dZ (B,O) */
-        GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, l->in_size, l->out_size, B, 1, in,
-             l->in_size, d, l->out_size, 0, l->dw, l->out_size);
-        if (i == first_param)
-            break; /* nothing before this layer has parameters: dX is not needed */
-        /* dX (B,I) = dZ (B,O) · Wᵀ (O,I), into the other buffer */
+        const int ni = l->in_size, no = l->out_size;
+        const nn_real *in = layer_input(m, x, i);
+        /* dZ = dY ⊙ f'(·) in place, and db = Σ_rows dZ, in one pass */
+        nn_act_backward_bias(l->act, l->out, d, l->db, B, no);
+        /* dX (B,I) = dZ (B,O) · Wᵀ (O,I), into the other buffer; not needed before the first
+         * layer with parameters */
         nn_real *dx = d == m->dbuf[0] ? m->dbuf[1] : m->dbuf[0];
-        GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, l->in_size, l->out_size, 1, d,
-             l->out_size, l->w, l->out_size, 0, dx, l->in_size);
+        int need_dx = i > first_param;
+        if (lr == 0) {
+            /* dW (I,O) = Xᵀ (I,B) · dZ (B,O) */
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, B, 1, in, ni, d, no, 0, l->dw, no);
+            if (need_dx)
+                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, ni, no, 1, d, no, l->w, no, 0, dx, ni);
+        } else {
+            if (need_dx)
+                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, ni, no, 1, d, no, l->w, no, 0, dx, ni);
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, B, -lr, in, ni, d, no, 1, l->w, no);
+            for (int j = 0; j < no; j++)
+                l->b[j] -= lr * l->db[j];
+        }
+        if (!need_dx)
+            break;
         d = dx;
     }
+}
+
+void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B)
+{
+    backward(m, x, dout, B, 0);
+}
+
+void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, int B, nn_real lr)
+{
+    backward(m, x, dout, B, lr);
 }
 
 int nn_model_find_layer(const struct nn_model *m, const char *name)

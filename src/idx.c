@@ -113,6 +113,7 @@ struct idx_reader {
     const char *path;
     gzFile gz;
     struct nn_sha256_ctx sha;
+    int hash;       /* hash the stream only when the caller asked for the digest */
     uint64_t total; /* decompressed bytes read so far */
 };
 
@@ -164,7 +165,8 @@ static int idx_read_bytes(struct idx_reader *r, void *buf, size_t len, size_t *g
         }
         if (n == 0)
             break;
-        nn_sha256_update(&r->sha, (char *)buf + done, (size_t)n);
+        if (r->hash)
+            nn_sha256_update(&r->sha, (char *)buf + done, (size_t)n);
         r->total += (uint64_t)n;
         done += (size_t)n;
     }
@@ -358,6 +360,7 @@ int nn_idx_read_ex(const char *path, size_t max_bytes, struct nn_idx *out,
     /* A larger buffer than zlib's 8 KiB default: fewer syscalls on 47 MB files. */
     gzbuffer(r.gz, 128u * 1024u);
     nn_sha256_init(&r.sha);
+    r.hash = sha256 != NULL;
 
     int rc = idx_parse(&r, max_bytes, out, err);
     gzclose_r(r.gz); /* read errors were already caught by gzerror() */

@@ -402,6 +402,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
                     (unsigned long long)st.epoch, cfg->train.epochs);
     }
 
+    /* Plain SGD needs no optimizer state: it is applied inside the backward pass. */
+    const int fold_sgd = cfg->optim.kind == NN_OPT_SGD && cfg->optim.momentum == 0;
     FILE *log = opts->log ? opts->log : stdout;
     const int tty = isatty(fileno(log));
     const int every = opts->log_every > 0 ? opts->log_every : 1;
@@ -427,10 +429,14 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
             lsum += l * B;
             if (blosses && e == 0 && n_blosses < steps)
                 blosses[n_blosses++] = l;
-            nn_model_backward(&m, xb, m.dbuf[0], B);
             st.step++;
-            nn_optim_step(&cfg->optim, (long long)st.step, m.params, m.grads, m.opt_state,
-                          m.n_params);
+            if (fold_sgd) {
+                nn_model_backward_sgd(&m, xb, m.dbuf[0], B, (nn_real)cfg->optim.learning_rate);
+            } else {
+                nn_model_backward(&m, xb, m.dbuf[0], B);
+                nn_optim_step(&cfg->optim, (long long)st.step, m.params, m.grads, m.opt_state,
+                              m.n_params);
+            }
         }
         double secs = now_seconds() - t0;
         train_time += secs;

@@ -11,6 +11,7 @@
 
 #include "nnctl/model.h"
 #include "nnctl/rng.h"
+#include "nnctl/train.h"
 
 #ifndef NN_DOUBLE
 #error "gradient checks build in double precision (-DNN_DOUBLE)"
@@ -285,6 +286,54 @@ static void test_fused_losses_stable(void **state)
     assert_close_double(cg[1], -1, 1e-12);
 }
 
+/* Plain SGD folded into the backward pass (W ← W − lr·Xᵀ·dZ as one GEMM with beta = 1) must
+ * give the same weights as storing the gradients and taking an explicit optimizer step. */
+static void test_sgd_fold_equals_explicit_step(void **state)
+{
+    (void)state;
+    struct nn_config cfg;
+    load_cfg_text("model: {input_shape: [4], layers: [{type: dense, units: 6, activation: relu},"
+                  " {type: dense, units: 3, activation: tanh}, {type: dense, units: 4,"
+                  " activation: sigmoid}]}\nloss: mse\noptimizer: {type: sgd, learning_rate: 0.3}\n"
+                  "data: {x: [[0, 0, 0, 0]], y: [[0, 0, 0, 0]]}\n", &cfg);
+    const int B = 5;
+    struct nn_model m;
+    struct nn_error err;
+    assert_int_equal(nn_model_create(&cfg, B, &m, &err), NN_OK);
+    struct nn_rng rng;
+    nn_rng_seed(&rng, 3, 9);
+    double x[20], t[20];
+    for (int i = 0; i < 20; i++) {
+        x[i] = 2 * nn_rng_uniform(&rng) - 1;
+        t[i] = nn_rng_uniform(&rng);
+    }
+    double *w0 = malloc(m.n_params * sizeof *w0), *wa = malloc(m.n_params * sizeof *wa);
+    assert_non_null(w0);
+    assert_non_null(wa);
+    memcpy(w0, m.params, m.n_params * sizeof *w0);
+    /* explicit: gradients, then w ← w − lr·g */
+    const double *out = nn_model_forward(&m, x, B, -1);
+    nn_loss(cfg.loss, out, t, B, 4, m.dbuf[0]);
+    nn_model_backward(&m, x, m.dbuf[0], B);
+    nn_optim_step(&cfg.optim, 1, m.params, m.grads, m.opt_state, m.n_params);
+    memcpy(wa, m.params, m.n_params * sizeof *wa);
+    /* folded */
+    memcpy(m.params, w0, m.n_params * sizeof *w0);
+    out = nn_model_forward(&m, x, B, -1);
+    nn_loss(cfg.loss, out, t, B, 4, m.dbuf[0]);
+    nn_model_backward_sgd(&m, x, m.dbuf[0], B, 0.3);
+    double moved = 0;
+    for (size_t i = 0; i < m.n_params; i++) {
+        assert_close_double(m.params[i], wa[i], 1e-14);
+        moved += fabs(wa[i] - w0[i]);
+    }
+    assert_true(moved > 1e-3); /* the step did change the weights */
+    free(w0);
+    free(wa);
+    nn_model_free(&m);
+    nn_config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_cce_fused_dense),
         cmocka_unit_test(test_cce_fused_standalone),
         cmocka_unit_test(test_flatten_reshape),
+        cmocka_unit_test(test_sgd_fold_equals_explicit_step),
     };
     return cmocka_run_group_tests_name("gradcheck", tests, NULL, NULL);
 }

@@ -78,13 +78,21 @@ void nn_model_apply_head(const struct nn_model *m, nn_real *out, int B);
  * parameter gradient into m->grads (overwriting, not accumulating). This function can't fail. */
 void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B);
 
+/* The backward pass with plain SGD (w ← w − lr·g) applied on the way down, folded into the
+ * weight-gradient GEMMs; the weight gradients are not stored. Same contract otherwise. */
+void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, int B, nn_real lr);
+
 /* Index of the layer named `name`, or -1. */
 int nn_model_find_layer(const struct nn_model *m, const char *name);
 
 /* ---- activations (layers.c) ---- */
 void nn_act_forward(int act, nn_real *y, int rows, int cols);
+/* y ← f(y + b), b broadcast over the rows: a dense layer's bias and activation in one pass. */
+void nn_bias_act_forward(int act, nn_real *y, const nn_real *b, int rows, int cols);
 /* dy ← dy ⊙ f'(x) expressed through the output y; for softmax dy ← y ⊙ (dy − Σ dy·y) per row. */
 void nn_act_backward(int act, const nn_real *y, nn_real *dy, int rows, int cols);
+/* nn_act_backward() and db ← Σ_rows dy in the same pass (db is overwritten). */
+void nn_act_backward_bias(int act, const nn_real *y, nn_real *dy, nn_real *db, int rows, int cols);
 
 /* ---- losses (loss.c) ----
  * Returns the loss averaged as the loss defines it (MSE: over every element; the cross-entropies:

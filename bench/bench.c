@@ -1,0 +1,305 @@
+/* `make bench`: the speed figures of issue 6, all measured in one run.
+ *
+ *   sgemm_peak_gflops        a 2048×2048 sgemm, best of 3, at the bench's thread count
+ *   ae_gemm_floor_seconds    the 11 GEMMs of every step of one autoencoder epoch (469 steps of
+ *                            batch 128 at the real shapes), nothing else
+ *   ae_seconds_per_epoch     nnctl training the autoencoder with SGD (the study's run, lr 0.2): median of the epochs after
+ *                            the first (60,000 images, batch 128)
+ *   ae_adam_seconds_per_epoch the same with Adam, plus its first and last epoch
+ *   ae_gflops, ae_overhead_fraction = ae_seconds_per_epoch / ae_gemm_floor_seconds − 1
+ *   xor_us_per_step          the study's XOR (full batch of 4, 10,000 epochs)
+ *   encode_images_per_second the 10,000 test images through the encoder
+ *   peak_rss_mb              of a child process training the autoencoder (Adam, 2 epochs)
+ *   ratio_vs_pytorch/keras   when given --peer pytorch=S --peer keras=S (seconds per epoch)
+ * Usage: bench [--threads N] [--epochs N] [--peer NAME=SECONDS]... [--out FILE.json] */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nnctl/encode.h"
+#include "nnctl/mnist.h"
+#include "nnctl/train.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double sgemm_peak(void)
+{
+    const int n = 2048;
+    float *a = malloc((size_t)n * n * 4), *b = malloc((size_t)n * n * 4), *c = malloc((size_t)n * n * 4);
+    if (!a || !b || !c)
+        return NAN;
+    for (size_t i = 0; i < (size_t)n * n; i++) {
+        a[i] = (float)(i % 7) * 0.1f;
+        b[i] = (float)(i % 5) * 0.1f;
+    }
+    double best = 1e9;
+    for (int r = 0; r < 4; r++) {
+        double t = now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+        t = now() - t;
+        if (r > 0 && t < best) /* the first call pays thread start-up */
+            best = t;
+    }
+    free(a);
+    free(b);
+    free(c);
+    return 2.0 * n * n * n / best / 1e9;
+}
+
+/* The GEMMs of one autoencoder epoch, in the order and shapes the engine runs them. */
+static double ae_gemm_floor(double *flops_out)
+{
+    const int dims[5] = {784, 256, 64, 256, 784}, N = 60000, B = 128;
+    float *w[4], *dw[4], *act[5], *d[2];
+    size_t maxw = 784;
+    for (int l = 0; l < 4; l++) {
+        w[l] = calloc((size_t)dims[l] * (size_t)dims[l + 1], 4);
+        dw[l] = calloc((size_t)dims[l] * (size_t)dims[l + 1], 4);
+    }
+    for (int l = 0; l < 5; l++)
+        act[l] = calloc((size_t)B * (size_t)dims[l], 4);
+    d[0] = calloc((size_t)B * maxw, 4);
+    d[1] = calloc((size_t)B * maxw, 4);
+    for (int l = 0; l < 4; l++)
+        for (size_t i = 0; i < (size_t)dims[l] * (size_t)dims[l + 1]; i++)
+            w[l][i] = 0.01f * (float)((i * 2654435761u) % 200 - 100) / 100.0f;
+    double best = 1e9, flops = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        flops = 0;
+        double t = now();
+        for (int s = 0; s < N; s += B) {
+            int b = N - s < B ? N - s : B;
+            for (int l = 0; l < 4; l++) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, dims[l + 1], dims[l], 1,
+                            act[l], dims[l], w[l], dims[l + 1], 0, act[l + 1], dims[l + 1]);
+                flops += 2.0 * b * dims[l] * dims[l + 1];
+            }
+            for (int l = 3; l >= 0; l--) {
+                float *dz = d[l % 2], *dx = d[(l + 1) % 2];
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dims[l], dims[l + 1], b, 1,
+                            act[l], dims[l], dz, dims[l + 1], 0, dw[l], dims[l + 1]);
+                flops += 2.0 * b * dims[l] * dims[l + 1];
+                if (l > 0) {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, dims[l], dims[l + 1], 1,
+                                dz, dims[l + 1], w[l], dims[l + 1], 0, dx, dims[l]);
+                    flops += 2.0 * b * dims[l] * dims[l + 1];
+                }
+            }
+        }
+        t = now() - t;
+        if (t < best)
+            best = t;
+    }
+    for (int l = 0; l < 4; l++) {
+        free(w[l]);
+        free(dw[l]);
+    }
+    for (int l = 0; l < 5; l++)
+        free(act[l]);
+    free(d[0]);
+    free(d[1]);
+    *flops_out = flops;
+    return best;
+}
+
+static int train_config(const char *path, const char *const *sets, int n, int threads,
+                        struct nn_train_result *r, double *median_out, const char *out_dir)
+{
+    struct nn_config cfg;
+    struct nn_diags d = {0};
+    if (nn_config_load(path, NULL, sets, n, &cfg, &d)) {
+        nn_diags_print(&d, stderr);
+        return -1;
+    }
+    struct nn_train_opts o = {.out_dir = out_dir, .threads = threads, .quiet = 1};
+    struct nn_error err = {0};
+    int rc = nn_train(&cfg, &o, r, &err);
+    nn_config_free(&cfg);
+    if (rc) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    if (median_out) {
+        /* read the per-epoch seconds back from history.csv: the median after the first */
+        char hp[512];
+        snprintf(hp, sizeof hp, "%s/history.csv", out_dir);
+        FILE *f = fopen(hp, "r");
+        double secs[1024];
+        int k = 0;
+        char line[256];
+        while (f && fgets(line, sizeof line, f) && k < 1024) {
+            int ep;
+            double tl, s, sps;
+            char tb[64];
+            if (sscanf(line, "%d,%lf,%63[^,],%lf,%lf", &ep, &tl, tb, &s, &sps) == 5 ||
+                sscanf(line, "%d,%lf,,%lf,%lf", &ep, &tl, &s, &sps) == 4)
+                secs[k++] = s;
+        }
+        if (f)
+            fclose(f);
+        median_out[1] = k ? secs[0] : NAN;
+        median_out[2] = k ? secs[k - 1] : NAN;
+        int m = k - 1;
+        for (int i = 1; i < k; i++)
+            for (int j = i; j > 1 && secs[j - 1] > secs[j]; j--) {
+                double t = secs[j];
+                secs[j] = secs[j - 1];
+                secs[j - 1] = t;
+            }
+        median_out[0] = m <= 0 ? NAN : m % 2 ? secs[1 + m / 2] : 0.5 * (secs[m / 2] + secs[m / 2 + 1]);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int threads = 2, epochs = 6;
+    const char *out = "bench/results.json";
+    double peer_torch = NAN, peer_keras = NAN;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc)
+            epochs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--peer") && i + 1 < argc) {
+            const char *p = argv[++i];
+            if (!strncmp(p, "pytorch=", 8))
+                peer_torch = atof(p + 8);
+            else if (!strncmp(p, "keras=", 6))
+                peer_keras = atof(p + 6);
+        } else {
+            fprintf(stderr, "usage: bench [--threads N] [--epochs N] [--peer pytorch=S] [--peer keras=S] [--out FILE]\n");
+            return 2;
+        }
+    }
+    if (threads < 1 || epochs < 2) {
+        fprintf(stderr, "bench: --threads >= 1 and --epochs >= 2\n");
+        return 2;
+    }
+    nn_blas_set_threads(threads);
+    char blas[256], cpu[600] = "unknown";
+    nn_blas_describe(blas, sizeof blas);
+    FILE *ci = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    while (ci && fgets(line, sizeof line, ci))
+        if (!strncmp(line, "model name", 10)) {
+            char *c = strchr(line, ':');
+            snprintf(cpu, sizeof cpu, "%s", c ? c + 2 : line);
+            cpu[strcspn(cpu, "\n")] = 0;
+            break;
+        }
+    if (ci)
+        fclose(ci);
+    printf("bench: %d threads, %s, %s\n", threads, cpu, blas);
+
+    double peak = sgemm_peak();
+    printf("sgemm_peak_gflops           %8.1f   (2048^3 sgemm)\n", peak);
+    double flops;
+    double floor_s = ae_gemm_floor(&flops);
+    printf("ae_gemm_floor_seconds       %8.3f   (%.1f GFLOP/s over the epoch's 11 GEMMs/step)\n", floor_s, flops / floor_s / 1e9);
+
+    char ep[32], sgd_dir[] = "bench/out/sgd", adam_dir[] = "bench/out/adam", xor_dir[] = "bench/out/xor";
+    snprintf(ep, sizeof ep, "training.epochs=%d", epochs);
+    const char *sgd[] = {ep, "data.test_limit=1", "training.checkpoint_every=0"};
+    const char *adam[] = {ep, "data.test_limit=1", "training.checkpoint_every=0"};
+    struct nn_train_result r;
+    double med_sgd[3], med_adam[3];
+    if (train_config("configs/mnist_autoencoder_seed.yaml", sgd, 3, threads, &r, med_sgd, sgd_dir) ||
+        train_config("configs/mnist_autoencoder.yaml", adam, 3, threads, &r, med_adam, adam_dir))
+        return 1;
+    printf("ae_seconds_per_epoch        %8.3f   (SGD, median of epochs 2..%d)\n", med_sgd[0], epochs);
+    printf("ae_adam_seconds_per_epoch   %8.3f   (Adam; first epoch %.3f, last %.3f)\n", med_adam[0],
+           med_adam[1], med_adam[2]);
+    double gflops = flops / med_sgd[0] / 1e9, overhead = med_sgd[0] / floor_s - 1;
+    printf("ae_gflops                   %8.1f\n", gflops);
+    printf("ae_overhead_fraction        %8.3f   (target <= 0.10)\n", overhead);
+    printf("adam_over_sgd               %8.3f   (target <= 1.15)\n", med_adam[0] / med_sgd[0]);
+
+    const char *xs[] = {"training.checkpoint_every=0"};
+    if (train_config("configs/xor.yaml", xs, 1, threads, &r, NULL, xor_dir))
+        return 1;
+    double xor_us = r.train_seconds / r.epochs * 1e6;
+    printf("xor_us_per_step             %8.3f   (target <= 2)\n", xor_us);
+
+    /* encode: the 10,000 test images through the latent layer of the Adam run's checkpoint */
+    char img[1024];
+    struct nn_error err = {0};
+    double enc = NAN;
+    if (nn_mnist_path(NULL, "t10k-images-idx3-ubyte", img, sizeof img, &err) == NN_OK) {
+        struct nn_encode_opts eo = {.layer = "latent", .input = img, .output = "bench/out/z.idx"};
+        struct nn_encode_result er;
+        if (nn_encode("bench/out/adam/model.ckpt", &eo, &er, &err) == NN_OK)
+            enc = er.n / er.seconds;
+    }
+    printf("encode_images_per_second    %8.0f\n", enc);
+
+    /* peak RSS of an autoencoder training run, measured on a child process */
+    double rss = NAN;
+    pid_t pid = fork();
+    if (pid == 0) {
+        const char *s2[] = {"training.epochs=2", "training.checkpoint_every=0"};
+        struct nn_train_result rr;
+        _exit(train_config("configs/mnist_autoencoder.yaml", s2, 2, threads, &rr, NULL, "bench/out/rss") ? 1 : 0);
+    } else if (pid > 0) {
+        int status;
+        struct rusage ru;
+        if (wait4(pid, &status, 0, &ru) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            rss = ru.ru_maxrss / 1024.0;
+    }
+    printf("peak_rss_mb                 %8.1f   (autoencoder training process; target <= 200)\n", rss);
+    double rt = med_sgd[0] / peer_torch, rk = med_sgd[0] / peer_keras;
+    if (!isnan(peer_torch))
+        printf("ratio_vs_pytorch            %8.3f   (PyTorch %.3f s/epoch; target <= 0.6)\n", rt, peer_torch);
+    if (!isnan(peer_keras))
+        printf("ratio_vs_keras              %8.3f   (Keras %.3f s/epoch; target <= 0.5)\n", rk, peer_keras);
+
+    FILE *f = fopen(out, "w");
+    if (!f) {
+        perror(out);
+        return 1;
+    }
+    time_t tnow = time(NULL);
+    char date[32];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tnow));
+#define NUM(k, v) fprintf(f, "  \"%s\": %s%.6g%s,\n", k, isnan(v) ? "null" : "", isnan(v) ? 0.0 : v, "")
+    fprintf(f, "{\n  \"date\": \"%s\",\n  \"nnctl_version\": \"%s\",\n  \"cpu\": \"%s\",\n  \"blas\": \"%s\",\n  \"threads\": %d,\n  \"epochs\": %d,\n",
+            date, NN_VERSION, cpu, blas, threads, epochs);
+    fprintf(f, "  \"sgemm_peak_gflops\": %.6g,\n  \"ae_gemm_floor_seconds\": %.6g,\n", peak, floor_s);
+    fprintf(f, "  \"ae_seconds_per_epoch\": %.6g,\n  \"ae_adam_seconds_per_epoch\": %.6g,\n", med_sgd[0], med_adam[0]);
+    fprintf(f, "  \"ae_adam_first_epoch_seconds\": %.6g,\n  \"ae_adam_last_epoch_seconds\": %.6g,\n", med_adam[1], med_adam[2]);
+    fprintf(f, "  \"ae_gflops\": %.6g,\n  \"ae_overhead_fraction\": %.6g,\n", gflops, overhead);
+    fprintf(f, "  \"xor_us_per_step\": %.6g,\n", xor_us);
+    if (isnan(enc))
+        fprintf(f, "  \"encode_images_per_second\": null,\n");
+    else
+        fprintf(f, "  \"encode_images_per_second\": %.6g,\n", enc);
+    if (isnan(rss))
+        fprintf(f, "  \"peak_rss_mb\": null,\n");
+    else
+        fprintf(f, "  \"peak_rss_mb\": %.6g,\n", rss);
+    if (isnan(peer_torch))
+        fprintf(f, "  \"ratio_vs_pytorch\": null,\n");
+    else
+        fprintf(f, "  \"pytorch_seconds_per_epoch\": %.6g,\n  \"ratio_vs_pytorch\": %.6g,\n", peer_torch, rt);
+    if (isnan(peer_keras))
+        fprintf(f, "  \"ratio_vs_keras\": null\n}\n");
+    else
+        fprintf(f, "  \"keras_seconds_per_epoch\": %.6g,\n  \"ratio_vs_keras\": %.6g\n}\n", peer_keras, rk);
+#undef NUM
+    fclose(f);
+    printf("wrote %s\n", out);
+    return 0;
+}
