@@ -19,7 +19,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 
-.PHONY: all deps test check unit demo bench clean format lint
+.PHONY: all deps test check unit reliability demo bench clean format lint
 all: $(REL)/nnctl
 
 deps:
@@ -53,11 +53,19 @@ unit: deps $(addprefix $(REL)/,$(TESTS)) $(addprefix $(DBL)/,$(DTESTS)) $(REL)/n
 	@set -e; for t in $(TESTS); do echo "== $$t"; OPENBLAS_NUM_THREADS=1 $(REL)/$$t; done; \
 	 for t in $(DTESTS); do echo "== $$t (float64)"; OPENBLAS_NUM_THREADS=1 $(DBL)/$$t; done
 
-# Everything: the release suite, then the same suite under the sanitizers.
+# Everything: the release suite, the reliability tests, then the suite under the sanitizers.
 test: unit
 	@echo "== tests/cli.sh"
 	@NNCTL=$(REL)/nnctl ./tests/cli.sh
+	@$(MAKE) --no-print-directory reliability
 	@$(MAKE) --no-print-directory check
+
+# kill -9 at 20 moments with bit-identical resume, and the generated table of malformed files.
+reliability: deps $(REL)/nnctl
+	@echo "== tests/kill_resume.sh"
+	@NNCTL=$(REL)/nnctl ./tests/kill_resume.sh
+	@echo "== tests/malformed.sh"
+	@NNCTL=$(REL)/nnctl ./tests/malformed.sh
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 check: deps $(addprefix $(ASAN)/,$(TESTS)) $(addprefix $(ASAN)-dbl/,$(DTESTS)) $(ASAN)/nnctl
@@ -65,6 +73,8 @@ check: deps $(addprefix $(ASAN)/,$(TESTS)) $(addprefix $(ASAN)-dbl/,$(DTESTS)) $
 	 for t in $(TESTS); do echo "== $$t (asan+ubsan)"; OPENBLAS_NUM_THREADS=1 $(ASAN)/$$t; done; \
 	 for t in $(DTESTS); do echo "== $$t (asan+ubsan, float64)"; OPENBLAS_NUM_THREADS=1 $(ASAN)-dbl/$$t; done; \
 	 echo "== tests/cli.sh (asan+ubsan)"; NNCTL=$(ASAN)/nnctl ./tests/cli.sh
+	@if command -v $(FUZZCC) >/dev/null 2>&1; then $(MAKE) --no-print-directory fuzz-smoke; \
+	 else echo "== fuzz smoke skipped: $(FUZZCC) (libFuzzer) is not installed"; fi
 
 # Speed figures (issue 6), written to bench/results.json; peers are timed when installed.
 $(REL)/bench: bench/bench.c $(REL)/libnnctl.a
@@ -77,6 +87,45 @@ bench: deps $(REL)/bench $(REL)/nnctl
 
 demo: deps $(REL)/nnctl
 	@./scripts/demo.sh $(REL)/nnctl
+
+# ---- fuzzing (libFuzzer, clang): the config loader, the IDX reader, the checkpoint loader and the
+# libsvm model path, each built with ASan+UBSan. `make fuzz` runs each for FUZZ_SECONDS (default
+# 120) on a copy of its seed corpus in tests/fuzz/corpus/; `make fuzz-smoke` (part of `make check`
+# when clang's libFuzzer is installed) runs each on its seeds plus 2,000 mutations.
+FUZZCC      ?= clang
+FUZZ        := build/fuzz
+FUZZFLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := config idx checkpoint svm_model
+FUZZ_SECONDS ?= 120
+FUZZ_RUNS    ?= -1
+$(FUZZ)/obj/%.o: src/%.c $(wildcard include/nnctl/*.h) src/vmath.h | $(FUZZ)/obj
+	@echo "  CC    $@"
+	@$(FUZZCC) $(WARN) $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ)/obj:
+	@mkdir -p $@
+$(FUZZ)/libnnctl.a: $(patsubst src/%.c,$(FUZZ)/obj/%.o,$(LIB_SRC))
+	@rm -f $@
+	@ar rcs $@ $^
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ)/libnnctl.a
+	@echo "  FUZZ  $@"
+	@$(FUZZCC) $(WARN) $(CPPFLAGS) -D_GNU_SOURCE $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ)/libnnctl.a $(LIBS)
+
+.PHONY: fuzz fuzz-smoke
+fuzz: deps $(addprefix $(FUZZ)/fuzz_,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  rm -rf $(FUZZ)/corpus_$$t; mkdir -p $(FUZZ)/corpus_$$t; cp tests/fuzz/corpus/$$t/* $(FUZZ)/corpus_$$t/; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ)/crash_$$t- $(FUZZ)/corpus_$$t 2>&1 | grep -E "^(stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|#[0-9]+ +DONE)" ; \
+	done
+
+fuzz-smoke: $(addprefix $(FUZZ)/fuzz_,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz_$$t (smoke: seed corpus + 2,000 mutations)"; \
+	  rm -rf $(FUZZ)/smoke_$$t; mkdir -p $(FUZZ)/smoke_$$t; cp tests/fuzz/corpus/$$t/* $(FUZZ)/smoke_$$t/; \
+	  $(FUZZ)/fuzz_$$t -runs=2000 -seed=1 -max_len=65536 -artifact_prefix=$(FUZZ)/crash_$$t- \
+	    $(FUZZ)/smoke_$$t >$(FUZZ)/smoke_$$t.log 2>&1 || { tail -40 $(FUZZ)/smoke_$$t.log; exit 1; }; \
+	done
 
 format:
 	clang-format -i src/*.c include/nnctl/*.h tests/*.c tests/*.h

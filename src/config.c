@@ -1206,6 +1206,14 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
     if (b->oom)
         return;
+    if (!b->s) { /* start with a buffer: vsnprintf on NULL + 0 would be pointer arithmetic on NULL */
+        b->s = malloc(256);
+        b->cap = b->s ? 256 : 0;
+        if (!b->s) {
+            b->oom = 1;
+            return;
+        }
+    }
     for (;;) {
         va_list ap;
         va_start(ap, fmt);

@@ -3,6 +3,7 @@
  * Everything the loop touches is allocated before the first epoch: the model's arenas, the batch
  * buffers, the permutation and the history. The loop itself never allocates. */
 #include <cblas.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,53 @@ static void first_difference(const char *a, const char *b, char *out, size_t len
     snprintf(out, len, "no difference found");
 }
 
+static int all_finite(const nn_real *v, size_t n)
+{
+    nn_real acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc += v[i] * 0; /* NaN·0 and Inf·0 are NaN; finite·0 is 0 */
+    return acc == 0;
+}
+
+/* Names the first place where non-finite numbers appear after a forward pass whose loss was not
+ * finite: the batch's input, a layer's parameters (a gradient step made them NaN or Inf), or a
+ * layer's output (overflow in the forward pass). Runs only after a failure. */
+static void locate_non_finite(const struct nn_model *m, const nn_real *x, int B, char *buf,
+                              size_t len)
+{
+    if (!all_finite(x, (size_t)B * (size_t)m->in_size)) {
+        snprintf(buf, len, "the input batch holds NaN or Inf");
+        return;
+    }
+    for (int i = 0; i < m->n_layers; i++) {
+        const struct nn_layer *l = &m->layers[i];
+        if (l->spec.kind == NN_LAYER_DENSE &&
+            (!all_finite(l->w, (size_t)l->in_size * (size_t)l->out_size) ||
+             !all_finite(l->b, (size_t)l->out_size))) {
+            snprintf(buf, len, "layer '%s': its weights hold NaN or Inf after the last update",
+                     l->spec.name);
+            return;
+        }
+        if (l->out && !all_finite(l->out, (size_t)B * (size_t)l->out_size)) {
+            snprintf(buf, len, "layer '%s': its output holds NaN or Inf", l->spec.name);
+            return;
+        }
+    }
+    snprintf(buf, len, "in the loss");
+}
+
+/* Keeps the previous checkpoint as model.prev.ckpt until the new one is complete: a crash at any
+ * moment leaves at least one valid checkpoint (model.ckpt, or model.prev.ckpt between the two
+ * renames), and a damaged model.ckpt still has its predecessor to fall back on. */
+static int save_checkpoint(const char *path, const char *prev, const struct nn_model *m,
+                           const char *yaml, const struct nn_train_state *st, struct nn_error *err)
+{
+    if (access(path, F_OK) == 0 && rename(path, prev) != 0)
+        return nn_error_set(err, NN_ERR_IO, "%s: cannot keep the previous checkpoint as %s: %s",
+                            path, prev, strerror(errno));
+    return nn_checkpoint_save(path, m, yaml, st, err);
+}
+
 int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model *m,
                     struct nn_error *err)
 {
@@ -309,7 +357,9 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     int n_blosses = 0;
     char *yaml = NULL;
     char ckpt_path[NN_PATH_MAX + 32], hist_path[NN_PATH_MAX + 32], metrics_path[NN_PATH_MAX + 32];
+    char prev_path[NN_PATH_MAX + 32];
     snprintf(ckpt_path, sizeof ckpt_path, "%s/model.ckpt", opts->out_dir);
+    snprintf(prev_path, sizeof prev_path, "%s/model.prev.ckpt", opts->out_dir);
     snprintf(hist_path, sizeof hist_path, "%s/history.csv", opts->out_dir);
     snprintf(metrics_path, sizeof metrics_path, "%s/metrics.json", opts->out_dir);
 
@@ -333,10 +383,28 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     }
 
     struct nn_train_state st = {0};
-    if (opts->resume && access(ckpt_path, F_OK) == 0) {
-        rc = nn_checkpoint_load(ckpt_path, bs, &ck_cfg, &m, &st, err);
-        if (rc)
-            goto done;
+    const char *resume_from = NULL;
+    if (opts->resume && (access(ckpt_path, F_OK) == 0 || access(prev_path, F_OK) == 0)) {
+        /* The newest valid checkpoint: model.ckpt, else the one kept before it was written. */
+        rc = access(ckpt_path, F_OK) == 0 ? nn_checkpoint_load(ckpt_path, bs, &ck_cfg, &m, &st, err)
+                                          : NN_ERR_IO;
+        resume_from = ckpt_path;
+        if (rc) {
+            char why[NN_MSG_MAX];
+            snprintf(why, sizeof why, "%s", rc == NN_ERR_IO && access(ckpt_path, F_OK) != 0
+                                                ? "model.ckpt is missing"
+                                                : err->msg);
+            if (access(prev_path, F_OK) != 0 ||
+                nn_checkpoint_load(prev_path, bs, &ck_cfg, &m, &st, err) != NN_OK) {
+                if (access(prev_path, F_OK) == 0)
+                    rc = nn_error_set(err, NN_ERR_FORMAT, "cannot resume: %s; and %s", why,
+                                      err->msg);
+                goto done;
+            }
+            fprintf(stderr, "nnctl: warning: %s; resuming from %s\n", why, prev_path);
+            resume_from = prev_path;
+            rc = NN_OK;
+        }
         char *old = nn_config_to_yaml(&ck_cfg);
         if (!old) {
             rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
@@ -356,12 +424,12 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         if (!same) {
             rc = nn_error_set(err, NN_ERR_CONFIG,
                               "%s: cannot resume from a different config (only training.epochs "
-                              "may change): %s", ckpt_path, diff);
+                              "may change): %s", resume_from, diff);
             goto done;
         }
         if (st.epoch >= (uint64_t)cfg->train.epochs) {
             rc = nn_error_set(err, NN_ERR_CONFIG, "%s: already trained for %llu epochs; raise "
-                              "training.epochs to continue", ckpt_path,
+                              "training.epochs to continue", resume_from,
                               (unsigned long long)st.epoch);
             goto done;
         }
@@ -398,7 +466,7 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         }
         last_loss = hist[st.epoch - 1].train_loss;
         if (!opts->quiet)
-            fprintf(opts->log ? opts->log : stdout, "resuming %s at epoch %llu of %d\n", ckpt_path,
+            fprintf(opts->log ? opts->log : stdout, "resuming %s at epoch %llu of %d\n", resume_from,
                     (unsigned long long)st.epoch, cfg->train.epochs);
     }
 
@@ -420,10 +488,12 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
             const nn_real *out = nn_model_forward(&m, xb, B, -1);
             double l = nn_loss(cfg->loss, out, t, B, D, m.dbuf[0]);
             if (!isfinite(l)) {
+                char where[160];
+                locate_non_finite(&m, xb, B, where, sizeof where);
                 rc = nn_error_set(err, NN_ERR_NUMERIC,
-                                  "epoch %d, batch %d: the loss became %g; training stopped "
-                                  "(the last checkpoint is left as it was)", e + 1,
-                                  start / bs + 1, l);
+                                  "epoch %d, batch %d: the loss became %g (%s); training stopped, "
+                                  "the last checkpoint is left as it was", e + 1, start / bs + 1,
+                                  l, where);
                 goto done;
             }
             lsum += l * B;
@@ -469,7 +539,7 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         if (due && e + 1 < E) {
             rc = write_history(hist_path, hist, e + 1, err);
             if (!rc)
-                rc = nn_checkpoint_save(ckpt_path, &m, yaml, &st, err);
+                rc = save_checkpoint(ckpt_path, prev_path, &m, yaml, &st, err);
             if (rc)
                 goto done;
         }
@@ -486,7 +556,7 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     double med = median(epoch_secs + (E > 1), ne);
     rc = write_history(hist_path, hist, E, err);
     if (!rc)
-        rc = nn_checkpoint_save(ckpt_path, &m, yaml, &st, err);
+        rc = save_checkpoint(ckpt_path, prev_path, &m, yaml, &st, err);
     if (!rc)
         rc = write_metrics(metrics_path, cfg, &m, res, med, N, err);
     if (!rc && opts->batch_losses) {

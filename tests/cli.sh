@@ -118,6 +118,15 @@ grep -q "flip.ckpt: field 'crc32'" "$T/err" && ok || bad "crc message"
 expect_exit 1 "not a checkpoint" -- "$NNCTL" predict configs/xor.yaml --input "0 0"
 expect_exit 2 "predict with a bad input row" -- "$NNCTL" predict "$T/xor/model.ckpt" --input "0 0; 1"
 
+# --- divergence: a linear output with a huge learning rate; training stops, naming the epoch,
+#     batch and where the non-finite numbers are; the last checkpoint written is left intact ---
+expect_exit 1 "divergence" -- "$NNCTL" train configs/xor.yaml --out "$T/div" --quiet \
+    --set optimizer.learning_rate=50 --set model.layers.0.activation=relu \
+    --set model.layers.1.activation=identity --set training.checkpoint_every=1 --set training.epochs=500
+grep -qE "nnctl: error: epoch [0-9]+, batch 1: the loss became (nan|inf|-nan) \((in the loss|layer '[a-z_0-9]+': its (weights|output) hold NaN or Inf)\); training stopped, the last checkpoint is left as it was" "$T/err" \
+    && ok || { bad "divergence message"; cat "$T/err"; }
+expect_exit 0 "the last good checkpoint loads" -- "$NNCTL" predict "$T/div/model.ckpt" --input "0 0"
+
 # --- an output directory that cannot be written: exit 1 ---
 touch "$T/file"
 expect_exit 1 "unwritable --out" -- "$NNCTL" train configs/xor.yaml --out "$T/file/sub" --quiet
