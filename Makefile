@@ -27,7 +27,7 @@ deps:
 
 # ---- one pattern per build flavour: objects, static library, binary, tests ----
 define flavour
-$(1)/obj/%.o: src/%.c $(wildcard include/nnctl/*.h) | $(1)/obj
+$(1)/obj/%.o: src/%.c $(wildcard include/nnctl/*.h src/*.h) Makefile | $(1)/obj
 	@echo "  CC    $$@"
 	@$$(CC) $$(WARN) $$(CPPFLAGS) $(2) -c $$< -o $$@
 $(1)/obj:
@@ -98,7 +98,7 @@ FUZZFLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fn
 FUZZ_TARGETS := config idx checkpoint svm_model
 FUZZ_SECONDS ?= 120
 FUZZ_RUNS    ?= -1
-$(FUZZ)/obj/%.o: src/%.c $(wildcard include/nnctl/*.h) src/vmath.h | $(FUZZ)/obj
+$(FUZZ)/obj/%.o: src/%.c $(wildcard include/nnctl/*.h src/*.h) Makefile | $(FUZZ)/obj
 	@echo "  CC    $@"
 	@$(FUZZCC) $(WARN) $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ)/obj:

@@ -23,7 +23,10 @@ static inline float nn_vexpf(float x)
      * at 2.5e38 instead of overflowing to infinity (tanh and sigmoid never get near it). */
     x = x < -87.33654f ? -87.33654f : x;
     x = x > 88.37626f ? 88.37626f : x;
-    float fn = floorf(x * 1.44269504088896341f + 0.5f);
+    /* n = round(x / ln2) by the 1.5·2^23 trick: adding it pushes the fraction bits out in the
+     * current (round-to-nearest) mode. floorf would be a library call and stop vectorisation;
+     * without -ffast-math the compiler may not fold (v + C) − C back to v. */
+    float fn = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - fn * 0.693359375f;    /* ln2 split in two so that fn·hi is exact */
     r = r - fn * -2.12194440e-4f;
     float p = 1.9875691500e-4f;

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""PyTorch peer of nnctl: trains the report's networks with a manual loop.
+
+The data sit in memory as float32 tensors; a batch is a slice (no shuffling) or an index_select of
+a random permutation (shuffling), nnctl's gather. Each step: forward, mse_loss (mean over every
+element, like nnctl), zero_grad, backward, optimizer step. The loss recorded for a batch is the one
+computed on it before its update. An epoch's seconds cover the shuffle and the batches only; the
+test MSE after the epoch is computed outside that time.
+
+Optimizers: torch.optim.SGD (v <- mu*v + g; w <- w - lr*v: nnctl's formula, dampening 0, no
+Nesterov, no weight decay) and torch.optim.Adam (eps added to sqrt(v_hat): nnctl's formula, no
+weight decay, no AMSGrad). With --init the Linear layers get nnctl's exported weights (kernels
+transposed to PyTorch's (out, in)); without it, PyTorch's own default initialization.
+
+Usage: torch_run.py --experiment xor|ae|ae_keras_seed --out FILE.json [options]; see --help.
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+a = common.parse_args("PyTorch")
+common.set_thread_env(a.threads)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+if a.threads > 0:
+    torch.set_num_threads(a.threads)
+    torch.set_num_interop_threads(a.threads)
+torch.manual_seed(a.seed)
+gen = torch.Generator().manual_seed(a.seed)
+
+ACT = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
+
+x_np, y_np, xt_np, yt_np = common.load_data(a)
+n_in, arch = common.ARCHS[a.experiment]
+mods, linears, prev = [], [], n_in
+for units, act in arch:
+    lin = torch.nn.Linear(prev, units, bias=True, dtype=torch.float32)
+    linears.append(lin)
+    mods += [lin, ACT[act]()]
+    prev = units
+model = torch.nn.Sequential(*mods)
+if a.init:
+    with torch.no_grad():
+        for lin, (w, b) in zip(linears, common.load_init(a.init, a.experiment)):
+            lin.weight.copy_(torch.from_numpy(w.T))  # (in, out) -> (out, in)
+            lin.bias.copy_(torch.from_numpy(b))
+model.train()
+
+params = list(model.parameters())
+if a.optimizer == "sgd":
+    opt = torch.optim.SGD(params, lr=a.lr, momentum=a.momentum, dampening=0.0,
+                          weight_decay=0.0, nesterov=False)
+else:
+    opt = torch.optim.Adam(params, lr=a.lr, betas=(a.beta1, a.beta2), eps=a.eps,
+                           weight_decay=0.0, amsgrad=False)
+
+X, Y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+N = X.shape[0]
+spans = common.batches(N, a.batch)
+
+
+def forward_np(xc):
+    with torch.no_grad():
+        return model(torch.from_numpy(xc)).numpy()
+
+
+epochs, blosses = [], []
+for e in range(1, a.epochs + 1):
+    t0 = time.perf_counter()
+    perm = None if a.no_shuffle else torch.randperm(N, generator=gen)
+    lsum = 0.0
+    for s, t in spans:
+        if perm is None:
+            xb, yb = X[s:t], Y[s:t]
+        else:
+            idx = perm[s:t]
+            xb = X.index_select(0, idx)
+            yb = xb if a.experiment != "xor" else Y.index_select(0, idx)
+        loss = F.mse_loss(model(xb), yb, reduction="mean")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        lv = loss.item()
+        lsum += lv * (t - s)
+        if len(blosses) < a.batch_losses:
+            blosses.append(lv)
+    secs = time.perf_counter() - t0
+    if not np.isfinite(lsum):
+        sys.exit(f"epoch {e}: the loss became {lsum / N}; training stopped")
+    row = {"epoch": e, "train_loss": lsum / N, "test_loss": None, "seconds": secs}
+    if xt_np is not None:
+        row["test_loss"] = common.mse(forward_np, xt_np, yt_np)
+    epochs.append(row)
+    common.log_epoch("torch", e, a.epochs, row)
+
+eval_train = common.mse(forward_np, x_np, y_np)
+common.finish(a, "pytorch", torch.__version__,
+              {"torch": torch.__version__,
+               "torch_blas": "MKL" if torch.backends.mkl.is_available() else "unknown",
+               "torch_threads": torch.get_num_threads(),
+               "torch_interop_threads": torch.get_num_interop_threads()},
+              N, epochs, blosses, eval_train,
+              notes=["manual loop over preloaded tensors; loss F.mse_loss(mean)",
+                     "optimizer formulas identical to nnctl's (PyTorch's)"])
+print(f"wrote {a.out}")
