@@ -19,7 +19,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 
-.PHONY: all deps test check unit reliability demo bench clean format lint
+.PHONY: all deps test check unit reliability valgrind demo bench clean format lint
 all: $(REL)/nnctl
 
 deps:
@@ -47,6 +47,9 @@ $(eval $(call flavour,$(REL),$(OPT)))
 $(eval $(call flavour,$(DBL),$(OPT) -DNN_DOUBLE))
 $(eval $(call flavour,$(ASAN),$(SANFLAGS)))
 $(eval $(call flavour,$(ASAN)-dbl,$(SANFLAGS) -DNN_DOUBLE))
+# valgrind 3.19 cannot decode AVX-512, so its build targets the baseline x86-64 instruction set.
+VG := build/vg
+$(eval $(call flavour,$(VG),-O2 -g))
 
 
 unit: deps $(addprefix $(REL)/,$(TESTS)) $(addprefix $(DBL)/,$(DTESTS)) $(REL)/nnctl
@@ -59,6 +62,23 @@ test: unit
 	@NNCTL=$(REL)/nnctl ./tests/cli.sh
 	@$(MAKE) --no-print-directory reliability
 	@$(MAKE) --no-print-directory check
+
+# XOR and a short MNIST run under valgrind memcheck: no invalid access, no definite or indirect leak.
+VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+            --errors-for-leak-kinds=definite,indirect --error-exitcode=1
+valgrind: deps $(VG)/nnctl
+	@command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 1; }
+	@rm -rf build/valgrind; mkdir -p build/valgrind
+	@echo "== valgrind: nnctl train configs/xor.yaml"
+	@OPENBLAS_NUM_THREADS=1 $(VALGRIND) $(VG)/nnctl train configs/xor.yaml --out build/valgrind/xor --quiet --threads 1
+	@OPENBLAS_NUM_THREADS=1 $(VALGRIND) $(VG)/nnctl predict build/valgrind/xor/model.ckpt --input "0 0; 0 1; 1 0; 1 1" >/dev/null
+	@echo "== valgrind: a short MNIST autoencoder run, its resume, and reconstruct"
+	@OPENBLAS_NUM_THREADS=1 $(VALGRIND) $(VG)/nnctl train configs/mnist_autoencoder.yaml --out build/valgrind/ae --quiet --threads 1 \
+	  --set data.train_limit=1000 --set data.test_limit=200 --set training.epochs=2 --set training.checkpoint_every=1
+	@OPENBLAS_NUM_THREADS=1 $(VALGRIND) $(VG)/nnctl train configs/mnist_autoencoder.yaml --out build/valgrind/ae --quiet --threads 1 \
+	  --set data.train_limit=1000 --set data.test_limit=200 --set training.epochs=3 --set training.checkpoint_every=1 --resume
+	@OPENBLAS_NUM_THREADS=1 $(VALGRIND) $(VG)/nnctl reconstruct build/valgrind/ae/model.ckpt --out build/valgrind/r.png >/dev/null
+	@echo "valgrind: clean"
 
 # kill -9 at 20 moments with bit-identical resume, and the generated table of malformed files.
 reliability: deps $(REL)/nnctl
