@@ -3,12 +3,11 @@
  *   sgemm_peak_gflops        a 2048×2048 sgemm, best of 3, at the bench's thread count
  *   ae_gemm_floor_seconds    the 11 GEMMs of every step of one autoencoder epoch (469 steps of
  *                            batch 128 at the real shapes), nothing else
- *   ae_seconds_per_epoch     nnctl training the autoencoder with SGD (the study's run, lr 0.2): median of the epochs after
- *                            the first (60,000 images, batch 128)
- *   ae_adam_seconds_per_epoch the same with Adam, plus its first and last epoch
- *   ae_gflops, ae_overhead_fraction = ae_seconds_per_epoch / ae_gemm_floor_seconds − 1
- *   xor_us_per_step          the study's XOR (full batch of 4, 10,000 epochs)
- *   encode_images_per_second the 10,000 test images through the encoder
+ *   ae_seconds_per_epoch     nnctl training the autoencoder with SGD (the study's run, lr 0.2):
+ * median of the epochs after the first (60,000 images, batch 128) ae_adam_seconds_per_epoch the
+ * same with Adam, plus its first and last epoch ae_gflops, ae_overhead_fraction =
+ * ae_seconds_per_epoch / ae_gemm_floor_seconds − 1 xor_us_per_step          the study's XOR (full
+ * batch of 4, 10,000 epochs) encode_images_per_second the 10,000 test images through the encoder
  *   peak_rss_mb              of a child process training the autoencoder (Adam, 2 epochs)
  *   ratio_vs_pytorch/keras   when given --peer pytorch=S --peer keras=S (seconds per epoch)
  * Usage: bench [--threads N] [--epochs N] [--peer NAME=SECONDS]... [--out FILE.json] */
@@ -36,7 +35,8 @@ static double now(void)
 static double sgemm_peak(void)
 {
     const int n = 2048;
-    float *a = malloc((size_t)n * n * 4), *b = malloc((size_t)n * n * 4), *c = malloc((size_t)n * n * 4);
+    float *a = malloc((size_t)n * n * 4), *b = malloc((size_t)n * n * 4),
+          *c = malloc((size_t)n * n * 4);
     if (!a || !b || !c)
         return NAN;
     for (size_t i = 0; i < (size_t)n * n; i++) {
@@ -135,7 +135,7 @@ static int train_config(const char *path, const char *const *sets, int n, int th
         char hp[512];
         snprintf(hp, sizeof hp, "%s/history.csv", out_dir);
         FILE *f = fopen(hp, "r");
-        double secs[1024];
+        double secs[1024] = {0};
         int k = 0;
         char line[256];
         while (f && fgets(line, sizeof line, f) && k < 1024) {
@@ -157,7 +157,9 @@ static int train_config(const char *path, const char *const *sets, int n, int th
                 secs[j] = secs[j - 1];
                 secs[j - 1] = t;
             }
-        median_out[0] = m <= 0 ? NAN : m % 2 ? secs[1 + m / 2] : 0.5 * (secs[m / 2] + secs[m / 2 + 1]);
+        median_out[0] = m <= 0  ? NAN
+                        : m % 2 ? secs[1 + m / 2]
+                                : 0.5 * (secs[m / 2] + secs[m / 2 + 1]);
     }
     return 0;
 }
@@ -181,7 +183,8 @@ int main(int argc, char **argv)
             else if (!strncmp(p, "keras=", 6))
                 peer_keras = atof(p + 6);
         } else {
-            fprintf(stderr, "usage: bench [--threads N] [--epochs N] [--peer pytorch=S] [--peer keras=S] [--out FILE]\n");
+            fprintf(stderr, "usage: bench [--threads N] [--epochs N] [--peer pytorch=S] [--peer "
+                            "keras=S] [--out FILE]\n");
             return 2;
         }
     }
@@ -209,18 +212,22 @@ int main(int argc, char **argv)
     printf("sgemm_peak_gflops           %8.1f   (2048^3 sgemm)\n", peak);
     double flops;
     double floor_s = ae_gemm_floor(&flops);
-    printf("ae_gemm_floor_seconds       %8.3f   (%.1f GFLOP/s over the epoch's 11 GEMMs/step)\n", floor_s, flops / floor_s / 1e9);
+    printf("ae_gemm_floor_seconds       %8.3f   (%.1f GFLOP/s over the epoch's 11 GEMMs/step)\n",
+           floor_s, flops / floor_s / 1e9);
 
-    char ep[32], sgd_dir[] = "bench/out/sgd", adam_dir[] = "bench/out/adam", xor_dir[] = "bench/out/xor";
+    char ep[32], sgd_dir[] = "bench/out/sgd", adam_dir[] = "bench/out/adam",
+                 xor_dir[] = "bench/out/xor";
     snprintf(ep, sizeof ep, "training.epochs=%d", epochs);
     const char *sgd[] = {ep, "data.test_limit=1", "training.checkpoint_every=0"};
     const char *adam[] = {ep, "data.test_limit=1", "training.checkpoint_every=0"};
     struct nn_train_result r;
     double med_sgd[3], med_adam[3];
-    if (train_config("configs/mnist_autoencoder_seed.yaml", sgd, 3, threads, &r, med_sgd, sgd_dir) ||
+    if (train_config("configs/mnist_autoencoder_seed.yaml", sgd, 3, threads, &r, med_sgd,
+                     sgd_dir) ||
         train_config("configs/mnist_autoencoder.yaml", adam, 3, threads, &r, med_adam, adam_dir))
         return 1;
-    printf("ae_seconds_per_epoch        %8.3f   (SGD, median of epochs 2..%d)\n", med_sgd[0], epochs);
+    printf("ae_seconds_per_epoch        %8.3f   (SGD, median of epochs 2..%d)\n", med_sgd[0],
+           epochs);
     printf("ae_adam_seconds_per_epoch   %8.3f   (Adam; first epoch %.3f, last %.3f)\n", med_adam[0],
            med_adam[1], med_adam[2]);
     double gflops = flops / med_sgd[0] / 1e9, overhead = med_sgd[0] / floor_s - 1;
@@ -252,19 +259,25 @@ int main(int argc, char **argv)
     if (pid == 0) {
         const char *s2[] = {"training.epochs=2", "training.checkpoint_every=0"};
         struct nn_train_result rr;
-        _exit(train_config("configs/mnist_autoencoder.yaml", s2, 2, threads, &rr, NULL, "bench/out/rss") ? 1 : 0);
+        _exit(train_config("configs/mnist_autoencoder.yaml", s2, 2, threads, &rr, NULL,
+                           "bench/out/rss")
+                  ? 1
+                  : 0);
     } else if (pid > 0) {
         int status;
         struct rusage ru;
         if (wait4(pid, &status, 0, &ru) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
             rss = ru.ru_maxrss / 1024.0;
     }
-    printf("peak_rss_mb                 %8.1f   (autoencoder training process; target <= 200)\n", rss);
+    printf("peak_rss_mb                 %8.1f   (autoencoder training process; target <= 200)\n",
+           rss);
     double rt = med_sgd[0] / peer_torch, rk = med_sgd[0] / peer_keras;
     if (!isnan(peer_torch))
-        printf("ratio_vs_pytorch            %8.3f   (PyTorch %.3f s/epoch; target <= 0.6)\n", rt, peer_torch);
+        printf("ratio_vs_pytorch            %8.3f   (PyTorch %.3f s/epoch; target <= 0.6)\n", rt,
+               peer_torch);
     if (!isnan(peer_keras))
-        printf("ratio_vs_keras              %8.3f   (Keras %.3f s/epoch; target <= 0.5)\n", rk, peer_keras);
+        printf("ratio_vs_keras              %8.3f   (Keras %.3f s/epoch; target <= 0.5)\n", rk,
+               peer_keras);
 
     FILE *f = fopen(out, "w");
     if (!f) {
@@ -274,12 +287,19 @@ int main(int argc, char **argv)
     time_t tnow = time(NULL);
     char date[32];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tnow));
-#define NUM(k, v) fprintf(f, "  \"%s\": %s%.6g%s,\n", k, isnan(v) ? "null" : "", isnan(v) ? 0.0 : v, "")
-    fprintf(f, "{\n  \"date\": \"%s\",\n  \"nnctl_version\": \"%s\",\n  \"cpu\": \"%s\",\n  \"blas\": \"%s\",\n  \"threads\": %d,\n  \"epochs\": %d,\n",
+#define NUM(k, v)                                                                                  \
+    fprintf(f, "  \"%s\": %s%.6g%s,\n", k, isnan(v) ? "null" : "", isnan(v) ? 0.0 : v, "")
+    fprintf(f,
+            "{\n  \"date\": \"%s\",\n  \"nnctl_version\": \"%s\",\n  \"cpu\": \"%s\",\n  \"blas\": "
+            "\"%s\",\n  \"threads\": %d,\n  \"epochs\": %d,\n",
             date, NN_VERSION, cpu, blas, threads, epochs);
-    fprintf(f, "  \"sgemm_peak_gflops\": %.6g,\n  \"ae_gemm_floor_seconds\": %.6g,\n", peak, floor_s);
-    fprintf(f, "  \"ae_seconds_per_epoch\": %.6g,\n  \"ae_adam_seconds_per_epoch\": %.6g,\n", med_sgd[0], med_adam[0]);
-    fprintf(f, "  \"ae_adam_first_epoch_seconds\": %.6g,\n  \"ae_adam_last_epoch_seconds\": %.6g,\n", med_adam[1], med_adam[2]);
+    fprintf(f, "  \"sgemm_peak_gflops\": %.6g,\n  \"ae_gemm_floor_seconds\": %.6g,\n", peak,
+            floor_s);
+    fprintf(f, "  \"ae_seconds_per_epoch\": %.6g,\n  \"ae_adam_seconds_per_epoch\": %.6g,\n",
+            med_sgd[0], med_adam[0]);
+    fprintf(f,
+            "  \"ae_adam_first_epoch_seconds\": %.6g,\n  \"ae_adam_last_epoch_seconds\": %.6g,\n",
+            med_adam[1], med_adam[2]);
     fprintf(f, "  \"ae_gflops\": %.6g,\n  \"ae_overhead_fraction\": %.6g,\n", gflops, overhead);
     fprintf(f, "  \"xor_us_per_step\": %.6g,\n", xor_us);
     if (isnan(enc))
@@ -293,11 +313,13 @@ int main(int argc, char **argv)
     if (isnan(peer_torch))
         fprintf(f, "  \"ratio_vs_pytorch\": null,\n");
     else
-        fprintf(f, "  \"pytorch_seconds_per_epoch\": %.6g,\n  \"ratio_vs_pytorch\": %.6g,\n", peer_torch, rt);
+        fprintf(f, "  \"pytorch_seconds_per_epoch\": %.6g,\n  \"ratio_vs_pytorch\": %.6g,\n",
+                peer_torch, rt);
     if (isnan(peer_keras))
         fprintf(f, "  \"ratio_vs_keras\": null\n}\n");
     else
-        fprintf(f, "  \"keras_seconds_per_epoch\": %.6g,\n  \"ratio_vs_keras\": %.6g\n}\n", peer_keras, rk);
+        fprintf(f, "  \"keras_seconds_per_epoch\": %.6g,\n  \"ratio_vs_keras\": %.6g\n}\n",
+                peer_keras, rk);
 #undef NUM
     fclose(f);
     printf("wrote %s\n", out);

@@ -5,7 +5,8 @@
  *           12  u32 bytes per real (4/8)         u32 tensor count; per tensor: u32 name length,
  *           16  u64 payload length                   name, u32 ndim, u32 dims[ndim]
  *           24  u32 CRC-32 of the payload        u64 parameter count, reals
- *           28  u32 reserved (0)                 u32 optimizer state per parameter, u64 count, reals
+ *           28  u32 reserved (0)                 u32 optimizer state per parameter, u64 count,
+ * reals
  *
  * The config travels inside the checkpoint so that a checkpoint alone rebuilds its model; tensor
  * names and shapes are stored as well, so that a mismatch is reported by name rather than as a
@@ -17,9 +18,9 @@
 #include "nnctl/fsutil.h"
 #include "nnctl/train.h"
 
-#define CKPT_MAGIC "NNCTLCKP"
-#define CKPT_VERSION 1u
-#define CKPT_HEADER 32u
+#define CKPT_MAGIC     "NNCTLCKP"
+#define CKPT_VERSION   1u
+#define CKPT_HEADER    32u
 #define CKPT_MAX_BYTES ((size_t)4 << 30)
 
 struct wbuf {
@@ -29,6 +30,8 @@ struct wbuf {
 
 static void put(struct wbuf *b, const void *src, size_t len)
 {
+    if (len > b->cap - b->n) /* sized exactly by the caller; a mismatch is a bug, not a crash */
+        return;
     memcpy(b->p + b->n, src, len);
     b->n += len;
 }
@@ -56,8 +59,8 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
     if (!host_is_little_endian())
         return nn_error_set(err, NN_ERR_RUNTIME, "%s: checkpoints are little-endian only", path);
     size_t clen = strlen(config_yaml);
-    size_t cap = CKPT_HEADER + 4 + clen + 8 * 6 + 4 + 8 + 4 + 8 +
-                 (m->n_params + m->n_opt) * sizeof(nn_real);
+    size_t cap =
+        CKPT_HEADER + 4 + clen + 8 * 6 + 4 + 8 + 4 + 8 + (m->n_params + m->n_opt) * sizeof(nn_real);
     for (int i = 0; i < m->n_tensors; i++)
         cap += 4 + strlen(m->tensors[i].name) + 4 + 4 * (size_t)m->tensors[i].ndim;
     struct wbuf b = {malloc(cap), 0, cap};
@@ -193,8 +196,10 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
         off += chunk;
     }
     if ((uint32_t)crc != crc_stored || reserved != 0) {
-        snprintf(msg, sizeof msg, "CRC-32 of the payload is 0x%08x, the header says 0x%08x: the "
-                 "file is damaged", (unsigned)crc, crc_stored);
+        snprintf(msg, sizeof msg,
+                 "CRC-32 of the payload is 0x%08x, the header says 0x%08x: the "
+                 "file is damaged",
+                 (unsigned)crc, crc_stored);
         rc = ckpt_bad(err, path, "crc32", msg);
         goto fail;
     }
@@ -220,7 +225,8 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
     free(text);
     if (rc) {
         if (diags && diags->n)
-            snprintf(msg, sizeof msg, "invalid: line %d: %.180s", diags->d[0].line, diags->d[0].msg);
+            snprintf(msg, sizeof msg, "invalid: line %d: %.180s", diags->d[0].line,
+                     diags->d[0].msg);
         else
             snprintf(msg, sizeof msg, "invalid");
         free(diags);
@@ -248,8 +254,8 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
         uint32_t nl = get_u32(&r);
         const unsigned char *name = take(&r, nl);
         uint32_t nd = get_u32(&r);
-        int ok = name && nl == strlen(t->name) && !memcmp(name, t->name, nl) &&
-                 nd == (uint32_t)t->ndim;
+        int ok =
+            name && nl == strlen(t->name) && !memcmp(name, t->name, nl) && nd == (uint32_t)t->ndim;
         for (uint32_t k = 0; ok && k < nd; k++)
             ok = get_u32(&r) == (uint32_t)t->dims[k] && !r.bad;
         if (!ok) {

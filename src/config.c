@@ -134,7 +134,8 @@ static int ynode_push(struct ynode *n, struct ynode *key, struct ynode *val)
     return 0;
 }
 
-/* Limits that keep a hostile file (deep nesting, alias bombs) from exhausting the stack or memory. */
+/* Limits that keep a hostile file (deep nesting, alias bombs) from exhausting the stack or memory.
+ */
 #define Y_MAX_DEPTH 32
 #define Y_MAX_NODES 2000000
 
@@ -192,8 +193,8 @@ static struct ynode *yconv_node(struct yconv *c, yaml_node_t *yn, int depth)
         for (yaml_node_pair_t *p = yn->data.mapping.pairs.start; p < yn->data.mapping.pairs.top;
              p++) {
             struct ynode *k = yconv_node(c, yaml_document_get_node(c->doc, p->key), depth + 1);
-            struct ynode *v = k ? yconv_node(c, yaml_document_get_node(c->doc, p->value), depth + 1)
-                                : NULL;
+            struct ynode *v =
+                k ? yconv_node(c, yaml_document_get_node(c->doc, p->value), depth + 1) : NULL;
             if (!k || !v || ynode_push(n, k, v)) {
                 ynode_free(k);
                 ynode_free(v);
@@ -275,7 +276,8 @@ static struct ynode *map_get(const struct ynode *m, const char *key)
 
 /* Applies one "dotted.key=value" override. Sequence items are addressed by index
  * (model.layers.0.units=8); missing mapping keys are created so that validation can judge them. */
-static int tree_set(struct ynode *root, const char *arg, struct ysources *ss, struct nn_diags *diags)
+static int tree_set(struct ynode *root, const char *arg, struct ysources *ss,
+                    struct nn_diags *diags)
 {
     char label[NN_PATH_MAX];
     snprintf(label, sizeof label, "--set %s", arg);
@@ -324,14 +326,16 @@ static int tree_set(struct ynode *root, const char *arg, struct ysources *ss, st
             errno = 0;
             long idx = strtol(part, &end, 10);
             if (*end || end == part || errno || idx < 0 || idx >= cur->n) {
-                nn_diag_add(diags, src, 0, 0, "'%s' is a list of %d items; '%s' is not an index in it",
-                            walked, cur->n, part);
+                nn_diag_add(diags, src, 0, 0,
+                            "'%s' is a list of %d items; '%s' is not an index in it", walked,
+                            cur->n, part);
                 ynode_free(val);
                 return -1;
             }
             slot = &cur->v[idx];
         } else {
-            nn_diag_add(diags, src, 0, 0, "'%s' is a single value, it has no key '%s'", walked, part);
+            nn_diag_add(diags, src, 0, 0, "'%s' is a single value, it has no key '%s'", walked,
+                        part);
             ynode_free(val);
             return -1;
         }
@@ -378,6 +382,9 @@ static void verr(struct vctx *c, const struct ynode *n, const char *fmt, ...)
     nn_diag_add(c->d, n ? n->src : "", n ? n->line : 0, n ? n->col : 0, "%s", msg);
 }
 
+/* What a node is, for "found ..." in messages; FOUND() supplies a buffer scoped to the call's
+ * enclosing block. */
+#define FOUND(n) found_str((n), (char[96]){0}, 96)
 static const char *found_str(const struct ynode *n, char *buf, size_t len)
 {
     if (n->type == Y_MAP)
@@ -461,8 +468,7 @@ static struct ynode *want_map(struct vctx *c, const struct ynode *parent, const 
         return NULL;
     }
     if (n->type != Y_MAP) {
-        char b[96];
-        verr(c, n, "'%s': expected a mapping, found %s", path, found_str(n, b, sizeof b));
+        verr(c, n, "'%s': expected a mapping, found %s", path, FOUND(n));
         return NULL;
     }
     return n;
@@ -502,9 +508,8 @@ static void get_int(struct vctx *c, const struct ynode *m, const char *key, cons
     if (!n)
         return;
     long long v;
-    char b[96];
     if (parse_long(n, &v)) {
-        verr(c, n, "'%s': expected an integer, found %s", path, found_str(n, b, sizeof b));
+        verr(c, n, "'%s': expected an integer, found %s", path, FOUND(n));
     } else if (v < lo || v > hi) {
         if (hi == INT32_MAX)
             verr(c, n, "'%s': expected an integer >= %lld, found %lld", path, lo, v);
@@ -523,9 +528,8 @@ static void get_double(struct vctx *c, const struct ynode *m, const char *key, c
     if (!n)
         return;
     double v;
-    char b[96];
     if (parse_double(n, &v)) {
-        verr(c, n, "'%s': expected a number, found %s", path, found_str(n, b, sizeof b));
+        verr(c, n, "'%s': expected a number, found %s", path, FOUND(n));
         return;
     }
     int bad = open_lo ? !(v > lo) : !(v >= lo);
@@ -549,11 +553,10 @@ static void get_bool(struct vctx *c, const struct ynode *m, const char *key, con
     struct ynode *n = map_get(m, key);
     if (!n)
         return;
-    char b[96];
     if (n->type == Y_SCALAR && n->plain && (!strcmp(n->str, "true") || !strcmp(n->str, "false")))
         *out = !strcmp(n->str, "true");
     else
-        verr(c, n, "'%s': expected true or false, found %s", path, found_str(n, b, sizeof b));
+        verr(c, n, "'%s': expected true or false, found %s", path, FOUND(n));
 }
 
 /* Reads a string; returns the node so callers can report positions. */
@@ -563,9 +566,8 @@ static const struct ynode *get_str(struct vctx *c, const struct ynode *m, const 
     struct ynode *n = map_get(m, key);
     if (!n)
         return NULL;
-    char b[96];
     if (n->type != Y_SCALAR) {
-        verr(c, n, "'%s': expected a string, found %s", path, found_str(n, b, sizeof b));
+        verr(c, n, "'%s': expected a string, found %s", path, FOUND(n));
         return NULL;
     }
     if (strlen(n->str) >= len) {
@@ -578,13 +580,12 @@ static const struct ynode *get_str(struct vctx *c, const struct ynode *m, const 
 
 /* Reads a word that must be one of `names`; its index goes to *out. */
 static const struct ynode *get_enum(struct vctx *c, const struct ynode *m, const char *key,
-                                    const char *path, const char *what,
-                                    const char *const *names, int *out)
+                                    const char *path, const char *what, const char *const *names,
+                                    int *out)
 {
     struct ynode *n = map_get(m, key);
     if (!n)
         return NULL;
-    char b[96];
     if (n->type == Y_SCALAR) {
         for (int i = 0; names[i]; i++) {
             if (!strcmp(n->str, names[i])) {
@@ -596,23 +597,20 @@ static const struct ynode *get_enum(struct vctx *c, const struct ynode *m, const
     char h[128], all[512];
     join(names, all, sizeof all);
     if (n->type != Y_SCALAR) {
-        verr(c, n, "'%s': expected a %s (one of: %s), found %s", path, what, all,
-             found_str(n, b, sizeof b));
+        verr(c, n, "'%s': expected a %s (one of: %s), found %s", path, what, all, FOUND(n));
         return NULL;
     }
     hint(n->str, names, h, sizeof h);
-    verr(c, n, "'%s': unknown %s %s%s (expected one of: %s)", path, what, found_str(n, b, sizeof b),
-         h, all);
+    verr(c, n, "'%s': unknown %s %s%s (expected one of: %s)", path, what, FOUND(n), h, all);
     return NULL;
 }
 
 /* A shape: a list of 1..NN_MAX_DIMS positive integers. Returns ndim, or 0 on error. */
 static int get_shape(struct vctx *c, const struct ynode *n, const char *path, int *dims)
 {
-    char b[96];
     if (n->type != Y_SEQ || n->n < 1 || n->n > NN_MAX_DIMS) {
         verr(c, n, "'%s': expected a list of 1 to %d positive integers, found %s", path,
-             NN_MAX_DIMS, n->type == Y_SEQ ? "a list of another length" : found_str(n, b, sizeof b));
+             NN_MAX_DIMS, n->type == Y_SEQ ? "a list of another length" : FOUND(n));
         return 0;
     }
     long long total = 1;
@@ -620,7 +618,7 @@ static int get_shape(struct vctx *c, const struct ynode *n, const char *path, in
         long long v;
         if (parse_long(n->v[i], &v) || v < 1 || v > (1 << 24)) {
             verr(c, n->v[i], "'%s[%d]': expected a positive integer, found %s", path, i,
-                 found_str(n->v[i], b, sizeof b));
+                 FOUND(n->v[i]));
             return 0;
         }
         dims[i] = (int)v;
@@ -635,24 +633,38 @@ static int get_shape(struct vctx *c, const struct ynode *n, const char *path, in
 
 static const char *const ACT_NAMES[] = {"identity", "relu", "tanh", "sigmoid", "softmax", NULL};
 static const char *const INIT_NAMES[] = {"glorot_uniform", "glorot_normal", "he_uniform",
-                                         "he_normal", "zeros", NULL};
+                                         "he_normal",      "zeros",         NULL};
 static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categorical_crossentropy",
                                          NULL};
 static const char *const LAYER_TYPES[] = {"dense",   "identity", "relu",    "tanh", "sigmoid",
                                           "softmax", "flatten",  "reshape", NULL};
 
-const char *nn_act_name(int act) { return act >= 0 && act <= NN_ACT_SOFTMAX ? ACT_NAMES[act] : "?"; }
-const char *nn_loss_name(int loss) { return loss >= 0 && loss <= NN_LOSS_CCE ? LOSS_NAMES[loss] : "?"; }
-const char *nn_init_name(int init) { return init >= 0 && init <= NN_INIT_ZEROS ? INIT_NAMES[init] : "?"; }
+const char *nn_act_name(int act)
+{
+    return act >= 0 && act <= NN_ACT_SOFTMAX ? ACT_NAMES[act] : "?";
+}
+const char *nn_loss_name(int loss)
+{
+    return loss >= 0 && loss <= NN_LOSS_CCE ? LOSS_NAMES[loss] : "?";
+}
+const char *nn_init_name(int init)
+{
+    return init >= 0 && init <= NN_INIT_ZEROS ? INIT_NAMES[init] : "?";
+}
 
 const char *nn_layer_kind_name(const struct nn_layer_spec *l)
 {
     switch (l->kind) {
-    case NN_LAYER_DENSE: return "dense";
-    case NN_LAYER_ACT: return nn_act_name(l->act);
-    case NN_LAYER_FLATTEN: return "flatten";
-    case NN_LAYER_RESHAPE: return "reshape";
-    default: return "?";
+    case NN_LAYER_DENSE:
+        return "dense";
+    case NN_LAYER_ACT:
+        return nn_act_name(l->act);
+    case NN_LAYER_FLATTEN:
+        return "flatten";
+    case NN_LAYER_RESHAPE:
+        return "reshape";
+    default:
+        return "?";
     }
 }
 
@@ -677,15 +689,14 @@ static void fmt_shape(const int *dims, int ndim, char *buf, size_t len)
 
 static void parse_layer(struct vctx *c, const struct ynode *ln, int idx, struct nn_layer_spec *l)
 {
-    char path[64], b[96];
+    char path[64];
     snprintf(path, sizeof path, "model.layers[%d]", idx);
     l->line = ln->line;
     l->col = ln->col;
     l->w_init = NN_INIT_GLOROT_UNIFORM;
     l->b_init = NN_INIT_ZEROS;
     if (ln->type != Y_MAP) {
-        verr(c, ln, "'%s': expected a mapping with a 'type' key, found %s", path,
-             found_str(ln, b, sizeof b));
+        verr(c, ln, "'%s': expected a mapping with a 'type' key, found %s", path, FOUND(ln));
         return;
     }
     int type = -1;
@@ -693,8 +704,10 @@ static void parse_layer(struct vctx *c, const struct ynode *ln, int idx, struct 
     snprintf(kp, sizeof kp, "%s.type", path);
     if (!get_enum(c, ln, "type", kp, "layer type", LAYER_TYPES, &type)) {
         if (!map_get(ln, "type"))
-            verr(c, ln, "'%s': missing required key 'type' (one of: dense, identity, relu, tanh, "
-                        "sigmoid, softmax, flatten, reshape)", path);
+            verr(c, ln,
+                 "'%s': missing required key 'type' (one of: dense, identity, relu, tanh, "
+                 "sigmoid, softmax, flatten, reshape)",
+                 path);
         return;
     }
     const char *tname = LAYER_TYPES[type];
@@ -704,15 +717,16 @@ static void parse_layer(struct vctx *c, const struct ynode *ln, int idx, struct 
     const struct ynode *nn = get_str(c, ln, "name", kp, nm, sizeof nm);
     if (nn) {
         if (!valid_name(nm))
-            verr(c, nn, "'%s': a name may hold letters, digits, '_', '-' and '.', found '%s'", kp, nm);
+            verr(c, nn, "'%s': a name may hold letters, digits, '_', '-' and '.', found '%s'", kp,
+                 nm);
         else {
             snprintf(l->name, sizeof l->name, "%s", nm);
             l->user_named = 1;
         }
     }
     if (!strcmp(tname, "dense")) {
-        static const char *const keys[] = {"type", "name", "units", "activation", "init",
-                                           "bias_init", NULL};
+        static const char *const keys[] = {"type", "name",      "units", "activation",
+                                           "init", "bias_init", NULL};
         check_keys(c, ln, path, keys);
         l->kind = NN_LAYER_DENSE;
         l->act = NN_ACT_IDENTITY;
@@ -755,10 +769,9 @@ static void parse_layer(struct vctx *c, const struct ynode *ln, int idx, struct 
 static int get_matrix(struct vctx *c, const struct ynode *n, const char *path, double **out,
                       int *cols)
 {
-    char b[96];
     if (n->type != Y_SEQ || n->n == 0) {
         verr(c, n, "'%s': expected a non-empty list of rows, found %s", path,
-             n->type == Y_SEQ ? "an empty list" : found_str(n, b, sizeof b));
+             n->type == Y_SEQ ? "an empty list" : FOUND(n));
         return -1;
     }
     int rows = n->n, w = -1;
@@ -782,8 +795,7 @@ static int get_matrix(struct vctx *c, const struct ynode *n, const char *path, d
         for (int j = 0; j < w; j++) {
             const struct ynode *e = r->type == Y_SEQ ? r->v[j] : r;
             if (parse_double(e, &m[(size_t)i * (size_t)w + (size_t)j])) {
-                verr(c, e, "'%s[%d][%d]': expected a number, found %s", path, i, j,
-                     found_str(e, b, sizeof b));
+                verr(c, e, "'%s[%d][%d]': expected a number, found %s", path, i, j, FOUND(e));
                 free(m);
                 return -1;
             }
@@ -822,25 +834,27 @@ static void parse_data(struct vctx *c, const struct ynode *root, struct nn_data_
             verr(c, yn, "'data.y': %d target rows for %d input rows", ny, nx);
         d->n = nx > 0 ? nx : 0;
     } else if (d->source == NN_DATA_IDX) {
-        static const char *const keys[] = {"source",      "dir",         "train_images",
-                                           "train_labels", "test_images", "test_labels",
-                                           "target",       "classes",     "train_limit",
-                                           "test_limit",   "scale",       NULL};
+        static const char *const keys[] = {
+            "source", "dir",     "train_images", "train_labels", "test_images", "test_labels",
+            "target", "classes", "train_limit",  "test_limit",   "scale",       NULL};
         check_keys(c, dn, "data", keys);
         snprintf(d->train_images, sizeof d->train_images, "train-images-idx3-ubyte");
         snprintf(d->train_labels, sizeof d->train_labels, "train-labels-idx1-ubyte");
         snprintf(d->test_images, sizeof d->test_images, "t10k-images-idx3-ubyte");
         snprintf(d->test_labels, sizeof d->test_labels, "t10k-labels-idx1-ubyte");
         get_str(c, dn, "dir", "data.dir", d->dir, sizeof d->dir);
-        get_str(c, dn, "train_images", "data.train_images", d->train_images, sizeof d->train_images);
-        get_str(c, dn, "train_labels", "data.train_labels", d->train_labels, sizeof d->train_labels);
+        get_str(c, dn, "train_images", "data.train_images", d->train_images,
+                sizeof d->train_images);
+        get_str(c, dn, "train_labels", "data.train_labels", d->train_labels,
+                sizeof d->train_labels);
         get_str(c, dn, "test_images", "data.test_images", d->test_images, sizeof d->test_images);
         get_str(c, dn, "test_labels", "data.test_labels", d->test_labels, sizeof d->test_labels);
         d->target = NN_TARGET_INPUT;
         get_enum(c, dn, "target", "data.target", "target", TARGETS, &d->target);
         if (d->target == NN_TARGET_Y) {
-            verr(c, map_get(dn, "target"), "'data.target': 'y' is for inline data; idx data takes "
-                                           "'input' (autoencoder) or 'labels' (classifier)");
+            verr(c, map_get(dn, "target"),
+                 "'data.target': 'y' is for inline data; idx data takes "
+                 "'input' (autoencoder) or 'labels' (classifier)");
         }
         get_int(c, dn, "classes", "data.classes", 2, 65536, &d->classes);
         get_int(c, dn, "train_limit", "data.train_limit", 0, INT32_MAX, &d->train_limit);
@@ -864,7 +878,8 @@ static void parse_optimizer(struct vctx *c, const struct ynode *root, struct nn_
         return;
     get_enum(c, on, "type", "optimizer.type", "optimizer", TYPES, &o->kind);
     if (o->kind == NN_OPT_ADAM) {
-        static const char *const keys[] = {"type", "learning_rate", "beta1", "beta2", "epsilon", NULL};
+        static const char *const keys[] = {"type",  "learning_rate", "beta1",
+                                           "beta2", "epsilon",       NULL};
         check_keys(c, on, "optimizer", keys);
         o->learning_rate = 0.001;
         get_double(c, on, "beta1", "optimizer.beta1", 0, 0, 1, 1, &o->beta1);
@@ -884,8 +899,8 @@ static void parse_optimizer(struct vctx *c, const struct ynode *root, struct nn_
 
 static void parse_training(struct vctx *c, const struct ynode *root, struct nn_train_spec *t)
 {
-    static const char *const keys[] = {"epochs", "batch_size", "shuffle", "seed",
-                                       "checkpoint_every", NULL};
+    static const char *const keys[] = {"epochs", "batch_size",       "shuffle",
+                                       "seed",   "checkpoint_every", NULL};
     t->epochs = 1;
     t->batch_size = 32;
     t->shuffle = 1;
@@ -902,7 +917,7 @@ static void parse_training(struct vctx *c, const struct ynode *root, struct nn_t
             &t->checkpoint_every);
     struct ynode *sn = map_get(tn, "seed");
     if (sn) {
-        char b[96], *end;
+        char *end;
         errno = 0;
         unsigned long long v = 0;
         int ok = sn->type == Y_SCALAR && sn->plain && isdigit((unsigned char)sn->str[0]);
@@ -910,7 +925,7 @@ static void parse_training(struct vctx *c, const struct ynode *root, struct nn_t
             v = strtoull(sn->str, &end, 10);
         if (!ok || *end || errno)
             verr(c, sn, "'training.seed': expected an integer from 0 to 2^64-1, found %s",
-                 found_str(sn, b, sizeof b));
+                 FOUND(sn));
         else
             t->seed = v;
     }
@@ -934,8 +949,10 @@ static long infer_shapes(struct vctx *c, struct nn_config *cfg, const struct yno
         switch (l->kind) {
         case NN_LAYER_DENSE:
             if (nd != 1) {
-                verr(c, ln, "'model.layers[%d]': dense layer '%s' needs a flat input but receives "
-                            "shape %s; add a flatten layer before it", i, l->name, sh);
+                verr(c, ln,
+                     "'model.layers[%d]': dense layer '%s' needs a flat input but receives "
+                     "shape %s; add a flatten layer before it",
+                     i, l->name, sh);
                 return 0;
             }
             if (l->units < 1)
@@ -955,8 +972,10 @@ static long infer_shapes(struct vctx *c, struct nn_config *cfg, const struct yno
             if (rs != size) {
                 char rsh[64];
                 fmt_shape(l->shape, l->ndim, rsh, sizeof rsh);
-                verr(c, ln, "'model.layers[%d]': reshape to %s (%ld values) does not fit its "
-                            "input shape %s (%ld values)", i, rsh, rs, sh, size);
+                verr(c, ln,
+                     "'model.layers[%d]': reshape to %s (%ld values) does not fit its "
+                     "input shape %s (%ld values)",
+                     i, rsh, rs, sh, size);
                 return 0;
             }
             nd = l->ndim;
@@ -982,12 +1001,13 @@ static long infer_shapes(struct vctx *c, struct nn_config *cfg, const struct yno
 
 static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
 {
-    static const char *const top_keys[] = {"description", "model", "loss", "optimizer", "training",
-                                           "data", NULL};
-    char b[96];
+    static const char *const top_keys[] = {"description", "model", "loss", "optimizer",
+                                           "training",    "data",  NULL};
     if (root->type != Y_MAP) {
-        verr(c, root, "expected a mapping with keys model, loss, optimizer, training, data; "
-                      "found %s", found_str(root, b, sizeof b));
+        verr(c, root,
+             "expected a mapping with keys model, loss, optimizer, training, data; "
+             "found %s",
+             FOUND(root));
         return;
     }
     check_keys(c, root, "the top level", top_keys);
@@ -1002,7 +1022,8 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
         check_keys(c, mn, "model", keys);
         struct ynode *in = map_get(mn, "input_shape");
         if (!in)
-            verr(c, mn, "'model': missing required key 'input_shape' (a list like [2] or [28, 28])");
+            verr(c, mn,
+                 "'model': missing required key 'input_shape' (a list like [2] or [28, 28])");
         else
             cfg->in_ndim = get_shape(c, in, "model.input_shape", cfg->in_shape);
         layers = map_get(mn, "layers");
@@ -1010,7 +1031,7 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
             verr(c, mn, "'model': missing required key 'layers' (a list of layers)");
         } else if (layers->type != Y_SEQ || layers->n == 0) {
             verr(c, layers, "'model.layers': expected a non-empty list of layers, found %s",
-                 layers->type == Y_SEQ ? "an empty list" : found_str(layers, b, sizeof b));
+                 layers->type == Y_SEQ ? "an empty list" : FOUND(layers));
             layers = NULL;
         } else if (layers->n > NN_MAX_LAYERS) {
             verr(c, layers, "'model.layers': %d layers, at most %d are supported", layers->n,
@@ -1022,7 +1043,8 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
                 parse_layer(c, layers->v[i], i, &cfg->layers[i]);
             for (int i = 0; i < layers->n; i++)
                 for (int j = 0; j < i; j++)
-                    if (cfg->layers[i].user_named && !strcmp(cfg->layers[i].name, cfg->layers[j].name))
+                    if (cfg->layers[i].user_named &&
+                        !strcmp(cfg->layers[i].name, cfg->layers[j].name))
                         verr(c, map_get(layers->v[i], "name"),
                              "'model.layers[%d].name': '%s' is already the name of layer %d", i,
                              cfg->layers[i].name, j);
@@ -1036,8 +1058,9 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
     cfg->loss = NN_LOSS_MSE;
     struct ynode *lossn = map_get(root, "loss");
     if (!lossn)
-        verr(c, root, "missing required key 'loss' (one of: mse, binary_crossentropy, "
-                      "categorical_crossentropy)");
+        verr(c, root,
+             "missing required key 'loss' (one of: mse, binary_crossentropy, "
+             "categorical_crossentropy)");
     else
         get_enum(c, root, "loss", "loss", "loss", LOSS_NAMES, &cfg->loss);
 
@@ -1071,12 +1094,14 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
     if (last_i >= 0)
         snprintf(last_hint, sizeof last_hint, " (model.layers[%d])", last_i);
     if (cfg->loss == NN_LOSS_BCE && last_act != NN_ACT_SIGMOID)
-        verr(c, lossn, "'loss': binary_crossentropy is fused with a final sigmoid for stability, "
-                       "but the last activation is '%s'%s",
+        verr(c, lossn,
+             "'loss': binary_crossentropy is fused with a final sigmoid for stability, "
+             "but the last activation is '%s'%s",
              last_act < 0 ? "none" : nn_act_name(last_act), last_hint);
     if (cfg->loss == NN_LOSS_CCE && last_act != NN_ACT_SOFTMAX)
-        verr(c, lossn, "'loss': categorical_crossentropy is fused with a final softmax for "
-                       "stability, but the last activation is '%s'%s",
+        verr(c, lossn,
+             "'loss': categorical_crossentropy is fused with a final softmax for "
+             "stability, but the last activation is '%s'%s",
              last_act < 0 ? "none" : nn_act_name(last_act), last_hint);
     if (cfg->loss == NN_LOSS_CCE && ond != 1)
         verr(c, lossn, "'loss': categorical_crossentropy needs a flat output");
@@ -1085,17 +1110,21 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
     struct nn_data_spec *d = &cfg->data;
     if (dn && d->source == NN_DATA_INLINE && d->n > 0) {
         if (d->x_dim != in_size)
-            verr(c, map_get(dn, "x"), "'data.x': rows have %d values but model.input_shape holds %ld",
-                 d->x_dim, in_size);
+            verr(c, map_get(dn, "x"),
+                 "'data.x': rows have %d values but model.input_shape holds %ld", d->x_dim,
+                 in_size);
         if (d->y_dim != out_size)
             verr(c, map_get(dn, "y"), "'data.y': rows have %d values but the model outputs %ld",
                  d->y_dim, out_size);
     } else if (dn && d->source == NN_DATA_IDX) {
         if (d->target == NN_TARGET_INPUT && out_size != in_size)
-            verr(c, dn, "'data.target': 'input' (autoencoder) needs the output size (%ld) to equal "
-                        "the input size (%ld)", out_size, in_size);
+            verr(c, dn,
+                 "'data.target': 'input' (autoencoder) needs the output size (%ld) to equal "
+                 "the input size (%ld)",
+                 out_size, in_size);
         if (d->target == NN_TARGET_ONEHOT && out_size != d->classes)
-            verr(c, dn, "'data.target': 'labels' needs %d outputs (data.classes), the model has %ld",
+            verr(c, dn,
+                 "'data.target': 'labels' needs %d outputs (data.classes), the model has %ld",
                  d->classes, out_size);
     }
 }
@@ -1206,7 +1235,8 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
     if (b->oom)
         return;
-    if (!b->s) { /* start with a buffer: vsnprintf on NULL + 0 would be pointer arithmetic on NULL */
+    if (!b->s) { /* start with a buffer: vsnprintf on NULL + 0 would be pointer arithmetic on NULL
+                  */
         b->s = malloc(256);
         b->cap = b->s ? 256 : 0;
         if (!b->s) {
@@ -1346,7 +1376,8 @@ char *nn_config_to_yaml(const struct nn_config *cfg)
             sb_printf(&b, "\n");
         }
         fmt_double(d->scale, num, sizeof num);
-        sb_printf(&b, "  target: %s\n  classes: %d\n  train_limit: %d\n  test_limit: %d\n  scale: %s\n",
+        sb_printf(&b,
+                  "  target: %s\n  classes: %d\n  train_limit: %d\n  test_limit: %d\n  scale: %s\n",
                   TARGETS[d->target], d->classes, d->train_limit, d->test_limit, num);
     }
     if (b.oom) {

@@ -52,7 +52,7 @@ static int load_idx(const struct nn_config *cfg, int test, struct nn_dataset *ds
     const struct nn_data_spec *d = &cfg->data;
     const char *img_name = test ? d->test_images : d->train_images;
     const char *lbl_name = test ? d->test_labels : d->train_labels;
-    char img_path[NN_PATH_MAX], lbl_path[NN_PATH_MAX];
+    char img_path[NN_PATH_MAX];
     if (test && !img_name[0])
         return NN_OK; /* no test split */
     int rc = resolve(d, img_name, img_path, sizeof img_path, err);
@@ -66,7 +66,8 @@ static int load_idx(const struct nn_config *cfg, int test, struct nn_dataset *ds
         nn_idx_free(&img);
         return nn_error_set(err, NN_ERR_FORMAT,
                             "%s: field 'type': expected unsigned-byte images with at least 2 "
-                            "dimensions", img_path);
+                            "dimensions",
+                            img_path);
     }
     size_t per = img.count / img.dims[0];
     long in_size = 1;
@@ -76,9 +77,11 @@ static int load_idx(const struct nn_config *cfg, int test, struct nn_dataset *ds
         nn_idx_free(&img);
         return nn_error_set(err, NN_ERR_FORMAT,
                             "%s: field 'dims': images hold %zu values each, model.input_shape "
-                            "holds %ld", img_path, per, in_size);
+                            "holds %ld",
+                            img_path, per, in_size);
     }
     if (d->target == NN_TARGET_ONEHOT) {
+        char lbl_path[NN_PATH_MAX];
         rc = resolve(d, lbl_name, lbl_path, sizeof lbl_path, err);
         if (!rc)
             rc = nn_idx_read(lbl_path, NN_IDX_MAX_BYTES, &lbl, err);

@@ -42,8 +42,8 @@ static void rows_to_real(const struct nn_idx *img, size_t per, double scale, siz
     }
 }
 
-static int load_images(const char *path, const struct nn_model *m, struct nn_idx *img,
-                       size_t *per, struct nn_error *err)
+static int load_images(const char *path, const struct nn_model *m, struct nn_idx *img, size_t *per,
+                       struct nn_error *err)
 {
     int rc = nn_idx_read(path, ENCODE_MAX_BYTES, img, err);
     if (rc)
@@ -54,7 +54,8 @@ static int load_images(const char *path, const struct nn_model *m, struct nn_idx
         nn_idx_free(img);
         return nn_error_set(err, NN_ERR_FORMAT,
                             "%s: field 'dims': %zu values per sample, the checkpoint's model takes "
-                            "%d", path, got, m->in_size);
+                            "%d",
+                            path, got, m->in_size);
     }
     if (img->type == NN_IDX_F32) {
         const float *f = img->data;
@@ -198,15 +199,16 @@ int nn_reconstruct(const char *ckpt, const char *images, int count, uint64_t see
     if (m.out_size != m.in_size || m.cfg.in_ndim != 2) {
         rc = nn_error_set(err, NN_ERR_USAGE,
                           "%s: reconstruct needs an autoencoder of 2-d images (input and output of "
-                          "the same size)", ckpt);
+                          "the same size)",
+                          ckpt);
         goto done;
     }
     if (!images) {
         const char *name = cfg.data.test_images;
         if (strchr(name, '/'))
             snprintf(path, sizeof path, "%s", name);
-        else if ((rc = nn_mnist_path(cfg.data.dir[0] ? cfg.data.dir : NULL, name, path,
-                                     sizeof path, err)))
+        else if ((rc = nn_mnist_path(cfg.data.dir[0] ? cfg.data.dir : NULL, name, path, sizeof path,
+                                     err)))
             goto done;
         images = path;
     }

@@ -20,7 +20,8 @@
 static int layer_has_memory(const struct nn_layer *l)
 {
     /* Activation layers with a real function keep their output for the backward pass. */
-    return l->spec.kind == NN_LAYER_DENSE || (l->spec.kind == NN_LAYER_ACT && l->act != NN_ACT_IDENTITY);
+    return l->spec.kind == NN_LAYER_DENSE ||
+           (l->spec.kind == NN_LAYER_ACT && l->act != NN_ACT_IDENTITY);
 }
 
 int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *m,
@@ -96,8 +97,8 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
             for (int k = 0; k < l->spec.ndim; k++)
                 rs *= l->spec.shape[k];
             if (rs != size)
-                return nn_error_set(err, NN_ERR_CONFIG, "layer '%s': reshape does not fit its input",
-                                    l->spec.name);
+                return nn_error_set(err, NN_ERR_CONFIG,
+                                    "layer '%s': reshape does not fit its input", l->spec.name);
             nd = l->spec.ndim;
             memcpy(shape, l->spec.shape, sizeof shape);
             break;
@@ -127,7 +128,8 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
     if (!m->params || !m->grads || !m->opt_state || !m->acts) {
         size_t mb = (2 * m->n_params + m->n_opt + m->acts_count) * sizeof(nn_real) >> 20;
         nn_model_free(m);
-        return nn_error_set(err, NN_ERR_NOMEM, "out of memory allocating %zu MiB for the model", mb);
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory allocating %zu MiB for the model",
+                            mb);
     }
     nn_real *p = m->acts;
     for (int i = 0; i < m->n_layers; i++) {
@@ -176,11 +178,20 @@ static void init_tensor(nn_real *w, size_t n, int init, double fan_in, double fa
 {
     double lim = 0, std = 0;
     switch (init) {
-    case NN_INIT_GLOROT_UNIFORM: lim = sqrt(6.0 / (fan_in + fan_out)); break;
-    case NN_INIT_HE_UNIFORM: lim = sqrt(6.0 / fan_in); break;
-    case NN_INIT_GLOROT_NORMAL: std = sqrt(2.0 / (fan_in + fan_out)) / TRUNC_STD; break;
-    case NN_INIT_HE_NORMAL: std = sqrt(2.0 / fan_in) / TRUNC_STD; break;
-    default: break;
+    case NN_INIT_GLOROT_UNIFORM:
+        lim = sqrt(6.0 / (fan_in + fan_out));
+        break;
+    case NN_INIT_HE_UNIFORM:
+        lim = sqrt(6.0 / fan_in);
+        break;
+    case NN_INIT_GLOROT_NORMAL:
+        std = sqrt(2.0 / (fan_in + fan_out)) / TRUNC_STD;
+        break;
+    case NN_INIT_HE_NORMAL:
+        std = sqrt(2.0 / fan_in) / TRUNC_STD;
+        break;
+    default:
+        break;
     }
     for (size_t i = 0; i < n; i++) {
         if (lim > 0)
@@ -273,13 +284,17 @@ static void backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B,
         int need_dx = i > first_param;
         if (lr == 0) {
             /* dW (I,O) = Xᵀ (I,B) · dZ (B,O) */
-            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, B, 1, in, ni, d, no, 0, l->dw, no);
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, B, 1, in, ni, d, no, 0, l->dw,
+                 no);
             if (need_dx)
-                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, ni, no, 1, d, no, l->w, no, 0, dx, ni);
+                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, ni, no, 1, d, no, l->w, no, 0, dx,
+                     ni);
         } else {
             if (need_dx)
-                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, ni, no, 1, d, no, l->w, no, 0, dx, ni);
-            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, B, -lr, in, ni, d, no, 1, l->w, no);
+                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, ni, no, 1, d, no, l->w, no, 0, dx,
+                     ni);
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, B, -lr, in, ni, d, no, 1, l->w,
+                 no);
             for (int j = 0; j < no; j++)
                 l->b[j] -= lr * l->db[j];
         }

@@ -35,13 +35,20 @@ static size_t idx_elem_size(int type)
 static const char *idx_type_name(unsigned type)
 {
     switch (type) {
-    case 0x08: return "u8";
-    case 0x09: return "i8";
-    case 0x0B: return "i16";
-    case 0x0C: return "i32";
-    case 0x0D: return "f32";
-    case 0x0E: return "f64";
-    default: return "not an IDX type";
+    case 0x08:
+        return "u8";
+    case 0x09:
+        return "i8";
+    case 0x0B:
+        return "i16";
+    case 0x0C:
+        return "i32";
+    case 0x0D:
+        return "f32";
+    case 0x0E:
+        return "f64";
+    default:
+        return "not an IDX type";
     }
 }
 
@@ -140,8 +147,7 @@ static int idx_gz_error(struct idx_reader *r, int saved_errno, struct nn_error *
                             r->path, zmsg);
     default:
         /* No byte offset: zlib inflates ahead of us, so ours would not say where the damage is. */
-        return nn_error_set(err, NN_ERR_FORMAT, "%s: corrupt gzip data (zlib: %s)", r->path,
-                            zmsg);
+        return nn_error_set(err, NN_ERR_FORMAT, "%s: corrupt gzip data (zlib: %s)", r->path, zmsg);
     }
 }
 
@@ -160,8 +166,7 @@ static int idx_read_bytes(struct idx_reader *r, void *buf, size_t len, size_t *g
         int saved_errno = errno;
         if (n < 0) {
             int rc = idx_gz_error(r, saved_errno, err);
-            return rc != NN_OK ? rc
-                               : nn_error_set(err, NN_ERR_IO, "%s: read error", r->path);
+            return rc != NN_OK ? rc : nn_error_set(err, NN_ERR_IO, "%s: read error", r->path);
         }
         if (n == 0)
             break;
@@ -305,8 +310,8 @@ static int idx_parse(struct idx_reader *r, size_t max_bytes, struct nn_idx *out,
     for (int i = 0; i < ndim; i++)
         h.dims[i] = load_be32(hdr + 4 + 4 * i);
     size_t bytes = 0;
-    rc = idx_data_bytes(r->path, h.type, ndim, h.dims, max_bytes, &h.count, &bytes,
-                        NN_ERR_FORMAT, err);
+    rc = idx_data_bytes(r->path, h.type, ndim, h.dims, max_bytes, &h.count, &bytes, NN_ERR_FORMAT,
+                        err);
     if (rc != NN_OK)
         return rc;
     rc = idx_read_data(r, &h, bytes, &h.data, err);
@@ -463,8 +468,8 @@ static int idx_write_body(const char *path, struct idx_sink *s, int type, int nd
     uint8_t hdr[4 + 4 * NN_IDX_MAX_DIMS];
     /* The caller checked ndim already; repeating it lets the compiler see hdr cannot overflow. */
     if (ndim < 1 || ndim > NN_IDX_MAX_DIMS)
-        return nn_error_set(err, NN_ERR_RUNTIME, "%s: field 'ndim': expected 1..%d, found %d",
-                            path, NN_IDX_MAX_DIMS, ndim);
+        return nn_error_set(err, NN_ERR_RUNTIME, "%s: field 'ndim': expected 1..%d, found %d", path,
+                            NN_IDX_MAX_DIMS, ndim);
     store_be32(hdr, (uint32_t)type << 8 | (uint32_t)ndim);
     for (int i = 0; i < ndim; i++)
         store_be32(hdr + 4 + 4 * i, dims[i]);
@@ -506,8 +511,8 @@ int nn_idx_write(const char *path, int type, int ndim, const uint32_t *dims, con
                             "0x0D (f32)",
                             path, (unsigned)type & 0xFFu);
     if (ndim < 1 || ndim > NN_IDX_MAX_DIMS)
-        return nn_error_set(err, NN_ERR_RUNTIME, "%s: field 'ndim': expected 1..%d, found %d",
-                            path, NN_IDX_MAX_DIMS, ndim);
+        return nn_error_set(err, NN_ERR_RUNTIME, "%s: field 'ndim': expected 1..%d, found %d", path,
+                            NN_IDX_MAX_DIMS, ndim);
     size_t count = 0, bytes = 0;
     int rc = idx_data_bytes(path, type, ndim, dims, 0, &count, &bytes, NN_ERR_RUNTIME, err);
     if (rc != NN_OK)
@@ -603,8 +608,7 @@ int nn_idx_check_pair(const char *img_path, const struct nn_idx *img, const char
                             "%s: field 'type': expected u8 labels (0x08), found %s (0x%02X)",
                             lbl_path, idx_type_name((unsigned)lbl->type), (unsigned)lbl->type);
     if (lbl->ndim != 1)
-        return nn_error_set(err, NN_ERR_FORMAT,
-                            "%s: field 'ndim': expected 1 for labels, found %d",
+        return nn_error_set(err, NN_ERR_FORMAT, "%s: field 'ndim': expected 1 for labels, found %d",
                             lbl_path, lbl->ndim);
     if (img->dims[0] != lbl->dims[0])
         return nn_error_set(err, NN_ERR_FORMAT,

@@ -18,7 +18,7 @@
 #include "vmath.h"
 
 #ifdef NN_DOUBLE
-#define EXP(x) exp(x)
+#define EXP(x)  exp(x)
 #define TANH(x) tanh(x)
 static inline double sigmoid(double x)
 {
@@ -27,8 +27,8 @@ static inline double sigmoid(double x)
 }
 #define SIGMOID(x) sigmoid(x)
 #else
-#define EXP(x) nn_vexpf(x)
-#define TANH(x) nn_vtanhf(x)
+#define EXP(x)     nn_vexpf(x)
+#define TANH(x)    nn_vtanhf(x)
 #define SIGMOID(x) nn_vsigmoidf(x)
 #endif
 
@@ -63,14 +63,22 @@ static void softmax_rows(nn_real *y, int rows, int cols)
 void nn_bias_act_forward(int act, nn_real *y, const nn_real *b, int rows, int cols)
 {
     switch (act) {
-    case NN_ACT_RELU: MAP_ROWS(RELU); break;
-    case NN_ACT_TANH: MAP_ROWS(TANH); break;
-    case NN_ACT_SIGMOID: MAP_ROWS(SIGMOID); break;
+    case NN_ACT_RELU:
+        MAP_ROWS(RELU);
+        break;
+    case NN_ACT_TANH:
+        MAP_ROWS(TANH);
+        break;
+    case NN_ACT_SIGMOID:
+        MAP_ROWS(SIGMOID);
+        break;
     case NN_ACT_SOFTMAX:
         MAP_ROWS(+);
         softmax_rows(y, rows, cols);
         break;
-    default: MAP_ROWS(+); break;
+    default:
+        MAP_ROWS(+);
+        break;
     }
 }
 
@@ -82,11 +90,20 @@ void nn_act_forward(int act, nn_real *y, int rows, int cols)
 {
     size_t n = (size_t)rows * (size_t)cols;
     switch (act) {
-    case NN_ACT_RELU: MAP_ALL(RELU); break;
-    case NN_ACT_TANH: MAP_ALL(TANH); break;
-    case NN_ACT_SIGMOID: MAP_ALL(SIGMOID); break;
-    case NN_ACT_SOFTMAX: softmax_rows(y, rows, cols); break;
-    default: break;
+    case NN_ACT_RELU:
+        MAP_ALL(RELU);
+        break;
+    case NN_ACT_TANH:
+        MAP_ALL(TANH);
+        break;
+    case NN_ACT_SIGMOID:
+        MAP_ALL(SIGMOID);
+        break;
+    case NN_ACT_SOFTMAX:
+        softmax_rows(y, rows, cols);
+        break;
+    default:
+        break;
     }
 }
 
@@ -103,10 +120,10 @@ static void softmax_backward(const nn_real *y, nn_real *dy, int rows, int cols)
     }
 }
 
-#define DRELU(yv, d) ((yv) > 0 ? (d) : 0)
-#define DTANH(yv, d) ((d) * (1 - (yv) * (yv)))
+#define DRELU(yv, d)    ((yv) > 0 ? (d) : 0)
+#define DTANH(yv, d)    ((d) * (1 - (yv) * (yv)))
 #define DSIGMOID(yv, d) ((d) * (yv) * (1 - (yv)))
-#define DIDENT(yv, d) ((void)(yv), (d))
+#define DIDENT(yv, d)   ((void)(yv), (d))
 
 #define BACK_ALL(D)                                                                                \
     for (size_t i = 0; i < n; i++)                                                                 \
@@ -116,11 +133,20 @@ void nn_act_backward(int act, const nn_real *y, nn_real *dy, int rows, int cols)
 {
     size_t n = (size_t)rows * (size_t)cols;
     switch (act) {
-    case NN_ACT_RELU: BACK_ALL(DRELU); break;
-    case NN_ACT_TANH: BACK_ALL(DTANH); break;
-    case NN_ACT_SIGMOID: BACK_ALL(DSIGMOID); break;
-    case NN_ACT_SOFTMAX: softmax_backward(y, dy, rows, cols); break;
-    default: break;
+    case NN_ACT_RELU:
+        BACK_ALL(DRELU);
+        break;
+    case NN_ACT_TANH:
+        BACK_ALL(DTANH);
+        break;
+    case NN_ACT_SIGMOID:
+        BACK_ALL(DSIGMOID);
+        break;
+    case NN_ACT_SOFTMAX:
+        softmax_backward(y, dy, rows, cols);
+        break;
+    default:
+        break;
     }
 }
 
@@ -140,13 +166,21 @@ void nn_act_backward_bias(int act, const nn_real *y, nn_real *dy, nn_real *restr
     for (int j = 0; j < cols; j++)
         db[j] = 0;
     switch (act) {
-    case NN_ACT_RELU: BACK_ROWS(DRELU); break;
-    case NN_ACT_TANH: BACK_ROWS(DTANH); break;
-    case NN_ACT_SIGMOID: BACK_ROWS(DSIGMOID); break;
+    case NN_ACT_RELU:
+        BACK_ROWS(DRELU);
+        break;
+    case NN_ACT_TANH:
+        BACK_ROWS(DTANH);
+        break;
+    case NN_ACT_SIGMOID:
+        BACK_ROWS(DSIGMOID);
+        break;
     case NN_ACT_SOFTMAX:
         softmax_backward(y, dy, rows, cols);
         BACK_ROWS(DIDENT);
         break;
-    default: BACK_ROWS(DIDENT); break;
+    default:
+        BACK_ROWS(DIDENT);
+        break;
     }
 }

@@ -3,20 +3,20 @@
  *   mse:  L = 1/(B·D) Σ (p − t)²                         dL/dp = 2 (p − t) / (B·D)
  *   binary_crossentropy, fused with the sigmoid, from logits z (mean over every element, as Keras):
  *         L = 1/(B·D) Σ max(z,0) − z·t + log(1 + e^−|z|)  dL/dz = (σ(z) − t) / (B·D)
- *   categorical_crossentropy, fused with the softmax, from logits z (sum over classes, mean over B):
- *         L = 1/B Σ_b [ Σ_j t_j · (lse(z) − z_j) ]          dL/dz_j = (softmax(z)_j · Σt − t_j) / B
- * The log-sum-exp and log1p forms never take exp of a positive number, so no input overflows. */
+ *   categorical_crossentropy, fused with the softmax, from logits z (sum over classes, mean over
+ * B): L = 1/B Σ_b [ Σ_j t_j · (lse(z) − z_j) ]          dL/dz_j = (softmax(z)_j · Σt − t_j) / B The
+ * log-sum-exp and log1p forms never take exp of a positive number, so no input overflows. */
 #include <math.h>
 
 #include "nnctl/model.h"
 
 #ifdef NN_DOUBLE
-#define EXP exp
-#define LOG log
+#define EXP   exp
+#define LOG   log
 #define LOG1P log1p
 #else
-#define EXP expf
-#define LOG logf
+#define EXP   expf
+#define LOG   logf
 #define LOG1P log1pf
 #endif
 
@@ -54,10 +54,11 @@ double nn_loss(int loss, const nn_real *out, const nn_real *target, int B, int D
     for (int b = 0; b < B; b++) {
         const nn_real *z = out + (size_t)b * (size_t)D;
         const nn_real *t = target + (size_t)b * (size_t)D;
-        nn_real mx = z[0], se = 0, tsum = 0;
+        nn_real mx = z[0], tsum = 0;
         for (int j = 1; j < D; j++)
             mx = z[j] > mx ? z[j] : mx;
-        for (int j = 0; j < D; j++)
+        nn_real se = EXP(z[0] - mx); /* ≥ e^(z0 − max) > 0, and the max term adds 1 */
+        for (int j = 1; j < D; j++)
             se += EXP(z[j] - mx);
         nn_real lse = mx + LOG(se);
         double l = 0;

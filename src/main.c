@@ -35,7 +35,8 @@ static const char *const USAGE =
 
 static const char *const TRAIN_USAGE =
     "usage: nnctl train CONFIG [options]\n"
-    "  --out DIR          write model.ckpt, metrics.json, history.csv here (default runs/<config name>)\n"
+    "  --out DIR          write model.ckpt, metrics.json, history.csv here (default runs/<config "
+    "name>)\n"
     "  --set KEY=VALUE    override a config value, e.g. --set optimizer.learning_rate=0.1\n"
     "                     (repeatable; validated exactly like the file)\n"
     "  --threads N        OpenBLAS threads (default: all cores)\n"
@@ -135,12 +136,12 @@ static void print_layer_table(const struct nn_model *m, FILE *f)
         for (int k = 0; k < ly->out_ndim; k++)
             l += snprintf(sh + l, sizeof sh - (size_t)l, "%s%d", k ? ", " : "", ly->out_shape[k]);
         snprintf(sh + l, sizeof sh - (size_t)l, "]");
-        size_t params = ly->spec.kind == NN_LAYER_DENSE
-                            ? (size_t)(ly->in_size + 1) * (size_t)ly->out_size
-                            : 0;
+        size_t params =
+            ly->spec.kind == NN_LAYER_DENSE ? (size_t)(ly->in_size + 1) * (size_t)ly->out_size : 0;
         const char *act = ly->spec.kind == NN_LAYER_DENSE ? nn_act_name(ly->spec.act) : "-";
-        fprintf(f, "# %-16s %-9s %-14s %-10s %10zu%s\n", ly->spec.name, nn_layer_kind_name(&ly->spec),
-                sh, act, params, i == m->head_layer ? "  (activation fused into the loss)" : "");
+        fprintf(f, "# %-16s %-9s %-14s %-10s %10zu%s\n", ly->spec.name,
+                nn_layer_kind_name(&ly->spec), sh, act, params,
+                i == m->head_layer ? "  (activation fused into the loss)" : "");
     }
     fprintf(f, "# total parameters: %zu (%.1f KiB as %s)\n", m->n_params,
             (double)m->n_params * sizeof(nn_real) / 1024.0, NN_REAL_NAME);
@@ -284,8 +285,8 @@ static int parse_rows(const char *s, int cols, nn_real **out, struct nn_error *e
             char *end;
             double x = strtod(p, &end);
             if (end == p || !isfinite(x)) {
-                nn_error_set(err, NN_ERR_USAGE, "--input row %d: expected %d numbers per row", r + 1,
-                             cols);
+                nn_error_set(err, NN_ERR_USAGE, "--input row %d: expected %d numbers per row",
+                             r + 1, cols);
                 free(v);
                 return -1;
             }
@@ -319,8 +320,8 @@ static int cmd_predict(int argc, char **argv)
             input = argv[++i];
         } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
             if (parse_int_arg(argv[++i], 1, &threads))
-                return usage_error(PREDICT_USAGE, "--threads expects a positive integer, found '%s'",
-                                   argv[i]);
+                return usage_error(PREDICT_USAGE,
+                                   "--threads expects a positive integer, found '%s'", argv[i]);
         } else if (argv[i][0] == '-' || ckpt) {
             return usage_error(PREDICT_USAGE, "unexpected argument '%s'", argv[i]);
         } else {
@@ -353,7 +354,8 @@ static int cmd_predict(int argc, char **argv)
         nn_model_apply_head(&m, y, rows);
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < m.out_size; j++)
-                printf("%s%.6g", j ? " " : "", (double)y[(size_t)r * (size_t)m.out_size + (size_t)j]);
+                printf("%s%.6g", j ? " " : "",
+                       (double)y[(size_t)r * (size_t)m.out_size + (size_t)j]);
             printf("\n");
         }
     }
@@ -411,7 +413,9 @@ static int cmd_encode(int argc, char **argv)
     }
     if (!ckpt || !o.input || !o.output)
         return usage_error(ENCODE_USAGE, "%s",
-                           !ckpt ? "missing CKPT" : !o.input ? "missing --input" : "missing --output");
+                           !ckpt      ? "missing CKPT"
+                           : !o.input ? "missing --input"
+                                      : "missing --output");
     nn_blas_set_threads(threads);
     struct nn_encode_result r;
     struct nn_error err = {0};

@@ -12,9 +12,9 @@
 #include "nnctl/idx.h"
 #include "nnctl/sha256.h"
 
-#define MNIST_PATH_MAX 4096
-#define MNIST_CLASSES 10
-#define MNIST_SIDE 28
+#define MNIST_PATH_MAX     4096
+#define MNIST_CLASSES      10
+#define MNIST_SIDE         28
 #define MNIST_MAX_FAILURES 16
 
 /* Published digests of the decompressed files; they pin the exact dataset every result is
@@ -147,8 +147,8 @@ static void check_file(struct mnist_report *rep, struct mnist_file *f)
     f->sha_ok = strcmp(f->sha_hex, f->known->sha256) == 0;
     if (!f->bytes_ok)
         fail(rep, NN_ERR_FORMAT,
-             "%s: size check: %" PRIu64 " decompressed bytes, expected %" PRIu64, f->path,
-             f->bytes, f->known->bytes);
+             "%s: size check: %" PRIu64 " decompressed bytes, expected %" PRIu64, f->path, f->bytes,
+             f->known->bytes);
     if (!f->sha_ok)
         fail(rep, NN_ERR_FORMAT, "%s: sha256 check: found %s, expected %s", f->path, f->sha_hex,
              f->known->sha256);
@@ -170,8 +170,7 @@ static void check_split(struct mnist_report *rep, int s)
     if (!img->loaded || !lbl->loaded)
         return;
     struct nn_error e = {0};
-    if (nn_idx_check_pair(img->path, &img->idx, lbl->path, &lbl->idx, MNIST_CLASSES, &e) !=
-        NN_OK)
+    if (nn_idx_check_pair(img->path, &img->idx, lbl->path, &lbl->idx, MNIST_CLASSES, &e) != NN_OK)
         fail(rep, e.code, "%s", e.msg);
     if (lbl->idx.type != NN_IDX_U8)
         return;
@@ -259,8 +258,7 @@ static void check_disjoint(struct mnist_report *rep)
     free(t.hash);
     rep->disjoint_done = 1;
     if (rep->test_in_train > 0) {
-        fail(rep, NN_ERR_FORMAT,
-             "disjointness check: %zu test images duplicate a training image",
+        fail(rep, NN_ERR_FORMAT, "disjointness check: %zu test images duplicate a training image",
              rep->test_in_train);
     }
 }
@@ -356,9 +354,8 @@ static void write_json_body(const struct mnist_report *rep, FILE *out)
                     ", \"bytes\": %" PRIu64 ", \"expected_bytes\": %" PRIu64
                     ", \"bytes_ok\": %s, \"sha256\": \"%s\", \"expected_sha256\": \"%s\", "
                     "\"sha256_ok\": %s, \"type\": \"%s\", \"dims\": [",
-                    f->bytes, f->known->bytes, json_bool(f->bytes_ok), f->sha_hex,
-                    f->known->sha256, json_bool(f->sha_ok),
-                    f->idx.type == NN_IDX_U8 ? "u8" : "f32");
+                    f->bytes, f->known->bytes, json_bool(f->bytes_ok), f->sha_hex, f->known->sha256,
+                    json_bool(f->sha_ok), f->idx.type == NN_IDX_U8 ? "u8" : "f32");
             for (int d = 0; d < f->idx.ndim; d++)
                 fprintf(out, "%s%" PRIu32, d ? ", " : "", f->idx.dims[d]);
             fprintf(out, "], \"shape_ok\": %s", json_bool(f->shape_ok));
@@ -381,8 +378,7 @@ static void write_json_body(const struct mnist_report *rep, FILE *out)
     }
     fprintf(out, "%s},\n  \"disjointness\": ", first ? "" : "\n  ");
     if (rep->disjoint_done)
-        fprintf(out,
-                "{\"test_in_train\": %zu, \"train_internal_duplicates\": %zu, \"ok\": %s},\n",
+        fprintf(out, "{\"test_in_train\": %zu, \"train_internal_duplicates\": %zu, \"ok\": %s},\n",
                 rep->test_in_train, rep->train_dups, json_bool(rep->test_in_train == 0));
     else
         fprintf(out, "null,\n");
@@ -428,8 +424,7 @@ static int write_json(const struct mnist_report *rep, const char *path, struct n
     return NN_OK;
 }
 
-int nn_mnist_check(const char *dir, FILE *report_txt, const char *json_path,
-                   struct nn_error *err)
+int nn_mnist_check(const char *dir, FILE *report_txt, const char *json_path, struct nn_error *err)
 {
     if (!dir || !*dir)
         dir = getenv("MNIST_DIR");

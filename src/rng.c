@@ -20,7 +20,10 @@ void nn_rng_seed(struct nn_rng *r, uint64_t seed, uint64_t stream)
         r->s[i] = splitmix64(&x);
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 uint64_t nn_rng_next(struct nn_rng *r)
 {
@@ -36,7 +39,10 @@ uint64_t nn_rng_next(struct nn_rng *r)
     return result;
 }
 
-double nn_rng_uniform(struct nn_rng *r) { return (double)(nn_rng_next(r) >> 11) * 0x1.0p-53; }
+double nn_rng_uniform(struct nn_rng *r)
+{
+    return (double)(nn_rng_next(r) >> 11) * 0x1.0p-53;
+}
 
 double nn_rng_normal(struct nn_rng *r)
 {

@@ -27,7 +27,10 @@ void nn_blas_set_threads(int threads)
         openblas_set_num_threads(threads);
 }
 
-int nn_blas_threads(void) { return openblas_get_num_threads(); }
+int nn_blas_threads(void)
+{
+    return openblas_get_num_threads();
+}
 
 static double now_seconds(void)
 {
@@ -106,7 +109,8 @@ static int write_history(const char *path, const struct history_row *h, int n, s
     char *buf = malloc(cap);
     if (!buf)
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory writing %s", path);
-    size_t len = (size_t)snprintf(buf, cap, "epoch,train_loss,test_loss,seconds,samples_per_second\n");
+    size_t len =
+        (size_t)snprintf(buf, cap, "epoch,train_loss,test_loss,seconds,samples_per_second\n");
     for (int i = 0; i < n; i++) {
         char test[40] = "";
         if (!isnan(h[i].test_loss))
@@ -147,7 +151,8 @@ static int read_history(const char *path, struct history_row *h, int want, struc
     if (got != want)
         return nn_error_set(err, NN_ERR_FORMAT,
                             "%s: field 'epoch': the checkpoint is at epoch %d but the history has "
-                            "%d consecutive rows", path, want, got);
+                            "%d consecutive rows",
+                            path, want, got);
     return NN_OK;
 }
 
@@ -391,9 +396,9 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         resume_from = ckpt_path;
         if (rc) {
             char why[NN_MSG_MAX];
-            snprintf(why, sizeof why, "%s", rc == NN_ERR_IO && access(ckpt_path, F_OK) != 0
-                                                ? "model.ckpt is missing"
-                                                : err->msg);
+            snprintf(why, sizeof why, "%s",
+                     rc == NN_ERR_IO && access(ckpt_path, F_OK) != 0 ? "model.ckpt is missing"
+                                                                     : err->msg);
             if (access(prev_path, F_OK) != 0 ||
                 nn_checkpoint_load(prev_path, bs, &ck_cfg, &m, &st, err) != NN_OK) {
                 if (access(prev_path, F_OK) == 0)
@@ -403,7 +408,6 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
             }
             fprintf(stderr, "nnctl: warning: %s; resuming from %s\n", why, prev_path);
             resume_from = prev_path;
-            rc = NN_OK;
         }
         char *old = nn_config_to_yaml(&ck_cfg);
         if (!old) {
@@ -424,13 +428,15 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         if (!same) {
             rc = nn_error_set(err, NN_ERR_CONFIG,
                               "%s: cannot resume from a different config (only training.epochs "
-                              "may change): %s", resume_from, diff);
+                              "may change): %s",
+                              resume_from, diff);
             goto done;
         }
         if (st.epoch >= (uint64_t)cfg->train.epochs) {
-            rc = nn_error_set(err, NN_ERR_CONFIG, "%s: already trained for %llu epochs; raise "
-                              "training.epochs to continue", resume_from,
-                              (unsigned long long)st.epoch);
+            rc = nn_error_set(err, NN_ERR_CONFIG,
+                              "%s: already trained for %llu epochs; raise "
+                              "training.epochs to continue",
+                              resume_from, (unsigned long long)st.epoch);
             goto done;
         }
     } else {
@@ -466,8 +472,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         }
         last_loss = hist[st.epoch - 1].train_loss;
         if (!opts->quiet)
-            fprintf(opts->log ? opts->log : stdout, "resuming %s at epoch %llu of %d\n", resume_from,
-                    (unsigned long long)st.epoch, cfg->train.epochs);
+            fprintf(opts->log ? opts->log : stdout, "resuming %s at epoch %llu of %d\n",
+                    resume_from, (unsigned long long)st.epoch, cfg->train.epochs);
     }
 
     /* Plain SGD needs no optimizer state: it is applied inside the backward pass. */
@@ -492,8 +498,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
                 locate_non_finite(&m, xb, B, where, sizeof where);
                 rc = nn_error_set(err, NN_ERR_NUMERIC,
                                   "epoch %d, batch %d: the loss became %g (%s); training stopped, "
-                                  "the last checkpoint is left as it was", e + 1, start / bs + 1,
-                                  l, where);
+                                  "the last checkpoint is left as it was",
+                                  e + 1, start / bs + 1, l, where);
                 goto done;
             }
             lsum += l * B;
@@ -519,15 +525,16 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         hist[e] = (struct history_row){last_loss, test_loss, secs, secs > 0 ? N / secs : 0};
 
         if (!opts->quiet) {
-            char line[256], eta[32];
-            int l = snprintf(line, sizeof line, "epoch %*d/%d  loss %.6f", (int)log10(E) + 1,
-                             e + 1, E, last_loss);
+            char line[256];
+            int l = snprintf(line, sizeof line, "epoch %*d/%d  loss %.6f", (int)log10(E) + 1, e + 1,
+                             E, last_loss);
             if (test.n > 0)
                 l += snprintf(line + l, sizeof line - (size_t)l, "  test %.6f", test_loss);
             snprintf(line + l, sizeof line - (size_t)l, "  %.3fs  %.0f samples/s", secs,
                      secs > 0 ? N / secs : 0);
             int print = (e + 1) % every == 0 || e + 1 == E || e == 0;
             if (tty) {
+                char eta[32];
                 fmt_eta(train_time / (e + 1) * (E - e - 1), eta, sizeof eta);
                 fprintf(log, "\r\033[K%s  ETA %s%s", line, eta, print ? "\n" : "");
             } else if (print) {
@@ -563,10 +570,10 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         /* The loss of each batch of the first epoch, computed before that batch's update: the
          * report compares these with other frameworks started from the same weights. */
         char *text = malloc((size_t)n_blosses * 32 + 1);
-        size_t len = 0;
         if (!text) {
             rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
         } else {
+            size_t len = 0;
             for (int i = 0; i < n_blosses; i++)
                 len += (size_t)snprintf(text + len, 32, "%.9g\n", blosses[i]);
             rc = nn_write_file_atomic(opts->batch_losses, text, len, err);

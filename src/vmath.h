@@ -27,7 +27,7 @@ static inline float nn_vexpf(float x)
      * current (round-to-nearest) mode. floorf would be a library call and stop vectorisation;
      * without -ffast-math the compiler may not fold (v + C) − C back to v. */
     float fn = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = x - fn * 0.693359375f;    /* ln2 split in two so that fn·hi is exact */
+    float r = x - fn * 0.693359375f; /* ln2 split in two so that fn·hi is exact */
     r = r - fn * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;

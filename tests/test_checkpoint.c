@@ -7,7 +7,8 @@
 #include "nnctl/train.h"
 
 static const char *YAML =
-    "model:\n  input_shape: [3]\n  layers:\n    - {type: dense, units: 5, activation: relu, name: h}\n"
+    "model:\n  input_shape: [3]\n  layers:\n    - {type: dense, units: 5, activation: relu, name: "
+    "h}\n"
     "    - {type: dense, units: 2, activation: softmax}\n"
     "loss: categorical_crossentropy\noptimizer: {type: adam, learning_rate: 0.01}\n"
     "training: {epochs: 2, seed: 9}\n"

@@ -20,7 +20,9 @@ static char *diagnose(const char *text, const char *const *sets, int n_sets, int
     return buf;
 }
 
-#define GOOD_MODEL "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 4, activation: tanh}\n    - {type: dense, units: 1, activation: sigmoid}\n"
+#define GOOD_MODEL                                                                                 \
+    "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 4, activation: tanh}\n    " \
+    "- {type: dense, units: 1, activation: sigmoid}\n"
 #define GOOD_DATA "data:\n  x: [[0, 0], [1, 1]]\n  y: [[0], [1]]\n"
 
 struct bad_case {
@@ -33,13 +35,15 @@ static const struct bad_case BAD[] = {
     {"unknown top-level key", GOOD_MODEL "loss: mse\n" GOOD_DATA "trainig: {epochs: 3}\n",
      "t.yaml:10:1: error: unknown key 'trainig' in 'the top level'; did you mean 'training'? "
      "(expected one of: description, model, loss, optimizer, training, data)\n"},
-    {"unknown optimizer key", GOOD_MODEL "loss: mse\noptimizer:\n  type: sgd\n  lerning_rate: 0.1\n" GOOD_DATA,
+    {"unknown optimizer key",
+     GOOD_MODEL "loss: mse\noptimizer:\n  type: sgd\n  lerning_rate: 0.1\n" GOOD_DATA,
      "t.yaml:9:3: error: unknown key 'lerning_rate' in 'optimizer'; did you mean 'learning_rate'? "
      "(expected one of: type, learning_rate, momentum, nesterov)\n"},
     {"adam key on sgd", GOOD_MODEL "loss: mse\noptimizer: {type: sgd, beta1: 0.9}\n" GOOD_DATA,
      "t.yaml:7:24: error: unknown key 'beta1' in 'optimizer' (expected one of: type, "
      "learning_rate, momentum, nesterov)\n"},
-    {"negative learning rate", GOOD_MODEL "loss: mse\noptimizer: {type: adam, learning_rate: -0.001}\n" GOOD_DATA,
+    {"negative learning rate",
+     GOOD_MODEL "loss: mse\noptimizer: {type: adam, learning_rate: -0.001}\n" GOOD_DATA,
      "t.yaml:7:40: error: 'optimizer.learning_rate': expected a number > 0, found -0.001\n"},
     {"wrong type for epochs", GOOD_MODEL "loss: mse\ntraining: {epochs: ten}\n" GOOD_DATA,
      "t.yaml:7:20: error: 'training.epochs': expected an integer, found 'ten'\n"},
@@ -47,34 +51,50 @@ static const struct bad_case BAD[] = {
      "t.yaml:7:20: error: 'training.epochs': expected an integer from 1 to 100000000, found 0\n"},
     {"quoted number", GOOD_MODEL "loss: mse\ntraining: {batch_size: \"4\"}\n" GOOD_DATA,
      "t.yaml:7:24: error: 'training.batch_size': expected an integer, found '4'\n"},
-    {"units 0", "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 0}\nloss: mse\n" GOOD_DATA,
-     "t.yaml:4:28: error: 'model.layers[0].units': expected an integer from 1 to 1048576, found 0\n"},
-    {"missing units", "model:\n  input_shape: [2]\n  layers:\n    - {type: dense}\nloss: mse\n" GOOD_DATA,
+    {"units 0",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 0}\nloss: mse\n" GOOD_DATA,
+     "t.yaml:4:28: error: 'model.layers[0].units': expected an integer from 1 to 1048576, found "
+     "0\n"},
+    {"missing units",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: dense}\nloss: mse\n" GOOD_DATA,
      "t.yaml:4:7: error: 'model.layers[0]': missing required key 'units' (a positive integer)\n"},
-    {"unknown activation", "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 1, activation: relux}\nloss: mse\n" GOOD_DATA,
+    {"unknown activation",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 1, activation: "
+     "relux}\nloss: mse\n" GOOD_DATA,
      "t.yaml:4:43: error: 'model.layers[0].activation': unknown activation 'relux'; did you mean "
      "'relu'? (expected one of: identity, relu, tanh, sigmoid, softmax)\n"},
-    {"unknown layer type", "model:\n  input_shape: [2]\n  layers:\n    - {type: conv2d, units: 1}\nloss: mse\n" GOOD_DATA,
+    {"unknown layer type",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: conv2d, units: 1}\nloss: mse\n" GOOD_DATA,
      "t.yaml:4:14: error: 'model.layers[0].type': unknown layer type 'conv2d' (expected one of: "
      "dense, identity, relu, tanh, sigmoid, softmax, flatten, reshape)\n"},
-    {"shapes do not chain", "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 3}\n    - {type: reshape, shape: [2, 2]}\nloss: mse\n" GOOD_DATA,
+    {"shapes do not chain",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 3}\n    - {type: reshape, "
+     "shape: [2, 2]}\nloss: mse\n" GOOD_DATA,
      "t.yaml:5:7: error: 'model.layers[1]': reshape to [2, 2] (4 values) does not fit its input "
      "shape [3] (3 values)\n"},
-    {"dense on 2-d input", "model:\n  input_shape: [2, 1]\n  layers:\n    - {type: dense, units: 1}\nloss: mse\n" GOOD_DATA,
+    {"dense on 2-d input",
+     "model:\n  input_shape: [2, 1]\n  layers:\n    - {type: dense, units: 1}\nloss: "
+     "mse\n" GOOD_DATA,
      "t.yaml:4:7: error: 'model.layers[0]': dense layer 'dense_0' needs a flat input but receives "
      "shape [2, 1]; add a flatten layer before it\n"},
-    {"input size differs from data", "model:\n  input_shape: [3]\n  layers:\n    - {type: dense, units: 1}\nloss: mse\n" GOOD_DATA,
+    {"input size differs from data",
+     "model:\n  input_shape: [3]\n  layers:\n    - {type: dense, units: 1}\nloss: mse\n" GOOD_DATA,
      "t.yaml:7:6: error: 'data.x': rows have 2 values but model.input_shape holds 3\n"},
-    {"output size differs from targets", "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 2}\nloss: mse\n" GOOD_DATA,
+    {"output size differs from targets",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 2}\nloss: mse\n" GOOD_DATA,
      "t.yaml:8:6: error: 'data.y': rows have 1 values but the model outputs 2\n"},
-    {"bce without sigmoid", "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 1, activation: tanh}\nloss: binary_crossentropy\n" GOOD_DATA,
+    {"bce without sigmoid",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 1, activation: "
+     "tanh}\nloss: binary_crossentropy\n" GOOD_DATA,
      "t.yaml:5:7: error: 'loss': binary_crossentropy is fused with a final sigmoid for stability, "
      "but the last activation is 'tanh' (model.layers[0])\n"},
     {"ragged data", GOOD_MODEL "loss: mse\ndata:\n  x: [[0, 0], [1]]\n  y: [[0], [1]]\n",
      "t.yaml:8:15: error: 'data.x[1]': expected a row of 2 numbers, found 1\n"},
     {"duplicate key", GOOD_MODEL "loss: mse\nloss: mse\n" GOOD_DATA,
      "t.yaml:7:1: error: duplicate key 'loss' (first given at line 6)\n"},
-    {"duplicate layer name", "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 2, name: a}\n    - {type: dense, units: 1, name: a}\nloss: mse\n" GOOD_DATA,
+    {"duplicate layer name",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 2, name: a}\n    - {type: "
+     "dense, units: 1, name: a}\nloss: mse\n" GOOD_DATA,
      "t.yaml:5:37: error: 'model.layers[1].name': 'a' is already the name of layer 0\n"},
     {"syntax error", "model: [1, 2\nloss: mse\n",
      "t.yaml:2:5: error: invalid YAML: did not find expected ',' or ']' while parsing a flow "
@@ -88,8 +108,12 @@ static const struct bad_case BAD[] = {
      "categorical_crossentropy)\n"
      "t.yaml:1:1: error: missing required key 'data'\n"},
     /* every error of a file in one run, in file order within each section */
-    {"several errors at once", "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: -1, activation: tanhh}\nloss: msee\noptimizer: {type: sgd, momentum: 1.5}\ntraining: {epochs: 0, shuffle: maybe}\n" GOOD_DATA,
-     "t.yaml:4:28: error: 'model.layers[0].units': expected an integer from 1 to 1048576, found -1\n"
+    {"several errors at once",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: -1, activation: "
+     "tanhh}\nloss: msee\noptimizer: {type: sgd, momentum: 1.5}\ntraining: {epochs: 0, shuffle: "
+     "maybe}\n" GOOD_DATA,
+     "t.yaml:4:28: error: 'model.layers[0].units': expected an integer from 1 to 1048576, found "
+     "-1\n"
      "t.yaml:4:44: error: 'model.layers[0].activation': unknown activation 'tanhh'; did you mean "
      "'tanh'? (expected one of: identity, relu, tanh, sigmoid, softmax)\n"
      "t.yaml:5:7: error: 'loss': unknown loss 'msee'; did you mean 'mse'? (expected one of: mse, "

@@ -33,11 +33,10 @@ static int teardown(void **state)
  * For x = (0, −1): z = (−0.5, −2 + 0.5) = (−0.5, −1.5); latent = (−0.46211716, −0.90514825) */
 static void build_checkpoint(char *path, size_t len)
 {
-    const char *yaml =
-        "model:\n  input_shape: [2]\n  layers:\n"
-        "    - {type: dense, units: 2, activation: tanh, name: latent}\n"
-        "    - {type: dense, units: 2, activation: sigmoid}\n"
-        "loss: mse\ndata: {x: [[0, 0]], y: [[0, 0]]}\n";
+    const char *yaml = "model:\n  input_shape: [2]\n  layers:\n"
+                       "    - {type: dense, units: 2, activation: tanh, name: latent}\n"
+                       "    - {type: dense, units: 2, activation: sigmoid}\n"
+                       "loss: mse\ndata: {x: [[0, 0]], y: [[0, 0]]}\n";
     struct nn_config cfg;
     struct nn_model m;
     struct nn_error err;
@@ -171,7 +170,8 @@ static void test_npy_export_round_trip(void **state)
     char *raw;
     size_t len;
     assert_int_equal(nn_read_file(path, 1 << 20, &raw, &len, &err), NN_OK);
-    assert_non_null(strstr(raw + 10, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 5), }"));
+    assert_non_null(
+        strstr(raw + 10, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 5), }"));
     free(raw);
     snprintf(path, sizeof path, "%s/manifest.json", out);
     assert_int_equal(nn_read_file(path, 1 << 20, &raw, &len, &err), NN_OK);

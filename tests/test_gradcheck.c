@@ -13,11 +13,11 @@
 #include "nnctl/rng.h"
 #include "nnctl/train.h"
 
-#ifndef NN_DOUBLE
+#if !defined(NN_DOUBLE) && !defined(__CPPCHECK__) && !defined(__cppcheck__)
 #error "gradient checks build in double precision (-DNN_DOUBLE)"
 #endif
 
-#define H 1e-4
+#define H       1e-4
 #define MAX_REL 1e-7
 
 static double loss_of(struct nn_model *m, const double *x, const double *t, int B)
@@ -27,8 +27,8 @@ static double loss_of(struct nn_model *m, const double *x, const double *t, int 
 }
 
 /* ReLU's derivative jumps at 0: central differences across the kink are meaningless, so the test
- * checks that every ReLU pre-activation is at least 2e-3 away from it (a stencil step moves it by about 2h·|x| ≤ 2e-4 per weight);
- * draws that come closer are replaced by the next seed's. */
+ * checks that every ReLU pre-activation is at least 2e-3 away from it (a stencil step moves it by
+ * about 2h·|x| ≤ 2e-4 per weight); draws that come closer are replaced by the next seed's. */
 static int off_kinks(struct nn_model *m, const double *x, int B)
 {
     int ok = 1;
@@ -66,75 +66,76 @@ static void fill_targets(const struct nn_model *m, struct nn_rng *rng, double *t
 
 static void check_network(const char *yaml, int B, uint64_t seed0)
 {
-  for (uint64_t seed = seed0; seed < seed0 + 50; seed++) {
-    struct nn_config cfg;
-    load_cfg_text(yaml, &cfg);
-    struct nn_model m;
-    struct nn_error err;
-    assert_int_equal(nn_model_build(&cfg, B, &m, &err), NN_OK);
-    struct nn_rng rng;
-    nn_rng_seed(&rng, seed, 1);
-    nn_model_init(&m, &rng);
-    /* Small random biases, so that bias gradients and ReLU units are exercised away from zero. */
-    for (int i = 0; i < m.n_layers; i++)
-        if (m.layers[i].spec.kind == NN_LAYER_DENSE)
-            for (int j = 0; j < m.layers[i].out_size; j++)
-                m.layers[i].b[j] = 0.2 * (nn_rng_uniform(&rng) - 0.5);
-    double *x = malloc((size_t)B * (size_t)m.in_size * sizeof *x);
-    double *t = malloc((size_t)B * (size_t)m.out_size * sizeof *t);
-    double *g = malloc(m.n_params * sizeof *g);
-    assert_non_null(x);
-    assert_non_null(t);
-    assert_non_null(g);
-    for (int k = 0; k < B * m.in_size; k++)
-        x[k] = 2 * nn_rng_uniform(&rng) - 1;
-    fill_targets(&m, &rng, t, B);
-    if (!off_kinks(&m, x, B)) {
+    for (uint64_t seed = seed0; seed < seed0 + 50; seed++) {
+        struct nn_config cfg;
+        load_cfg_text(yaml, &cfg);
+        struct nn_model m;
+        struct nn_error err;
+        assert_int_equal(nn_model_build(&cfg, B, &m, &err), NN_OK);
+        struct nn_rng rng;
+        nn_rng_seed(&rng, seed, 1);
+        nn_model_init(&m, &rng);
+        /* Small random biases, so that bias gradients and ReLU units are exercised away from zero.
+         */
+        for (int i = 0; i < m.n_layers; i++)
+            if (m.layers[i].spec.kind == NN_LAYER_DENSE)
+                for (int j = 0; j < m.layers[i].out_size; j++)
+                    m.layers[i].b[j] = 0.2 * (nn_rng_uniform(&rng) - 0.5);
+        double *x = malloc((size_t)B * (size_t)m.in_size * sizeof *x);
+        double *t = malloc((size_t)B * (size_t)m.out_size * sizeof *t);
+        double *g = malloc(m.n_params * sizeof *g);
+        assert_non_null(x);
+        assert_non_null(t);
+        assert_non_null(g);
+        for (int k = 0; k < B * m.in_size; k++)
+            x[k] = 2 * nn_rng_uniform(&rng) - 1;
+        fill_targets(&m, &rng, t, B);
+        if (!off_kinks(&m, x, B)) {
+            free(x);
+            free(t);
+            free(g);
+            nn_model_free(&m);
+            nn_config_free(&cfg);
+            continue;
+        }
+
+        const double *out = nn_model_forward(&m, x, B, -1);
+        nn_loss(cfg.loss, out, t, B, m.out_size, m.dbuf[0]);
+        nn_model_backward(&m, x, m.dbuf[0], B);
+        memcpy(g, m.grads, m.n_params * sizeof *g);
+
+        double worst = 0;
+        for (size_t p = 0; p < m.n_params; p++) {
+            double w0 = m.params[p];
+            double l[4];
+            const double steps[4] = {H, -H, 2 * H, -2 * H};
+            for (int k = 0; k < 4; k++) {
+                m.params[p] = w0 + steps[k];
+                l[k] = loss_of(&m, x, t, B);
+            }
+            m.params[p] = w0;
+            double num = (8 * (l[0] - l[1]) - (l[2] - l[3])) / (12 * H), ana = g[p];
+            double scale = fmax(fabs(num), fabs(ana));
+            if (scale < 1e-4) {
+                assert_close_double(ana, num, 1e-11);
+                continue;
+            }
+            double rel = fabs(num - ana) / scale;
+            if (rel > worst)
+                worst = rel;
+            if (rel > MAX_REL)
+                fail_msg("parameter %zu: analytic %.12g, numeric %.12g, relative error %.3g", p,
+                         ana, num, rel);
+        }
+        print_message("    B=%d %zu parameters, worst relative error %.2e\n", B, m.n_params, worst);
         free(x);
         free(t);
         free(g);
         nn_model_free(&m);
         nn_config_free(&cfg);
-        continue;
+        return;
     }
-
-    const double *out = nn_model_forward(&m, x, B, -1);
-    nn_loss(cfg.loss, out, t, B, m.out_size, m.dbuf[0]);
-    nn_model_backward(&m, x, m.dbuf[0], B);
-    memcpy(g, m.grads, m.n_params * sizeof *g);
-
-    double worst = 0;
-    for (size_t p = 0; p < m.n_params; p++) {
-        double w0 = m.params[p];
-        double l[4];
-        const double steps[4] = {H, -H, 2 * H, -2 * H};
-        for (int k = 0; k < 4; k++) {
-            m.params[p] = w0 + steps[k];
-            l[k] = loss_of(&m, x, t, B);
-        }
-        m.params[p] = w0;
-        double num = (8 * (l[0] - l[1]) - (l[2] - l[3])) / (12 * H), ana = g[p];
-        double scale = fmax(fabs(num), fabs(ana));
-        if (scale < 1e-4) {
-            assert_close_double(ana, num, 1e-11);
-            continue;
-        }
-        double rel = fabs(num - ana) / scale;
-        if (rel > worst)
-            worst = rel;
-        if (rel > MAX_REL)
-            fail_msg("parameter %zu: analytic %.12g, numeric %.12g, relative error %.3g", p, ana,
-                     num, rel);
-    }
-    print_message("    B=%d %zu parameters, worst relative error %.2e\n", B, m.n_params, worst);
-    free(x);
-    free(t);
-    free(g);
-    nn_model_free(&m);
-    nn_config_free(&cfg);
-    return;
-  }
-  fail_msg("no seed kept every ReLU input off the kink");
+    fail_msg("no seed kept every ReLU input off the kink");
 }
 
 /* Builds a full config around a model and loss; the data section holds one zero row of the right
@@ -158,14 +159,16 @@ static void test_dense_tanh_sigmoid_mse(void **state)
 {
     (void)state;
     check_case("{input_shape: [3], layers: [{type: dense, units: 5, activation: tanh},"
-               " {type: dense, units: 2, activation: sigmoid}]}", "mse", 3, 2);
+               " {type: dense, units: 2, activation: sigmoid}]}",
+               "mse", 3, 2);
 }
 
 static void test_dense_relu_identity_mse(void **state)
 {
     (void)state;
     check_case("{input_shape: [4], layers: [{type: dense, units: 6, activation: relu},"
-               " {type: dense, units: 3, activation: relu}, {type: dense, units: 2}]}", "mse", 4, 2);
+               " {type: dense, units: 3, activation: relu}, {type: dense, units: 2}]}",
+               "mse", 4, 2);
 }
 
 static void test_standalone_activations(void **state)
@@ -174,42 +177,48 @@ static void test_standalone_activations(void **state)
     /* every activation as its own layer, non-fused softmax included */
     check_case("{input_shape: [3], layers: [{type: dense, units: 5}, {type: tanh},"
                " {type: dense, units: 5}, {type: relu}, {type: dense, units: 4}, {type: sigmoid},"
-               " {type: identity}, {type: dense, units: 3}, {type: softmax}]}", "mse", 3, 3);
+               " {type: identity}, {type: dense, units: 3}, {type: softmax}]}",
+               "mse", 3, 3);
 }
 
 static void test_sigmoid_mse_nonfused(void **state)
 {
     (void)state;
     check_case("{input_shape: [2], layers: [{type: dense, units: 3, activation: sigmoid},"
-               " {type: dense, units: 4, activation: softmax}]}", "mse", 2, 4);
+               " {type: dense, units: 4, activation: softmax}]}",
+               "mse", 2, 4);
 }
 
 static void test_bce_fused_dense(void **state)
 {
     (void)state;
     check_case("{input_shape: [3], layers: [{type: dense, units: 4, activation: tanh},"
-               " {type: dense, units: 3, activation: sigmoid}]}", "binary_crossentropy", 3, 3);
+               " {type: dense, units: 3, activation: sigmoid}]}",
+               "binary_crossentropy", 3, 3);
 }
 
 static void test_bce_fused_standalone(void **state)
 {
     (void)state;
     check_case("{input_shape: [3], layers: [{type: dense, units: 4, activation: relu},"
-               " {type: dense, units: 2}, {type: sigmoid}]}", "binary_crossentropy", 3, 2);
+               " {type: dense, units: 2}, {type: sigmoid}]}",
+               "binary_crossentropy", 3, 2);
 }
 
 static void test_cce_fused_dense(void **state)
 {
     (void)state;
     check_case("{input_shape: [5], layers: [{type: dense, units: 6, activation: tanh},"
-               " {type: dense, units: 4, activation: softmax}]}", "categorical_crossentropy", 5, 4);
+               " {type: dense, units: 4, activation: softmax}]}",
+               "categorical_crossentropy", 5, 4);
 }
 
 static void test_cce_fused_standalone(void **state)
 {
     (void)state;
     check_case("{input_shape: [3], layers: [{type: dense, units: 4, activation: sigmoid},"
-               " {type: dense, units: 5}, {type: softmax}]}", "categorical_crossentropy", 3, 5);
+               " {type: dense, units: 5}, {type: softmax}]}",
+               "categorical_crossentropy", 3, 5);
 }
 
 static void test_flatten_reshape(void **state)
@@ -250,7 +259,8 @@ static void check_loss(int loss, int B, int D)
         if (scale < 1e-4)
             assert_close_double(g[i], num, 1e-11);
         else if (fabs(num - g[i]) / scale > MAX_REL)
-            fail_msg("%s output %zu: analytic %.12g numeric %.12g", nn_loss_name(loss), i, g[i], num);
+            fail_msg("%s output %zu: analytic %.12g numeric %.12g", nn_loss_name(loss), i, g[i],
+                     num);
     }
     free(o);
     free(t);
@@ -295,7 +305,8 @@ static void test_sgd_fold_equals_explicit_step(void **state)
     load_cfg_text("model: {input_shape: [4], layers: [{type: dense, units: 6, activation: relu},"
                   " {type: dense, units: 3, activation: tanh}, {type: dense, units: 4,"
                   " activation: sigmoid}]}\nloss: mse\noptimizer: {type: sgd, learning_rate: 0.3}\n"
-                  "data: {x: [[0, 0, 0, 0]], y: [[0, 0, 0, 0]]}\n", &cfg);
+                  "data: {x: [[0, 0, 0, 0]], y: [[0, 0, 0, 0]]}\n",
+                  &cfg);
     const int B = 5;
     struct nn_model m;
     struct nn_error err;

@@ -49,8 +49,8 @@ static void test_sgd_nesterov(void **s)
     (void)s;
     /* v1 = 0.5, w1 = 1 − 0.1·(0.5 + 0.9·0.5) = 1 − 0.095 = 0.905;
      * v2 = 0.7, w2 = 0.905 − 0.1·(0.25 + 0.9·0.7) = 0.905 − 0.088 = 0.817 */
-    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = 0.1, .momentum = 0.9,
-                              .nesterov = 1};
+    struct nn_optim_spec o = {
+        .kind = NN_OPT_SGD, .learning_rate = 0.1, .momentum = 0.9, .nesterov = 1};
     double g[2] = {0.5, 0.25}, w[2];
     nn_real v = 0;
     run(&o, g, 2, w, &v);
@@ -67,8 +67,8 @@ static void test_adam(void **s)
      * t=2, g=0.25: m = 0.045 + 0.025 = 0.07, v = 0.00024975 + 0.0000625 = 0.00031225;
      *              m̂ = 0.07/0.19 = 0.368421053, v̂ = 0.00031225/0.001999 = 0.156203102,
      *              √v̂ = 0.395225381; w = 0.900000002 − 0.1·0.368421053/0.395225391 = 0.806782040 */
-    struct nn_optim_spec o = {.kind = NN_OPT_ADAM, .learning_rate = 0.1, .beta1 = 0.9,
-                              .beta2 = 0.999, .epsilon = 1e-8};
+    struct nn_optim_spec o = {
+        .kind = NN_OPT_ADAM, .learning_rate = 0.1, .beta1 = 0.9, .beta2 = 0.999, .epsilon = 1e-8};
     double g[2] = {0.5, 0.25}, w[2];
     nn_real st[2] = {0, 0};
     assert_int_equal(nn_optim_state_per_param(&o), 2);
@@ -94,7 +94,7 @@ static void test_flat_buffer(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sgd),         cmocka_unit_test(test_sgd_momentum),
+        cmocka_unit_test(test_sgd),          cmocka_unit_test(test_sgd_momentum),
         cmocka_unit_test(test_sgd_nesterov), cmocka_unit_test(test_adam),
         cmocka_unit_test(test_flat_buffer),
     };

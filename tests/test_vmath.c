@@ -4,7 +4,10 @@
 #include "../src/vmath.h"
 
 /* Relative error in units of float32's epsilon (2^-23). */
-static double ulps(double got, double want) { return fabs(got - want) / fabs(want) / 0x1p-23; }
+static double ulps(double got, double want)
+{
+    return fabs(got - want) / fabs(want) / 0x1p-23;
+}
 
 static void test_exp(void **state)
 {
@@ -37,7 +40,8 @@ static void test_tanh_sigmoid(void **state)
             wtr = r > wtr ? r : wtr;
         }
     }
-    print_message("    tanh: worst abs %.2e (%.2f ulp relative); sigmoid: worst abs %.2e\n", wt, wtr, ws);
+    print_message("    tanh: worst abs %.2e (%.2f ulp relative); sigmoid: worst abs %.2e\n", wt,
+                  wtr, ws);
     assert_true(wt <= 3e-7);
     assert_true(wtr <= 4.0); /* relative accuracy holds near 0 too: no cancellation */
     assert_true(ws <= 3e-7);

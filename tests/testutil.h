@@ -15,7 +15,8 @@
 #include "nnctl/config.h"
 
 /* cmocka 1.1.5 has no floating-point assertion; this one prints both values and the tolerance. */
-#define assert_close_double(a, b, tol) assert_close_double_impl((a), (b), (tol), #a, __FILE__, __LINE__)
+#define assert_close_double(a, b, tol)                                                             \
+    assert_close_double_impl((a), (b), (tol), #a, __FILE__, __LINE__)
 static inline void assert_close_double_impl(double a, double b, double tol, const char *what,
                                             const char *file, int line)
 {
@@ -31,12 +32,11 @@ static inline void load_cfg_text(const char *text, struct nn_config *cfg)
     struct nn_diags *d = calloc(1, sizeof *d);
     assert_non_null(d);
     int rc = nn_config_load("test.yaml", text, NULL, 0, cfg, d);
-    if (rc) {
+    if (rc)
         nn_diags_print(d, stderr);
-        free(d);
-        fail_msg("config did not validate");
-    }
     free(d);
+    if (rc)
+        fail_msg("config did not validate");
 }
 
 #endif

@@ -13,10 +13,10 @@
 #include "nnctl/common.h"
 
 #define NN_MAX_LAYERS 64
-#define NN_MAX_DIMS 4
-#define NN_NAME_MAX 64
-#define NN_PATH_MAX 1024
-#define NN_MAX_DIAGS 64
+#define NN_MAX_DIMS   4
+#define NN_NAME_MAX   64
+#define NN_PATH_MAX   1024
+#define NN_MAX_DIAGS  64
 
 /* One diagnostic: "src:line:col: error: msg" (line 0 means the position is unknown). */
 struct nn_diag {
@@ -54,15 +54,15 @@ enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX };
 enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
 
 struct nn_layer_spec {
-    int kind;                /* enum nn_layer_kind */
-    char name[NN_NAME_MAX];  /* user's name, or "<kind>_<index>" */
-    int user_named;          /* 1 when the config gave the name */
-    int units;               /* dense */
-    int act;                 /* dense's activation, or the activation layer's function */
-    int w_init, b_init;      /* dense */
-    int ndim;                /* reshape target */
+    int kind;               /* enum nn_layer_kind */
+    char name[NN_NAME_MAX]; /* user's name, or "<kind>_<index>" */
+    int user_named;         /* 1 when the config gave the name */
+    int units;              /* dense */
+    int act;                /* dense's activation, or the activation layer's function */
+    int w_init, b_init;     /* dense */
+    int ndim;               /* reshape target */
     int shape[NN_MAX_DIMS];
-    int line, col;           /* where the layer is declared, for graph errors */
+    int line, col; /* where the layer is declared, for graph errors */
 };
 
 struct nn_optim_spec {

@@ -8,12 +8,12 @@
 enum nn_encode_format { NN_ENCODE_IDX, NN_ENCODE_LIBSVM };
 
 struct nn_encode_opts {
-    const char *layer;       /* name of the last layer to run (e.g. "latent"); NULL: the output */
-    const char *input;       /* IDX images (u8, scaled as the checkpoint's data.scale) or f32 */
-    const char *output;      /* f32 IDX (N × width), or libsvm text */
-    int format;              /* enum nn_encode_format */
-    const char *labels;      /* u8 IDX labels; required for libsvm text */
-    int batch;               /* rows per forward pass (default 256) */
+    const char *layer;  /* name of the last layer to run (e.g. "latent"); NULL: the output */
+    const char *input;  /* IDX images (u8, scaled as the checkpoint's data.scale) or f32 */
+    const char *output; /* f32 IDX (N × width), or libsvm text */
+    int format;         /* enum nn_encode_format */
+    const char *labels; /* u8 IDX labels; required for libsvm text */
+    int batch;          /* rows per forward pass (default 256) */
 };
 
 struct nn_encode_result {

@@ -20,11 +20,11 @@ enum nn_idx_type { NN_IDX_U8 = 0x08, NN_IDX_F32 = 0x0D };
 #define NN_IDX_DEFAULT_MAX_BYTES ((size_t)1 << 30)
 
 struct nn_idx {
-    int type;        /* NN_IDX_U8 or NN_IDX_F32 */
-    int ndim;        /* 1..4 */
+    int type; /* NN_IDX_U8 or NN_IDX_F32 */
+    int ndim; /* 1..4 */
     uint32_t dims[4];
-    size_t count;    /* product of dims */
-    void *data;      /* uint8_t[count] or float[count] in host byte order; owned, malloc'd */
+    size_t count; /* product of dims */
+    void *data;   /* uint8_t[count] or float[count] in host byte order; owned, malloc'd */
 };
 
 /* Reads a raw or gzip-compressed IDX file. The data size (count * element size) must not exceed

@@ -10,8 +10,8 @@
 /* Standard base names of the four files (without .gz). */
 #define NN_MNIST_TRAIN_IMAGES "train-images-idx3-ubyte"
 #define NN_MNIST_TRAIN_LABELS "train-labels-idx1-ubyte"
-#define NN_MNIST_TEST_IMAGES "t10k-images-idx3-ubyte"
-#define NN_MNIST_TEST_LABELS "t10k-labels-idx1-ubyte"
+#define NN_MNIST_TEST_IMAGES  "t10k-images-idx3-ubyte"
+#define NN_MNIST_TEST_LABELS  "t10k-labels-idx1-ubyte"
 
 /* Finds `base` or `base.gz` in `dir` (raw first, since it reads faster) and writes the path to
  * out[n]. A NULL or empty dir means getenv("MNIST_DIR"). Errors: NN_ERR_CONFIG when no directory
@@ -26,7 +26,6 @@ int nn_mnist_path(const char *dir, const char *base, char *out, size_t n, struct
  * renamed). Returns NN_OK if every check passes; otherwise the full report is still written and
  * the code is that of the first failure (NN_ERR_FORMAT for a mismatch, NN_ERR_IO for a missing or
  * unreadable file), with a message that names the failed check. */
-int nn_mnist_check(const char *dir, FILE *report_txt, const char *json_path,
-                   struct nn_error *err);
+int nn_mnist_check(const char *dir, FILE *report_txt, const char *json_path, struct nn_error *err);
 
 #endif

@@ -23,15 +23,15 @@ struct nn_tensor {
 
 struct nn_layer {
     struct nn_layer_spec spec;
-    int act;          /* activation applied in training (the fused head's is identity) */
-    int in_size;      /* elements per sample */
+    int act;     /* activation applied in training (the fused head's is identity) */
+    int in_size; /* elements per sample */
     int out_size;
     int out_ndim;
     int out_shape[NN_MAX_DIMS];
-    int wt;           /* dense: index of its weight tensor (the bias follows it) */
-    nn_real *w, *b;   /* dense: W is (in, out) row-major, so Y = X·W + b */
+    int wt;         /* dense: index of its weight tensor (the bias follows it) */
+    nn_real *w, *b; /* dense: W is (in, out) row-major, so Y = X·W + b */
     nn_real *dw, *db;
-    nn_real *out;     /* (max_batch, out_size) activations; NULL for layers that alias their input */
+    nn_real *out; /* (max_batch, out_size) activations; NULL for layers that alias their input */
 };
 
 struct nn_model {
@@ -49,9 +49,9 @@ struct nn_model {
     size_t n_params;
     nn_real *params, *grads; /* arenas of n_params */
     size_t n_opt;
-    nn_real *opt_state;      /* arena of n_opt: momentum velocity, or Adam's m then v */
-    nn_real *acts;           /* arena: every layer's output for max_batch rows */
-    nn_real *dbuf[2];        /* ping-pong gradient buffers, max_batch × widest layer */
+    nn_real *opt_state; /* arena of n_opt: momentum velocity, or Adam's m then v */
+    nn_real *acts;      /* arena: every layer's output for max_batch rows */
+    nn_real *dbuf[2];   /* ping-pong gradient buffers, max_batch × widest layer */
     size_t acts_count;
 };
 

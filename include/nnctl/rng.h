@@ -19,7 +19,8 @@ void nn_rng_seed(struct nn_rng *r, uint64_t seed, uint64_t stream);
 uint64_t nn_rng_next(struct nn_rng *r);
 /* Uniform double in [0, 1), 53 random bits. */
 double nn_rng_uniform(struct nn_rng *r);
-/* Standard normal (Box–Muller, both uniforms drawn fresh each call so the state advance is fixed). */
+/* Standard normal (Box–Muller, both uniforms drawn fresh each call so the state advance is fixed).
+ */
 double nn_rng_normal(struct nn_rng *r);
 /* Uniform integer in [0, n), without modulo bias (Lemire's method with rejection). n > 0. */
 uint64_t nn_rng_below(struct nn_rng *r, uint64_t n);

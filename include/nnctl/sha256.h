@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define NN_SHA256_DIGEST_LEN 32
-#define NN_SHA256_HEX_LEN 64 /* without the terminating NUL */
+#define NN_SHA256_HEX_LEN    64 /* without the terminating NUL */
 
 /* Incremental state; treat as opaque. */
 struct nn_sha256_ctx {

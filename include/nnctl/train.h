@@ -13,15 +13,15 @@
  * Samples stay in their stored form (u8 pixels for IDX: 4× less memory than float) and are
  * converted per batch by nn_dataset_gather(). */
 struct nn_dataset {
-    char name[NN_PATH_MAX];   /* for messages: the images file, or "inline data" */
-    int n;                    /* samples */
-    int x_dim, y_dim;         /* values per input and per target */
-    const nn_real *xf;        /* inline inputs (n, x_dim), or NULL */
-    const uint8_t *xu8;       /* u8 inputs (n, x_dim), or NULL */
-    nn_real scale;            /* multiplies u8 inputs */
-    const nn_real *yf;        /* inline targets (n, y_dim) */
-    const uint8_t *labels;    /* class labels (n) for one-hot targets */
-    int target;               /* enum nn_target */
+    char name[NN_PATH_MAX]; /* for messages: the images file, or "inline data" */
+    int n;                  /* samples */
+    int x_dim, y_dim;       /* values per input and per target */
+    const nn_real *xf;      /* inline inputs (n, x_dim), or NULL */
+    const uint8_t *xu8;     /* u8 inputs (n, x_dim), or NULL */
+    nn_real scale;          /* multiplies u8 inputs */
+    const nn_real *yf;      /* inline targets (n, y_dim) */
+    const uint8_t *labels;  /* class labels (n) for one-hot targets */
+    int target;             /* enum nn_target */
     void *owned[3];
 };
 
@@ -37,9 +37,9 @@ const nn_real *nn_dataset_gather(const struct nn_dataset *ds, const uint32_t *id
 
 /* ---- checkpoints (checkpoint.c) ---- */
 struct nn_train_state {
-    uint64_t epoch;          /* epochs completed */
-    uint64_t step;           /* optimizer steps taken (Adam's t) */
-    struct nn_rng shuffle;   /* the shuffling stream, as it stands after `epoch` epochs */
+    uint64_t epoch;        /* epochs completed */
+    uint64_t step;         /* optimizer steps taken (Adam's t) */
+    struct nn_rng shuffle; /* the shuffling stream, as it stands after `epoch` epochs */
 };
 
 /* Writes a checkpoint atomically (temporary file, fsync, rename): magic, version, the resolved
@@ -57,13 +57,13 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
 
 /* ---- training (train.c) ---- */
 struct nn_train_opts {
-    const char *out_dir;  /* where metrics.json, history.csv and model.ckpt go */
-    int threads;          /* OpenBLAS threads; 0 = all cores */
-    int log_every;        /* print every N epochs (0: every epoch) */
-    int resume;           /* continue from out_dir/model.ckpt when it exists */
+    const char *out_dir;      /* where metrics.json, history.csv and model.ckpt go */
+    int threads;              /* OpenBLAS threads; 0 = all cores */
+    int log_every;            /* print every N epochs (0: every epoch) */
+    int resume;               /* continue from out_dir/model.ckpt when it exists */
     const char *batch_losses; /* if set: write the first epoch's loss of every batch here */
     int quiet;
-    FILE *log;            /* progress stream (stdout) */
+    FILE *log; /* progress stream (stdout) */
 };
 
 struct nn_train_result {
@@ -87,8 +87,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
 /* Mean loss and accuracy of the model over a dataset, in batches of m->max_batch. Accuracy is
  * NAN unless the model is a classifier (CCE / one-hot labels) or has binary targets (BCE, or a
  * sigmoid output with 0/1 targets). */
-void nn_evaluate(struct nn_model *m, const struct nn_dataset *ds, uint32_t *idx_scratch,
-                 nn_real *x, nn_real *y, double *loss, double *accuracy);
+void nn_evaluate(struct nn_model *m, const struct nn_dataset *ds, uint32_t *idx_scratch, nn_real *x,
+                 nn_real *y, double *loss, double *accuracy);
 
 /* OpenBLAS identity for metrics and benchmarks: "OpenBLAS 0.3.21 ... SkylakeX". */
 void nn_blas_describe(char *buf, size_t len);
