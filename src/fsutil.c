@@ -20,41 +20,74 @@ static void fsync_dir_of(const char *path)
     }
 }
 
+int nn_atomic_open(struct nn_atomic *a, const char *path, struct nn_error *err)
+{
+    a->fd = -1;
+    a->tmp[0] = 0;
+    if ((size_t)snprintf(a->path, sizeof a->path, "%s", path) >= sizeof a->path)
+        return nn_error_set(err, NN_ERR_IO, "%s: path too long", path);
+    snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
+    a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (a->fd < 0) {
+        int e = errno;
+        a->tmp[0] = 0;
+        return nn_error_set(err, NN_ERR_IO, "%s.tmp.%ld: cannot create: %s", path, (long)getpid(),
+                            strerror(e));
+    }
+    return NN_OK;
+}
+
+void nn_atomic_abort(struct nn_atomic *a)
+{
+    if (a->fd >= 0)
+        close(a->fd);
+    a->fd = -1;
+    if (a->tmp[0])
+        unlink(a->tmp);
+    a->tmp[0] = 0;
+}
+
+int nn_atomic_commit(struct nn_atomic *a, struct nn_error *err)
+{
+    if (fsync(a->fd) != 0 || close(a->fd) != 0) {
+        int e = errno;
+        a->fd = -1;
+        nn_atomic_abort(a);
+        return nn_error_set(err, NN_ERR_IO, "%s: fsync failed: %s", a->path, strerror(e));
+    }
+    a->fd = -1;
+    if (rename(a->tmp, a->path) != 0) {
+        int e = errno;
+        nn_atomic_abort(a);
+        return nn_error_set(err, NN_ERR_IO, "%s: cannot rename into place: %s", a->path,
+                            strerror(e));
+    }
+    a->tmp[0] = 0;
+    fsync_dir_of(a->path);
+    return NN_OK;
+}
+
 int nn_write_file_atomic(const char *path, const void *data, size_t len, struct nn_error *err)
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
-        return nn_error_set(err, NN_ERR_IO, "%s: path too long", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return nn_error_set(err, NN_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    struct nn_atomic a;
+    int rc = nn_atomic_open(&a, path, err);
+    if (rc)
+        return rc;
     const char *p = data;
     size_t left = len;
     while (left > 0) {
-        ssize_t w = write(fd, p, left);
+        ssize_t w = write(a.fd, p, left);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
             int e = w < 0 ? errno : EIO;
-            close(fd);
-            unlink(tmp);
-            return nn_error_set(err, NN_ERR_IO, "%s: write failed: %s", tmp, strerror(e));
+            nn_atomic_abort(&a);
+            return nn_error_set(err, NN_ERR_IO, "%s: write failed: %s", path, strerror(e));
         }
         p += w;
         left -= (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return nn_error_set(err, NN_ERR_IO, "%s: fsync failed: %s", tmp, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return nn_error_set(err, NN_ERR_IO, "%s: cannot rename into place: %s", path, strerror(e));
-    }
-    fsync_dir_of(path);
-    return NN_OK;
+    return nn_atomic_commit(&a, err);
 }
 
 int nn_mkdir_p(const char *path, struct nn_error *err)

@@ -7,6 +7,8 @@
  * claims a huge size) cannot make us allocate more than about twice what the file really holds. */
 #include "nnctl/idx.h"
 
+#include "nnctl/fsutil.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -436,31 +438,6 @@ static int ends_with(const char *s, const char *suffix)
     return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
 }
 
-/* Makes the rename durable. Best effort: some filesystems refuse fsync on directories, and the
- * file itself is already safely on disk by then. */
-static void fsync_parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (!slash) {
-        dir[0] = '.';
-        dir[1] = '\0';
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n == 0)
-            n = 1; /* "/file": the parent is "/" */
-        if (n >= sizeof dir)
-            return;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
 static int idx_write_body(const char *path, struct idx_sink *s, int type, int ndim,
                           const uint32_t *dims, const void *data, size_t count,
                           struct nn_error *err)
@@ -518,65 +495,34 @@ int nn_idx_write(const char *path, int type, int ndim, const uint32_t *dims, con
     if (rc != NN_OK)
         return rc;
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 5);
-    if (!tmp)
-        return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        rc = nn_error_set(err, NN_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-        free(tmp);
+    struct nn_atomic a;
+    rc = nn_atomic_open(&a, path, err);
+    if (rc != NN_OK)
         return rc;
-    }
-    struct idx_sink sink = {fd, NULL};
+    struct idx_sink sink = {a.fd, NULL};
     if (ends_with(path, ".gz")) {
-        /* gzclose closes the descriptor it was given; a dup keeps ours open for fsync. */
-        int gfd = dup(fd);
+        /* gzclose closes the descriptor it was given; a dup keeps ours open for the commit. */
+        int gfd = dup(a.fd);
         sink.gz = gfd >= 0 ? gzdopen(gfd, "wb6") : NULL;
         if (!sink.gz) {
             if (gfd >= 0)
                 close(gfd);
-            rc = nn_error_set(err, NN_ERR_IO, "%s: cannot set up the gzip writer", tmp);
-            goto fail;
+            nn_atomic_abort(&a);
+            return nn_error_set(err, NN_ERR_IO, "%s: cannot set up the gzip writer", path);
         }
     }
-    rc = idx_write_body(tmp, &sink, type, ndim, dims, data, count, err);
+    rc = idx_write_body(path, &sink, type, ndim, dims, data, count, err);
     if (sink.gz) {
         int zrc = gzclose_w(sink.gz);
         if (rc == NN_OK && zrc != Z_OK)
             rc = nn_error_set(err, NN_ERR_IO, "%s: cannot finish the gzip stream (zlib error %d)",
-                              tmp, zrc);
+                              path, zrc);
     }
-    if (rc != NN_OK)
-        goto fail;
-    if (fsync(fd) != 0) {
-        rc = nn_error_set(err, NN_ERR_IO, "%s: fsync failed: %s", tmp, strerror(errno));
-        goto fail;
+    if (rc != NN_OK) {
+        nn_atomic_abort(&a);
+        return rc;
     }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = nn_error_set(err, NN_ERR_IO, "%s: close failed: %s", tmp, strerror(errno));
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        rc = nn_error_set(err, NN_ERR_IO, "%s: cannot rename %s to it: %s", path, tmp,
-                          strerror(errno));
-        goto fail;
-    }
-    fsync_parent_dir(path);
-    free(tmp);
-    return NN_OK;
-
-fail:
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    free(tmp);
-    return rc;
+    return nn_atomic_commit(&a, err);
 }
 
 /* ---------------------------------------------------------------- pairs */

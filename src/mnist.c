@@ -1,6 +1,8 @@
 /* MNIST file lookup and the integrity check behind `nnctl data check`. */
 #include "nnctl/mnist.h"
 
+#include "nnctl/fsutil.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -390,38 +392,22 @@ static void write_json_body(const struct mnist_report *rep, FILE *out)
     fprintf(out, "%s]\n}\n", rep->n_failures ? "\n  " : "");
 }
 
-/* JSON goes to "<path>.tmp", is fsynced, then renamed: a reader never sees half a report. */
+/* The JSON report is built in memory and written atomically: a reader never sees half a report. */
 static int write_json(const struct mnist_report *rep, const char *path, struct nn_error *err)
 {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 5);
-    if (!tmp)
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    if (!out)
         return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp", 5);
-    FILE *out = fopen(tmp, "w");
-    if (!out) {
-        int rc = nn_error_set(err, NN_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-        free(tmp);
-        return rc;
-    }
     write_json_body(rep, out);
-    int bad = fflush(out) != 0 || ferror(out) || fsync(fileno(out)) != 0;
-    int e = errno;
-    if (fclose(out) != 0 && !bad) {
-        bad = 1;
-        e = errno;
+    if (fclose(out) != 0) {
+        free(buf);
+        return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
     }
-    if (bad || rename(tmp, path) != 0) {
-        if (!bad)
-            e = errno;
-        unlink(tmp);
-        free(tmp);
-        return nn_error_set(err, NN_ERR_IO, "%s: cannot write the JSON report: %s", path,
-                            strerror(e));
-    }
-    free(tmp);
-    return NN_OK;
+    int rc = nn_write_file_atomic(path, buf, len, err);
+    free(buf);
+    return rc;
 }
 
 int nn_mnist_check(const char *dir, FILE *report_txt, const char *json_path, struct nn_error *err)

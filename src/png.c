@@ -1,6 +1,8 @@
 /* nnctl — PNG writing through libpng, and the built-in 5x7 bitmap font. */
 #include "nnctl/png.h"
 
+#include "nnctl/fsutil.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -67,17 +69,6 @@ static int png_encode(FILE *f, int w, int h, int color_type, int channels, const
     return 0;
 }
 
-static void fsync_parent_dir(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd); /* best effort: some file systems refuse fsync on directories */
-        close(fd);
-    }
-}
-
 static int png_write_any(const char *path, int w, int h, const uint8_t *pix, int color_type,
                          int channels, struct nn_error *err)
 {
@@ -86,37 +77,29 @@ static int png_write_any(const char *path, int w, int h, const uint8_t *pix, int
     if (w < 1 || h < 1 || w > NN_PNG_MAX_DIM || h > NN_PNG_MAX_DIM)
         return nn_error_set(err, NN_ERR_RUNTIME, "%s: image size %dx%d is outside 1..%d", path, w,
                             h, NN_PNG_MAX_DIM);
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
-        return nn_error_set(err, NN_ERR_IO, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return nn_error_set(err, NN_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    struct nn_atomic a;
+    int rc = nn_atomic_open(&a, path, err);
+    if (rc)
+        return rc;
+    /* stdio gets its own descriptor, so that closing the FILE leaves ours for the commit */
+    int dfd = dup(a.fd);
+    FILE *f = dfd >= 0 ? fdopen(dfd, "wb") : NULL;
+    if (!f) {
+        if (dfd >= 0)
+            close(dfd);
+        nn_atomic_abort(&a);
+        return nn_error_set(err, NN_ERR_IO, "%s: cannot open for writing: %s", path,
+                            strerror(errno));
+    }
     struct png_ctx ctx = {{0}};
-    if (png_encode(f, w, h, color_type, channels, pix, &ctx) != 0) {
-        fclose(f);
-        unlink(tmp);
+    int bad = png_encode(f, w, h, color_type, channels, pix, &ctx) != 0;
+    if (fclose(f) != 0 || bad) {
+        nn_atomic_abort(&a);
         /* libpng's write errors are almost always the disk (short write); say which file. */
-        return nn_error_set(err, NN_ERR_IO, "%s: PNG encoding failed: %s", path, ctx.msg);
+        return nn_error_set(err, NN_ERR_IO, "%s: PNG encoding failed: %s", path,
+                            bad ? ctx.msg : strerror(errno));
     }
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        int e = errno;
-        fclose(f);
-        unlink(tmp);
-        return nn_error_set(err, NN_ERR_IO, "%s: write failed: %s", tmp, strerror(e));
-    }
-    if (fclose(f) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return nn_error_set(err, NN_ERR_IO, "%s: write failed: %s", tmp, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return nn_error_set(err, NN_ERR_IO, "%s: cannot rename into place: %s", path, strerror(e));
-    }
-    fsync_parent_dir(path);
-    return NN_OK;
+    return nn_atomic_commit(&a, err);
 }
 
 int nn_png_write_gray(const char *path, int w, int h, const uint8_t *pix, struct nn_error *err)

@@ -421,32 +421,19 @@ int nn_svm_save(const struct nn_svm *m, const char *path, struct nn_error *err)
 {
     if (!m || !m->model || !path)
         return nn_error_set(err, NN_ERR_RUNTIME, "nn_svm_save: no model or path");
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
-        return nn_error_set(err, NN_ERR_IO, "%s: path too long", path);
-    if (svm_save_model(tmp, m->model) != 0) {
+    /* libsvm writes by path: it rewrites our temporary file (same inode), and the commit then
+     * fsyncs and renames it, so a crash can never expose an empty or partial model. */
+    struct nn_atomic a;
+    int rc = nn_atomic_open(&a, path, err);
+    if (rc)
+        return rc;
+    if (svm_save_model(a.tmp, m->model) != 0) {
         int e = errno;
-        unlink(tmp);
-        return nn_error_set(err, NN_ERR_IO, "%s: cannot write the model: %s", tmp,
+        nn_atomic_abort(&a);
+        return nn_error_set(err, NN_ERR_IO, "%s: cannot write the model: %s", path,
                             e ? strerror(e) : "libsvm reported a write error");
     }
-    /* svm_save_model() closes the file without fsync; do it here so that the rename below can
-     * never expose an empty model after a crash. */
-    int fd = open(tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-        return nn_error_set(err, NN_ERR_IO, "%s: fsync failed: %s", tmp, strerror(e));
-    }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return nn_error_set(err, NN_ERR_IO, "%s: cannot rename into place: %s", path, strerror(e));
-    }
-    return NN_OK;
+    return nn_atomic_commit(&a, err);
 }
 
 /* ---------------------------------------------------------------- model file validation */

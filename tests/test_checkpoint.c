@@ -14,24 +14,7 @@ static const char *YAML =
     "training: {epochs: 2, seed: 9}\n"
     "data:\n  x: [[1, 2, 3], [3, 2, 1]]\n  y: [[1, 0], [0, 1]]\n";
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/nnctl-ckpt-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
-}
-
-/* A model with non-trivial weights and optimizer state, saved to dir/a.ckpt. */
+/* A model with non-trivial weights and optimizer state, saved to test_tmpdir()/a.ckpt. */
 static void make_checkpoint(struct nn_model *m, struct nn_train_state *st, char *path, size_t len)
 {
     struct nn_config cfg;
@@ -47,7 +30,7 @@ static void make_checkpoint(struct nn_model *m, struct nn_train_state *st, char 
     st->step = 12;
     nn_rng_seed(&st->shuffle, 9, 2);
     char *yaml = nn_config_to_yaml(&cfg);
-    snprintf(path, len, "%s/a.ckpt", dir);
+    snprintf(path, len, "%s/a.ckpt", test_tmpdir());
     assert_int_equal(nn_checkpoint_save(path, m, yaml, st, &err), NN_OK);
     free(yaml);
     nn_config_free(&cfg);
@@ -75,7 +58,7 @@ static void test_round_trip(void **state)
     assert_int_equal(b.max_batch, 4);
     /* Saving the loaded model again gives the same bytes. */
     char path2[128];
-    snprintf(path2, sizeof path2, "%s/b.ckpt", dir);
+    snprintf(path2, sizeof path2, "%s/b.ckpt", test_tmpdir());
     char *yaml = nn_config_to_yaml(&cb);
     assert_int_equal(nn_checkpoint_save(path2, &b, yaml, &sb, &err), NN_OK);
     char *d1, *d2;
@@ -95,7 +78,7 @@ static void test_round_trip(void **state)
 static int load_bytes(const char *bytes, size_t len, struct nn_error *err)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/bad.ckpt", dir);
+    snprintf(path, sizeof path, "%s/bad.ckpt", test_tmpdir());
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(bytes, 1, len, f), len);
@@ -196,7 +179,7 @@ static void test_failed_save_keeps_old(void **state)
     struct nn_error err;
     char path[128], bad[160];
     make_checkpoint(&a, &sa, path, sizeof path);
-    snprintf(bad, sizeof bad, "%s/no-such-dir/a.ckpt", dir);
+    snprintf(bad, sizeof bad, "%s/no-such-test_tmpdir()/a.ckpt", test_tmpdir());
     assert_int_equal(nn_checkpoint_save(bad, &a, "x", &sa, &err), NN_ERR_IO);
     assert_non_null(strstr(err.msg, "cannot create"));
     struct nn_config cfg;
@@ -216,5 +199,6 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_failed_save_keeps_old),
     };
-    return cmocka_run_group_tests_name("checkpoint", tests, setup, teardown);
+    return cmocka_run_group_tests_name("checkpoint", tests, test_tmpdir_setup,
+                                       test_tmpdir_teardown);
 }

@@ -9,23 +9,6 @@
 #include "nnctl/idx.h"
 #include "nnctl/train.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/nnctl-enc-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
-}
-
 /* 2 → dense 2 tanh ("latent") → dense 2 sigmoid, with weights set by hand:
  *   W1 = [[1, -1], [0.5, 2]] (in × out), b1 = [0, 0.5]
  * For x = (1, 2):  z = (1·1 + 2·0.5 + 0, 1·(−1) + 2·2 + 0.5) = (2, 3.5)
@@ -47,7 +30,7 @@ static void build_checkpoint(char *path, size_t len)
     memcpy(m.layers[0].b, b1, sizeof b1);
     char *text = nn_config_to_yaml(&cfg);
     struct nn_train_state st = {0};
-    snprintf(path, len, "%s/tiny.ckpt", dir);
+    snprintf(path, len, "%s/tiny.ckpt", test_tmpdir());
     assert_int_equal(nn_checkpoint_save(path, &m, text, &st, &err), NN_OK);
     free(text);
     nn_model_free(&m);
@@ -59,8 +42,8 @@ static void test_hand_computed_latents(void **state)
     (void)state;
     char ckpt[128], in[128], out[128];
     build_checkpoint(ckpt, sizeof ckpt);
-    snprintf(in, sizeof in, "%s/x.idx", dir);
-    snprintf(out, sizeof out, "%s/z.idx", dir);
+    snprintf(in, sizeof in, "%s/x.idx", test_tmpdir());
+    snprintf(out, sizeof out, "%s/z.idx", test_tmpdir());
     const float x[4] = {1, 2, 0, -1};
     const uint32_t dims[2] = {2, 2};
     struct nn_error err;
@@ -85,8 +68,8 @@ static void test_hand_computed_latents(void **state)
 
     /* libsvm text: "label 1:v1 2:v2" */
     char lbl[128], txt[128];
-    snprintf(lbl, sizeof lbl, "%s/y.idx", dir);
-    snprintf(txt, sizeof txt, "%s/z.txt", dir);
+    snprintf(lbl, sizeof lbl, "%s/y.idx", test_tmpdir());
+    snprintf(txt, sizeof txt, "%s/z.txt", test_tmpdir());
     const uint8_t labels[2] = {3, 7};
     const uint32_t ldims[1] = {2};
     assert_int_equal(nn_idx_write(lbl, NN_IDX_U8, 1, ldims, labels, &err), NN_OK);
@@ -106,8 +89,8 @@ static void test_encode_errors(void **state)
     (void)state;
     char ckpt[128], in[128], out[128];
     build_checkpoint(ckpt, sizeof ckpt);
-    snprintf(in, sizeof in, "%s/x3.idx", dir);
-    snprintf(out, sizeof out, "%s/never.idx", dir);
+    snprintf(in, sizeof in, "%s/x3.idx", test_tmpdir());
+    snprintf(out, sizeof out, "%s/never.idx", test_tmpdir());
     const float x[3] = {1, 2, 3};
     const uint32_t dims[2] = {1, 3};
     struct nn_error err;
@@ -145,7 +128,7 @@ static void test_npy_export_round_trip(void **state)
     for (int j = 0; j < 5; j++)
         m.layers[0].b[j] = (nn_real)(0.1 * j - 0.2); /* non-zero biases */
     char out[128], path[192];
-    snprintf(out, sizeof out, "%s/npy", dir);
+    snprintf(out, sizeof out, "%s/npy", test_tmpdir());
     assert_int_equal(nn_export_npy(&m, out, &err), NN_OK);
     for (int t = 0; t < m.n_tensors; t++) {
         snprintf(path, sizeof path, "%s/%s.npy", out, m.tensors[t].name);
@@ -189,5 +172,5 @@ int main(void)
         cmocka_unit_test(test_encode_errors),
         cmocka_unit_test(test_npy_export_round_trip),
     };
-    return cmocka_run_group_tests_name("encode", tests, setup, teardown);
+    return cmocka_run_group_tests_name("encode", tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

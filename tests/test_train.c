@@ -42,23 +42,6 @@ void *realloc(void *p, size_t n)
 }
 #endif
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/nnctl-train-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
-}
-
 static const char *XOR =
     "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 4, activation: tanh}\n"
     "    - {type: dense, units: 1, activation: sigmoid}\n"
@@ -73,7 +56,7 @@ static void train_text(const char *yaml, const char *const *sets, int n_sets, co
     struct nn_diags d = {0};
     assert_int_equal(nn_config_load("t.yaml", yaml, sets, n_sets, &cfg, &d), NN_OK);
     char out[128];
-    snprintf(out, sizeof out, "%s/%s", dir, sub);
+    snprintf(out, sizeof out, "%s/%s", test_tmpdir(), sub);
     struct nn_train_opts o = {.out_dir = out, .threads = 1, .quiet = 1};
     struct nn_error err = {0};
     int rc = nn_train(&cfg, &o, res, &err);
@@ -87,7 +70,7 @@ static void load_ckpt(const char *sub, struct nn_model *m, struct nn_train_state
     char path[160];
     struct nn_config cfg;
     struct nn_error err;
-    snprintf(path, sizeof path, "%s/%s/model.ckpt", dir, sub);
+    snprintf(path, sizeof path, "%s/%s/model.ckpt", test_tmpdir(), sub);
     assert_int_equal(nn_checkpoint_load(path, 8, &cfg, m, st, &err), NN_OK);
     nn_config_free(&cfg);
 }
@@ -191,7 +174,7 @@ static void test_history_and_metrics_written(void **state)
     char path[160], *text;
     size_t len;
     struct nn_error err;
-    snprintf(path, sizeof path, "%s/files/history.csv", dir);
+    snprintf(path, sizeof path, "%s/files/history.csv", test_tmpdir());
     assert_int_equal(nn_read_file(path, 1 << 20, &text, &len, &err), NN_OK);
     int lines = 0;
     for (size_t i = 0; i < len; i++)
@@ -199,7 +182,7 @@ static void test_history_and_metrics_written(void **state)
     assert_int_equal(lines, 8); /* header + 7 epochs */
     assert_memory_equal(text, "epoch,train_loss,test_loss,seconds,samples_per_second\n1,", 56);
     free(text);
-    snprintf(path, sizeof path, "%s/files/metrics.json", dir);
+    snprintf(path, sizeof path, "%s/files/metrics.json", test_tmpdir());
     assert_int_equal(nn_read_file(path, 1 << 20, &text, &len, &err), NN_OK);
     assert_non_null(strstr(text, "\"epochs\": 7,"));
     assert_non_null(strstr(text, "\"threads\": 1,"));
@@ -216,5 +199,5 @@ int main(void)
         cmocka_unit_test(test_no_allocation_per_epoch),
         cmocka_unit_test(test_history_and_metrics_written),
     };
-    return cmocka_run_group_tests_name("train", tests, setup, teardown);
+    return cmocka_run_group_tests_name("train", tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

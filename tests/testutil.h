@@ -26,6 +26,28 @@ static inline void assert_close_double_impl(double a, double b, double tol, cons
     }
 }
 
+/* A temporary directory for a test group: the group's setup creates it, its teardown removes it. */
+static inline char *test_tmpdir(void)
+{
+    static char d[64] = "";
+    return d;
+}
+
+static inline int test_tmpdir_setup(void **state)
+{
+    (void)state;
+    snprintf(test_tmpdir(), 64, "/tmp/nnctl-test-XXXXXX");
+    return mkdtemp(test_tmpdir()) ? 0 : -1;
+}
+
+static inline int test_tmpdir_teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_tmpdir());
+    return system(cmd);
+}
+
 /* Loads a config from text; fails the test with every diagnostic if it does not validate. */
 static inline void load_cfg_text(const char *text, struct nn_config *cfg)
 {
