@@ -832,7 +832,8 @@ static void parse_data(struct vctx *c, const struct ynode *root, struct nn_data_
         int ny = get_matrix(c, yn, "data.y", &d->y, &d->y_dim);
         if (nx > 0 && ny > 0 && nx != ny)
             verr(c, yn, "'data.y': %d target rows for %d input rows", ny, nx);
-        d->n = nx > 0 ? nx : 0;
+        d->n =
+            nx > 0 && ny > 0 ? nx : 0; /* a broken matrix is reported once, not again as a size */
     } else if (d->source == NN_DATA_IDX) {
         static const char *const keys[] = {
             "source", "dir",     "train_images", "train_labels", "test_images", "test_labels",

@@ -133,6 +133,9 @@ expect_exit 1 "unwritable --out" -- "$NNCTL" train configs/xor.yaml --out "$T/fi
 
 # --- MNIST: a short autoencoder run on a slice, resume, reconstruct, encode (needs MNIST_DIR) ---
 if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e "$MNIST_DIR/t10k-images-idx3-ubyte" ]; then
+    # missing data files: exit 1, the message names the paths tried
+    expect_exit 1 "missing MNIST files" -- env MNIST_DIR="$T/nowhere" "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/nomnist" --quiet
+    grep -q "$T/nowhere/train-images-idx3-ubyte" "$T/err" && ok || { bad "missing-file message names the path"; cat "$T/err"; }
     expect_exit 0 "data check" -- "$NNCTL" data check --json "$T/data.json"
     grep -q "0 test images duplicate a training image" "$T/out" && ok || bad "data check disjointness line"
     S=(--threads 1 --quiet --set data.train_limit=2000 --set data.test_limit=500 --set training.checkpoint_every=1)
