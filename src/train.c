@@ -480,6 +480,9 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     const int fold_sgd = cfg->optim.kind == NN_OPT_SGD && cfg->optim.momentum == 0;
     FILE *log = opts->log ? opts->log : stdout;
     const int tty = isatty(fileno(log));
+    const uint64_t first_epoch = st.epoch;
+    const double run_start = now_seconds();
+    double last_draw = 0;
     const int every = opts->log_every > 0 ? opts->log_every : 1;
     for (int e = (int)st.epoch; e < E; e++) {
         double t0 = now_seconds();
@@ -524,7 +527,12 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
             nn_evaluate(&m, &test, eidx, xb, yb, &test_loss, &test_acc);
         hist[e] = (struct history_row){last_loss, test_loss, secs, secs > 0 ? N / secs : 0};
 
-        if (!opts->quiet) {
+        int print = (e + 1) % every == 0 || e + 1 == E || e == (int)first_epoch;
+        /* a terminal's live line is redrawn at most ten times a second: tiny epochs (XOR) would
+         * otherwise spend their time printing */
+        double now = now_seconds();
+        int redraw = tty && (print || now - last_draw >= 0.1);
+        if (!opts->quiet && (print || redraw)) {
             char line[256];
             int l = snprintf(line, sizeof line, "epoch %*d/%d  loss %.6f", (int)log10(E) + 1, e + 1,
                              E, last_loss);
@@ -532,12 +540,14 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
                 l += snprintf(line + l, sizeof line - (size_t)l, "  test %.6f", test_loss);
             snprintf(line + l, sizeof line - (size_t)l, "  %.3fs  %.0f samples/s", secs,
                      secs > 0 ? N / secs : 0);
-            int print = (e + 1) % every == 0 || e + 1 == E || e == 0;
             if (tty) {
+                /* ETA from wall-clock time, which includes evaluation and printing */
                 char eta[32];
-                fmt_eta(train_time / (e + 1) * (E - e - 1), eta, sizeof eta);
+                double per = (now - run_start) / (double)(e + 1 - (int)first_epoch);
+                fmt_eta(per * (E - e - 1), eta, sizeof eta);
                 fprintf(log, "\r\033[K%s  ETA %s%s", line, eta, print ? "\n" : "");
-            } else if (print) {
+                last_draw = now;
+            } else {
                 fprintf(log, "%s\n", line);
             }
             fflush(log);
