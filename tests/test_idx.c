@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +16,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "testutil.h"
+
 #include "nnctl/idx.h"
 #include "nnctl/mnist.h"
 #include "nnctl/sha256.h"
 
-static char g_dir[256];
 static char g_mnist_dir_env[4096]; /* $MNIST_DIR as given at start; tests change the variable */
 static int g_have_mnist_env;
 
@@ -32,7 +32,7 @@ static const char *tmp_path(const char *name)
     static char buf[2][512];
     static int which;
     which ^= 1;
-    snprintf(buf[which], sizeof buf[which], "%s/%s", g_dir, name);
+    snprintf(buf[which], sizeof buf[which], "%s/%s", test_tmpdir(), name);
     return buf[which];
 }
 
@@ -84,42 +84,6 @@ static int file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/nnctl_test_idx.XXXXXX", base && *base ? base : "/tmp");
-    return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    remove_tree(g_dir);
-    return 0;
 }
 
 /* Asserts code and that the message contains `want`; prints the message when it does not. */
@@ -428,7 +392,7 @@ static void test_bad_file(void **state)
     struct nn_error err = {0};
     int rc = nn_idx_read(path, c->max_bytes, &idx, &err);
     char want[1024];
-    snprintf(want, sizeof want, "%s/%s", g_dir, c->msg);
+    snprintf(want, sizeof want, "%s/%s", test_tmpdir(), c->msg);
     expect_error(rc, &err, c->code, want);
     assert_null(idx.data);
     nn_idx_free(&idx);
@@ -441,7 +405,7 @@ static void test_missing_and_dir(void **state)
     struct nn_error err = {0};
     int rc = nn_idx_read(tmp_path("does-not-exist.idx"), 0, &idx, &err);
     expect_error(rc, &err, NN_ERR_IO, "does-not-exist.idx: cannot open: No such file or directory");
-    rc = nn_idx_read(g_dir, 0, &idx, &err);
+    rc = nn_idx_read(test_tmpdir(), 0, &idx, &err);
     expect_error(rc, &err, NN_ERR_IO, "is a directory");
 }
 
@@ -711,8 +675,8 @@ static void test_pair(void **state)
 {
     const struct pair_case *c = *state;
     char img_path[600], lbl_path[600];
-    snprintf(img_path, sizeof img_path, "%s/pair_%s_images.idx", g_dir, c->name);
-    snprintf(lbl_path, sizeof lbl_path, "%s/pair_%s_labels.idx.gz", g_dir, c->name);
+    snprintf(img_path, sizeof img_path, "%s/pair_%s_images.idx", test_tmpdir(), c->name);
+    snprintf(lbl_path, sizeof lbl_path, "%s/pair_%s_labels.idx.gz", test_tmpdir(), c->name);
     uint8_t img_bytes[64];
     memcpy(img_bytes, c->img_hdr, c->img_hdr_len);
     fill_pattern(img_bytes + c->img_hdr_len, c->img_data, 5);
@@ -818,7 +782,7 @@ static void test_mnist_path(void **state)
     assert_non_null(strstr(err.msg, "scripts/fetch-mnist.sh"));
 
     char dir[600];
-    snprintf(dir, sizeof dir, "%s/mnist_path", g_dir);
+    snprintf(dir, sizeof dir, "%s/mnist_path", test_tmpdir());
     assert_int_equal(mkdir(dir, 0700), 0);
     rc = nn_mnist_path(dir, NN_MNIST_TEST_LABELS, out, sizeof out, &err);
     char want[2048];
@@ -850,7 +814,7 @@ static void test_mnist_check_fake(void **state)
 {
     (void)state;
     char dir[600], p[1024];
-    snprintf(dir, sizeof dir, "%s/mnist_fake", g_dir);
+    snprintf(dir, sizeof dir, "%s/mnist_fake", test_tmpdir());
     assert_int_equal(mkdir(dir, 0700), 0);
     uint8_t train[16 + 3 * 4], test[16 + 2 * 4];
     const uint8_t hdr_tr[16] = {0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2};
@@ -871,8 +835,8 @@ static void test_mnist_check_fake(void **state)
     /* t10k-labels is missing. */
 
     char txt_path[700], json_path[700], json_tmp[710];
-    snprintf(txt_path, sizeof txt_path, "%s/report.txt", g_dir);
-    snprintf(json_path, sizeof json_path, "%s/report.json", g_dir);
+    snprintf(txt_path, sizeof txt_path, "%s/report.txt", test_tmpdir());
+    snprintf(json_path, sizeof json_path, "%s/report.json", test_tmpdir());
     snprintf(json_tmp, sizeof json_tmp, "%s.tmp", json_path);
     FILE *txt = fopen(txt_path, "w+");
     assert_non_null(txt);
@@ -924,7 +888,7 @@ static void test_mnist_check_real(void **state)
         }
     }
     char json_path[700];
-    snprintf(json_path, sizeof json_path, "%s/real.json", g_dir);
+    snprintf(json_path, sizeof json_path, "%s/real.json", test_tmpdir());
     FILE *txt = tmpfile();
     assert_non_null(txt);
     int rc = nn_mnist_check(g_mnist_dir_env, txt, json_path, &err);
@@ -977,5 +941,5 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         tests[n++] = rest[i];
-    return _cmocka_run_group_tests("idx", tests, n, group_setup, group_teardown);
+    return _cmocka_run_group_tests("idx", tests, n, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -5,7 +5,6 @@
  * error code and the message substrings each case must produce. */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <png.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,36 +14,13 @@
 #include "nnctl/png.h"
 #include "nnctl/svm.h"
 
-static char g_dir[256];
-
 static const char *tmp_path(const char *name)
 {
     static char buf[4][512];
     static int which;
     which = (which + 1) % 4;
-    snprintf(buf[which], sizeof buf[which], "%s/%s", g_dir, name);
+    snprintf(buf[which], sizeof buf[which], "%s/%s", test_tmpdir(), name);
     return buf[which];
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 static int file_exists(const char *path)
@@ -801,21 +777,6 @@ static void test_cli_train_eval(void **state)
 
 /* ---------------------------------------------------------------- main */
 
-static int group_setup(void **state)
-{
-    (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/nnctl_test_svm.XXXXXX", base && *base ? base : "/tmp");
-    return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    remove_tree(g_dir);
-    return 0;
-}
-
 int main(void)
 {
     enum { N_BAD = sizeof k_bad / sizeof k_bad[0] };
@@ -842,5 +803,5 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         tests[n++] = rest[i];
-    return _cmocka_run_group_tests("svm", tests, n, group_setup, group_teardown);
+    return _cmocka_run_group_tests("svm", tests, n, test_tmpdir_setup, test_tmpdir_teardown);
 }
