@@ -2,12 +2,12 @@
 CC       ?= gcc
 WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-OPT      ?= -O3 -march=native -fno-math-errno -g
-LIBS     := -lyaml -lopenblas -lsvm -lpng -lz -lm
+OPT      ?= -O3 -march=native -mprefer-vector-width=512 -fno-math-errno -g
+LIBS     := -pthread -lyaml -lopenblas -lsvm -lpng -lz -lm
 TESTLIBS := -lcmocka
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
-TESTS    := test_config test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath
+TESTS    := test_config test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team
 # Gradient checks run in the double-precision build of the same sources.
 DTESTS   := test_gradcheck
 

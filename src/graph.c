@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "nnctl/model.h"
+#include "nnctl/team.h"
 
 #ifdef NN_DOUBLE
 #define GEMM cblas_dgemm
@@ -55,7 +56,7 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
     m->in_size = size;
     int shape[NN_MAX_DIMS], nd = cfg->in_ndim;
     memcpy(shape, cfg->in_shape, sizeof shape);
-    size_t widest = (size_t)size, acts = 0;
+    size_t acts = 0;
     for (int i = 0; i < m->n_layers; i++) {
         struct nn_layer *l = &m->layers[i];
         l->spec = cfg->layers[i];
@@ -109,10 +110,13 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
         l->out_size = size;
         l->out_ndim = nd;
         memcpy(l->out_shape, shape, sizeof shape);
-        if ((size_t)size > widest)
-            widest = (size_t)size;
         if (layer_has_memory(l))
             acts += (size_t)max_batch * (size_t)size;
+        if (l->spec.kind == NN_LAYER_DENSE) {
+            acts += (size_t)max_batch * (size_t)size; /* its dz */
+            l->bias_ofs = m->n_bias;
+            m->n_bias += (size_t)size;
+        }
     }
     m->out_size = size;
 
@@ -120,7 +124,14 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
      * size_t on a 64-bit machine; the allocations themselves can still fail. */
     int per = nn_optim_state_per_param(&cfg->optim);
     m->n_opt = (size_t)per * m->n_params;
-    m->acts_count = acts + 2 * (size_t)max_batch * widest;
+    /* dL/d(out) lands in the last dense layer's dz when nothing above it changes the element
+     * count (activations, flatten and reshape don't); otherwise it needs a buffer of its own */
+    int last_dense = -1;
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i].spec.kind == NN_LAYER_DENSE)
+            last_dense = i;
+    int own_dout = last_dense < 0 || m->layers[last_dense].out_size != size;
+    m->acts_count = acts + (own_dout ? (size_t)max_batch * (size_t)size : 0);
     m->params = calloc(m->n_params ? m->n_params : 1, sizeof(nn_real));
     m->grads = calloc(m->n_params ? m->n_params : 1, sizeof(nn_real));
     m->opt_state = calloc(m->n_opt ? m->n_opt : 1, sizeof(nn_real));
@@ -145,9 +156,12 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
             l->out = p;
             p += (size_t)max_batch * (size_t)l->out_size;
         }
+        if (l->spec.kind == NN_LAYER_DENSE) {
+            l->dz = p;
+            p += (size_t)max_batch * (size_t)l->out_size;
+        }
     }
-    m->dbuf[0] = p;
-    m->dbuf[1] = p + (size_t)max_batch * widest;
+    m->dout = own_dout ? p : m->layers[last_dense].dz;
     return NN_OK;
 }
 
@@ -216,25 +230,57 @@ void nn_model_init(struct nn_model *m, struct nn_rng *rng)
     }
 }
 
-const nn_real *nn_model_forward(struct nn_model *m, const nn_real *x, int B, int upto)
+const nn_real *nn_model_forward_rows(struct nn_model *m, const nn_real *x, int r0, int n, int upto)
 {
-    const nn_real *in = x;
+    const nn_real *in = x + (size_t)r0 * (size_t)m->in_size;
     int last = upto < 0 || upto >= m->n_layers ? m->n_layers - 1 : upto;
     for (int i = 0; i <= last; i++) {
         struct nn_layer *l = &m->layers[i];
+        nn_real *out = l->out ? l->out + (size_t)r0 * (size_t)l->out_size : NULL;
         if (l->spec.kind == NN_LAYER_DENSE) {
-            GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, l->out_size, l->in_size, 1, in,
-                 l->in_size, l->w, l->out_size, 0, l->out, l->out_size);
-            nn_bias_act_forward(l->act, l->out, l->b, B, l->out_size);
-            in = l->out;
-        } else if (l->out) {
-            memcpy(l->out, in, (size_t)B * (size_t)l->out_size * sizeof(nn_real));
-            nn_act_forward(l->act, l->out, B, l->out_size);
-            in = l->out;
+            GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->out_size, l->in_size, 1, in,
+                 l->in_size, l->w, l->out_size, 0, out, l->out_size);
+            nn_bias_act_forward(l->act, out, l->b, n, l->out_size);
+            in = out;
+        } else if (out) {
+            memcpy(out, in, (size_t)n * (size_t)l->out_size * sizeof(nn_real));
+            nn_act_forward(l->act, out, n, l->out_size);
+            in = out;
         }
         /* flatten, reshape, identity and a folded head: the output is the input */
     }
     return in;
+}
+
+void nn_model_set_team(struct nn_model *m, struct nn_team *team)
+{
+    m->team = team;
+}
+
+struct forward_job {
+    struct nn_model *m;
+    const nn_real *x;
+    int B, upto;
+};
+
+static void forward_part(void *arg, int t, int n)
+{
+    struct forward_job *j = arg;
+    int lo, hi;
+    nn_team_split(j->B, t, n, &lo, &hi);
+    nn_model_forward_rows(j->m, j->x, lo, hi - lo, j->upto);
+}
+
+const nn_real *nn_model_forward(struct nn_model *m, const nn_real *x, int B, int upto)
+{
+    int T = nn_team_size(m->team);
+    if (T > 1 && B >= 2 * T) {
+        struct forward_job j = {m, x, B, upto};
+        nn_team_run(m->team, forward_part, &j);
+        /* the output of row 0, found without computing anything */
+        return nn_model_forward_rows(m, x, 0, 0, upto);
+    }
+    return nn_model_forward_rows(m, x, 0, B, upto);
 }
 
 void nn_model_apply_head(const struct nn_model *m, nn_real *out, int B)
@@ -252,66 +298,112 @@ static const nn_real *layer_input(const struct nn_model *m, const nn_real *x, in
     return x;
 }
 
-/* The backward pass. With lr = 0 it stores every gradient in the gradient arena; with lr > 0 it
- * also applies plain SGD on the way down, folded into the weight-gradient GEMM:
- *   W ← W − lr · Xᵀ·dZ   is one sgemm with alpha = −lr and beta = 1,
- * which saves writing dW and a separate pass of the optimizer over it. The input gradient
- * dX = dZ·Wᵀ must use the old W, so in that mode it is computed first. */
-static void backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B, nn_real lr)
+static int first_dense(const struct nn_model *m)
 {
-    int first_param = m->n_layers;
     for (int i = 0; i < m->n_layers; i++)
-        if (m->layers[i].spec.kind == NN_LAYER_DENSE) {
-            first_param = i;
-            break;
-        }
-    nn_real *d = dout;
-    for (int i = m->n_layers - 1; i >= first_param; i--) {
+        if (m->layers[i].spec.kind == NN_LAYER_DENSE)
+            return i;
+    return m->n_layers;
+}
+
+/* Part 1 for rows [r0, r0 + n). The gradient flows down through one buffer per dense layer: each
+ * dense layer's dz receives dL/dY from above (the loss, or dX of the dense layer above it, passed
+ * in place through activation layers), turns it into dL/dZ in place, and keeps it for part 2. */
+void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n, nn_real *db_part)
+{
+    (void)x;
+    const int first = first_dense(m);
+    const size_t r = (size_t)r0;
+    nn_real *d = m->dout;
+    for (int i = m->n_layers - 1; i >= first; i--) {
         struct nn_layer *l = &m->layers[i];
         if (!l->out)
             continue; /* aliasing layers pass the gradient through unchanged */
         if (l->spec.kind != NN_LAYER_DENSE) {
-            nn_act_backward(l->act, l->out, d, B, l->out_size);
+            nn_act_backward(l->act, l->out + r * (size_t)l->out_size, d + r * (size_t)l->out_size,
+                            n, l->out_size);
             continue;
         }
         const int ni = l->in_size, no = l->out_size;
+        nn_real *dz = l->dz + r * (size_t)no;
+        if (d != l->dz) /* only when the loss gradient has a buffer of its own */
+            memcpy(dz, d + r * (size_t)no, (size_t)n * (size_t)no * sizeof(nn_real));
+        /* dZ = dY ⊙ f'(·) in place, and this part's Σ_rows dZ, in one pass */
+        nn_act_backward_bias(l->act, l->out + r * (size_t)no, dz,
+                             db_part ? db_part + l->bias_ofs : l->db, n, no);
+        if (i == first)
+            break; /* no layer below needs dX */
+        /* dX (n,I) = dZ (n,O) · Wᵀ (O,I), into the dz of the dense layer below: the layers in
+         * between keep the element count */
+        int below = i - 1;
+        while (m->layers[below].spec.kind != NN_LAYER_DENSE)
+            below--;
+        GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, n, ni, no, 1, dz, no, l->w, no, 0,
+             m->layers[below].dz + r * (size_t)ni, ni);
+        d = m->layers[below].dz;
+    }
+}
+
+/* Part 2, part p of P of every parameter tensor. The weight gradient needs every row's dZ, and
+ * with SGD folded in it changes W, which part 1's dX of every thread must have read first: hence
+ * the two parts and a barrier between them. */
+void nn_model_update_part(struct nn_model *m, const nn_real *x, int B, int p, int P,
+                          nn_real *const *db_parts, const struct nn_optim_spec *o, long long t)
+{
+    const int fold = o && o->kind == NN_OPT_SGD && o->momentum == 0;
+    const nn_real lr = o ? (nn_real)o->learning_rate : 0;
+    for (int i = m->n_layers - 1; i >= 0; i--) {
+        struct nn_layer *l = &m->layers[i];
+        if (l->spec.kind != NN_LAYER_DENSE)
+            continue;
+        const int ni = l->in_size, no = l->out_size;
         const nn_real *in = layer_input(m, x, i);
-        /* dZ = dY ⊙ f'(·) in place, and db = Σ_rows dZ, in one pass */
-        nn_act_backward_bias(l->act, l->out, d, l->db, B, no);
-        /* dX (B,I) = dZ (B,O) · Wᵀ (O,I), into the other buffer; not needed before the first
-         * layer with parameters */
-        nn_real *dx = d == m->dbuf[0] ? m->dbuf[1] : m->dbuf[0];
-        int need_dx = i > first_param;
-        if (lr == 0) {
-            /* dW (I,O) = Xᵀ (I,B) · dZ (B,O) */
-            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, B, 1, in, ni, d, no, 0, l->dw,
-                 no);
-            if (need_dx)
-                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, ni, no, 1, d, no, l->w, no, 0, dx,
-                     ni);
-        } else {
-            if (need_dx)
-                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, B, ni, no, 1, d, no, l->w, no, 0, dx,
-                     ni);
-            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, B, -lr, in, ni, d, no, 1, l->w,
-                 no);
-            for (int j = 0; j < no; j++)
-                l->b[j] -= lr * l->db[j];
+        int lo, hi;
+        /* rows [lo, hi) of W (I,O): dW[lo:hi] = X[:, lo:hi]ᵀ · dZ, a contiguous block of W */
+        nn_team_split(ni, p, P, &lo, &hi);
+        size_t w0 = (size_t)lo * (size_t)no, wn = (size_t)(hi - lo) * (size_t)no;
+        if (hi > lo) {
+            if (fold)
+                GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, no, B, -lr, in + lo, ni,
+                     l->dz, no, 1, l->w + w0, no);
+            else
+                GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, no, B, 1, in + lo, ni, l->dz,
+                     no, 0, l->dw + w0, no);
+            if (o && !fold)
+                nn_optim_step_range(o, t, m->params, m->grads, m->opt_state, m->n_params,
+                                    (size_t)(l->w - m->params) + w0, wn);
         }
-        if (!need_dx)
-            break;
-        d = dx;
+        /* entries [lo, hi) of b: the partial sums added in a fixed order */
+        nn_team_split(no, p, P, &lo, &hi);
+        for (int q = 1; q < P; q++) {
+            const nn_real *part = db_parts[q] + l->bias_ofs;
+            for (int j = lo; j < hi; j++)
+                l->db[j] += part[j];
+        }
+        if (fold)
+            for (int j = lo; j < hi; j++)
+                l->b[j] -= lr * l->db[j];
+        else if (o && hi > lo)
+            nn_optim_step_range(o, t, m->params, m->grads, m->opt_state, m->n_params,
+                                (size_t)(l->b - m->params) + (size_t)lo, (size_t)(hi - lo));
     }
 }
 
 void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B)
 {
-    backward(m, x, dout, B, 0);
+    if (dout != m->dout)
+        memcpy(m->dout, dout, (size_t)B * (size_t)m->out_size * sizeof(nn_real));
+    nn_model_backward_rows(m, x, 0, B, NULL);
+    nn_model_update_part(m, x, B, 0, 1, NULL, NULL, 0);
 }
 
 void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, int B, nn_real lr)
 {
-    backward(m, x, dout, B, lr);
+    if (dout != m->dout)
+        memcpy(m->dout, dout, (size_t)B * (size_t)m->out_size * sizeof(nn_real));
+    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = lr};
+    nn_model_backward_rows(m, x, 0, B, NULL);
+    nn_model_update_part(m, x, B, 0, 1, NULL, &o, 1);
 }
 
 int nn_model_find_layer(const struct nn_model *m, const char *name)

@@ -26,8 +26,9 @@ int nn_optim_state_per_param(const struct nn_optim_spec *o)
     return o->momentum > 0 ? 1 : 0;
 }
 
-void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *w, const nn_real *g,
-                   nn_real *state, size_t n)
+/* m/s1: momentum velocity or Adam's first moment; s2: Adam's second moment. */
+static void update(const struct nn_optim_spec *o, long long t, nn_real *restrict w,
+                   const nn_real *restrict g, nn_real *restrict s1, nn_real *restrict s2, size_t n)
 {
     const nn_real lr = (nn_real)o->learning_rate;
     if (o->kind == NN_OPT_ADAM) {
@@ -37,7 +38,7 @@ void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *w, const
         const nn_real c1 = (nn_real)(o->learning_rate / (1.0 - pow(o->beta1, (double)t)));
         const nn_real c2 = (nn_real)(1.0 / sqrt(1.0 - pow(o->beta2, (double)t)));
         const nn_real eps = (nn_real)o->epsilon;
-        nn_real *m = state, *v = state + n;
+        nn_real *restrict m = s1, *restrict v = s2;
         for (size_t i = 0; i < n; i++) {
             m[i] = b1 * m[i] + omb1 * g[i];
             v[i] = b2 * v[i] + omb2 * g[i] * g[i];
@@ -47,7 +48,7 @@ void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *w, const
     }
     if (o->momentum > 0) {
         const nn_real mu = (nn_real)o->momentum;
-        nn_real *v = state;
+        nn_real *restrict v = s1;
         if (o->nesterov) {
             for (size_t i = 0; i < n; i++) {
                 v[i] = mu * v[i] + g[i];
@@ -63,4 +64,18 @@ void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *w, const
     }
     for (size_t i = 0; i < n; i++)
         w[i] -= lr * g[i];
+}
+
+void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *w, const nn_real *g,
+                   nn_real *state, size_t n)
+{
+    nn_optim_step_range(o, t, w, g, state, n, 0, n);
+}
+
+void nn_optim_step_range(const struct nn_optim_spec *o, long long t, nn_real *w, const nn_real *g,
+                         nn_real *state, size_t n, size_t off, size_t count)
+{
+    int per = nn_optim_state_per_param(o);
+    update(o, t, w + off, g + off, per > 0 ? state + off : NULL, per > 1 ? state + n + off : NULL,
+           count);
 }

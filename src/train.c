@@ -14,6 +14,7 @@
 #endif
 
 #include "nnctl/fsutil.h"
+#include "nnctl/team.h"
 #include "nnctl/train.h"
 
 void nn_blas_describe(char *buf, size_t len)
@@ -192,8 +193,8 @@ static void json_str(FILE *f, const char *key, const char *v)
 }
 
 static int write_metrics(const char *path, const struct nn_config *cfg, const struct nn_model *m,
-                         const struct nn_train_result *r, double median_epoch, long n_train,
-                         struct nn_error *err)
+                         int threads, int team, const struct nn_train_result *r,
+                         double median_epoch, long n_train, struct nn_error *err)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -209,7 +210,10 @@ static int write_metrics(const char *path, const struct nn_config *cfg, const st
     json_str(f, "optimizer", cfg->optim.kind == NN_OPT_ADAM ? "adam" : "sgd");
     json_str(f, "real", NN_REAL_NAME);
     json_str(f, "blas", blas);
-    fprintf(f, "  \"threads\": %d,\n", nn_blas_threads());
+    fprintf(f, "  \"threads\": %d,\n", threads);
+    /* "batch": the step's own threads split the batch (OpenBLAS single-threaded); "blas":
+     * OpenBLAS splits each GEMM */
+    json_str(f, "parallel", team ? "batch" : "blas");
     fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)cfg->train.seed);
     fprintf(f, "  \"parameters\": %zu,\n", m->n_params);
     fprintf(f, "  \"train_samples\": %ld,\n", n_train);
@@ -332,6 +336,65 @@ static int save_checkpoint(const char *path, const char *prev, const struct nn_m
     return nn_checkpoint_save(path, m, yaml, st, err);
 }
 
+/* Threads for the training step. Below about a million multiply-adds per step (XOR: a few
+ * hundred) two barriers cost more than the work they split, so small models run on one thread
+ * and leave any parallelism to OpenBLAS. */
+static int step_threads(int threads, int batch, size_t n_params)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int T = threads > 0 ? threads : cores > 0 ? (int)cores : 1;
+    if (T > NN_TEAM_MAX)
+        T = NN_TEAM_MAX;
+    if (T > 1 && (batch < 2 * T || (double)batch * (double)n_params < 1e6))
+        return 1;
+    return T;
+}
+
+/* One training step, run by every thread of the team (or by the caller alone): thread t gathers,
+ * forwards, scores and back-propagates its own rows of the batch; after a barrier it computes
+ * its part of every weight gradient and applies the optimizer to that part. Each thread's work
+ * is fixed by (t, T), so a given thread count gives bit-identical results run after run. */
+struct step_job {
+    struct nn_model *m;
+    struct nn_team *team;
+    const struct nn_dataset *ds;
+    const uint32_t *idx;
+    int B;
+    nn_real *x, *y;
+    const struct nn_optim_spec *o;
+    long long t;
+    nn_real *db_parts[NN_TEAM_MAX];
+    struct {
+        _Alignas(64) double v; /* a cache line each: threads write them at the same time */
+    } loss[NN_TEAM_MAX];
+    double total;
+};
+
+static void step_part(void *arg, int t, int T)
+{
+    struct step_job *j = arg;
+    struct nn_model *m = j->m;
+    const size_t D = (size_t)m->out_size;
+    int lo, hi;
+    nn_team_split(j->B, t, T, &lo, &hi);
+    const int n = hi - lo;
+    const nn_real *target = nn_dataset_gather(
+        j->ds, j->idx + lo, n, j->x + (size_t)lo * (size_t)m->in_size, j->y + (size_t)lo * D);
+    const nn_real *out = nn_model_forward_rows(m, j->x, lo, n, -1);
+    j->loss[t].v =
+        nn_loss_rows(m->cfg.loss, out, target, n, (int)D, m->dout + (size_t)lo * D, j->B);
+    nn_model_backward_rows(m, j->x, lo, n, t ? j->db_parts[t] : NULL);
+    nn_team_barrier(j->team);
+    double l = 0; /* every thread adds the shares in the same order and takes the same branch */
+    for (int q = 0; q < T; q++)
+        l += j->loss[q].v;
+    if (t == 0)
+        j->total = l;
+    if (!isfinite(l))
+        return; /* no update: the caller reports where the NaN or Inf is */
+    nn_model_update_part(m, j->x, j->B, t, T, j->db_parts, j->o, j->t);
+}
+
 int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model *m,
                     struct nn_error *err)
 {
@@ -350,6 +413,9 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     flush_denormals();
     nn_blas_set_threads(opts->threads);
     memset(res, 0, sizeof *res);
+    struct nn_team *team = NULL;
+    nn_real *db_parts = NULL;
+    int T = 1;
     res->final_test_loss = res->train_accuracy = res->test_accuracy = NAN;
 
     struct nn_dataset train = {0}, test = {0};
@@ -460,6 +526,24 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for training buffers");
         goto done;
     }
+    struct step_job job = {.m = &m, .ds = &train, .x = xb, .y = yb, .o = &cfg->optim};
+    T = step_threads(opts->threads, bs, m.n_params);
+    if (T > 1) {
+        /* The team's threads each run single-threaded GEMMs on their share (see team.h). */
+        db_parts = malloc((size_t)(T - 1) * (m.n_bias ? m.n_bias : 1) * sizeof *db_parts);
+        if (!db_parts) {
+            rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for training buffers");
+            goto done;
+        }
+        for (int q = 1; q < T; q++)
+            job.db_parts[q] = db_parts + (size_t)(q - 1) * m.n_bias;
+        rc = nn_team_create(T, &team, err);
+        if (rc)
+            goto done;
+        nn_blas_set_threads(1);
+        nn_model_set_team(&m, team);
+        job.team = team;
+    }
     double train_time = 0, last_loss = NAN;
     if (st.epoch > 0) {
         /* A resumed run reports the whole run: earlier epochs' rows and seconds come back too. */
@@ -476,8 +560,6 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
                     resume_from, (unsigned long long)st.epoch, cfg->train.epochs);
     }
 
-    /* Plain SGD needs no optimizer state: it is applied inside the backward pass. */
-    const int fold_sgd = cfg->optim.kind == NN_OPT_SGD && cfg->optim.momentum == 0;
     FILE *log = opts->log ? opts->log : stdout;
     const int tty = isatty(fileno(log));
     const uint64_t first_epoch = st.epoch;
@@ -493,9 +575,14 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         double lsum = 0;
         for (int start = 0; start < N; start += bs) {
             int B = N - start < bs ? N - start : bs; /* the last partial batch is trained */
-            const nn_real *t = nn_dataset_gather(&train, perm + start, B, xb, yb);
-            const nn_real *out = nn_model_forward(&m, xb, B, -1);
-            double l = nn_loss(cfg->loss, out, t, B, D, m.dbuf[0]);
+            job.idx = perm + start;
+            job.B = B;
+            job.t = (long long)st.step + 1;
+            if (team)
+                nn_team_run(team, step_part, &job);
+            else
+                step_part(&job, 0, 1);
+            double l = job.total;
             if (!isfinite(l)) {
                 char where[160];
                 locate_non_finite(&m, xb, B, where, sizeof where);
@@ -509,13 +596,6 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
             if (blosses && e == 0 && n_blosses < steps)
                 blosses[n_blosses++] = l;
             st.step++;
-            if (fold_sgd) {
-                nn_model_backward_sgd(&m, xb, m.dbuf[0], B, (nn_real)cfg->optim.learning_rate);
-            } else {
-                nn_model_backward(&m, xb, m.dbuf[0], B);
-                nn_optim_step(&cfg->optim, (long long)st.step, m.params, m.grads, m.opt_state,
-                              m.n_params);
-            }
         }
         double secs = now_seconds() - t0;
         train_time += secs;
@@ -575,7 +655,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     if (!rc)
         rc = save_checkpoint(ckpt_path, prev_path, &m, yaml, &st, err);
     if (!rc)
-        rc = write_metrics(metrics_path, cfg, &m, res, med, N, err);
+        rc = write_metrics(metrics_path, cfg, &m, team ? T : nn_blas_threads(), team != NULL, res,
+                           med, N, err);
     if (!rc && opts->batch_losses) {
         /* The loss of each batch of the first epoch, computed before that batch's update: the
          * report compares these with other frameworks started from the same weights. */
@@ -592,6 +673,11 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     }
 
 done:
+    nn_model_set_team(&m, NULL);
+    nn_team_free(team);
+    if (team)
+        nn_blas_set_threads(T);
+    free(db_parts);
     free(hist);
     free(epoch_secs);
     free(blosses);

@@ -20,6 +20,34 @@
 #define H       1e-4
 #define MAX_REL 1e-7
 
+/* The backward pass as a team of three threads runs it, here one part after the other: the loss
+ * and part 1 for each thread's rows (B = 1 leaves two of them without rows), then part 2 for each
+ * third of every tensor. The gradients must equal the one-thread pass's. */
+static void check_partitioned(struct nn_model *m, const double *x, const double *t, int B,
+                              const double *g)
+{
+    enum { P = 3 };
+    double *scratch = calloc(2 * m->n_bias + 1, sizeof *scratch);
+    assert_non_null(scratch);
+    double *parts[P] = {NULL, scratch, scratch + m->n_bias};
+    memset(m->grads, 0, m->n_params * sizeof *m->grads);
+    const double *out = nn_model_forward(m, x, B, -1);
+    double loss = 0;
+    for (int p = 0; p < P; p++) {
+        int lo = B * p / P, hi = B * (p + 1) / P;
+        size_t D = (size_t)m->out_size;
+        loss += nn_loss_rows(m->cfg.loss, out + (size_t)lo * D, t + (size_t)lo * D, hi - lo, (int)D,
+                             m->dout + (size_t)lo * D, B);
+        nn_model_backward_rows(m, x, lo, hi - lo, parts[p]);
+    }
+    assert_close_double(loss, nn_loss(m->cfg.loss, out, t, B, m->out_size, NULL), 1e-14);
+    for (int p = 0; p < P; p++)
+        nn_model_update_part(m, x, B, p, P, parts, NULL, 0);
+    for (size_t k = 0; k < m->n_params; k++)
+        assert_close_double(m->grads[k], g[k], 1e-13 * fmax(1, fabs(g[k])));
+    free(scratch);
+}
+
 static double loss_of(struct nn_model *m, const double *x, const double *t, int B)
 {
     const double *out = nn_model_forward(m, x, B, -1);
@@ -100,9 +128,10 @@ static void check_network(const char *yaml, int B, uint64_t seed0)
         }
 
         const double *out = nn_model_forward(&m, x, B, -1);
-        nn_loss(cfg.loss, out, t, B, m.out_size, m.dbuf[0]);
-        nn_model_backward(&m, x, m.dbuf[0], B);
+        nn_loss(cfg.loss, out, t, B, m.out_size, m.dout);
+        nn_model_backward(&m, x, m.dout, B);
         memcpy(g, m.grads, m.n_params * sizeof *g);
+        check_partitioned(&m, x, t, B, g);
 
         double worst = 0;
         for (size_t p = 0; p < m.n_params; p++) {
@@ -324,15 +353,15 @@ static void test_sgd_fold_equals_explicit_step(void **state)
     memcpy(w0, m.params, m.n_params * sizeof *w0);
     /* explicit: gradients, then w ← w − lr·g */
     const double *out = nn_model_forward(&m, x, B, -1);
-    nn_loss(cfg.loss, out, t, B, 4, m.dbuf[0]);
-    nn_model_backward(&m, x, m.dbuf[0], B);
+    nn_loss(cfg.loss, out, t, B, 4, m.dout);
+    nn_model_backward(&m, x, m.dout, B);
     nn_optim_step(&cfg.optim, 1, m.params, m.grads, m.opt_state, m.n_params);
     memcpy(wa, m.params, m.n_params * sizeof *wa);
     /* folded */
     memcpy(m.params, w0, m.n_params * sizeof *w0);
     out = nn_model_forward(&m, x, B, -1);
-    nn_loss(cfg.loss, out, t, B, 4, m.dbuf[0]);
-    nn_model_backward_sgd(&m, x, m.dbuf[0], B, 0.3);
+    nn_loss(cfg.loss, out, t, B, 4, m.dout);
+    nn_model_backward_sgd(&m, x, m.dout, B, 0.3);
     double moved = 0;
     for (size_t i = 0; i < m.n_params; i++) {
         assert_close_double(m.params[i], wa[i], 1e-14);

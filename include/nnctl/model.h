@@ -12,6 +12,8 @@
 #include "nnctl/config.h"
 #include "nnctl/rng.h"
 
+struct nn_team;
+
 /* A named parameter tensor, e.g. "latent.weight" with dims {256, 64}. */
 struct nn_tensor {
     char name[NN_NAME_MAX + 8];
@@ -31,7 +33,9 @@ struct nn_layer {
     int wt;         /* dense: index of its weight tensor (the bias follows it) */
     nn_real *w, *b; /* dense: W is (in, out) row-major, so Y = X·W + b */
     nn_real *dw, *db;
-    nn_real *out; /* (max_batch, out_size) activations; NULL for layers that alias their input */
+    nn_real *out;    /* (max_batch, out_size) activations; NULL for layers that alias their input */
+    nn_real *dz;     /* dense: (max_batch, out_size) dL/dZ of the last backward pass */
+    size_t bias_ofs; /* dense: where its bias sits among all biases (partial bias gradients) */
 };
 
 struct nn_model {
@@ -50,9 +54,13 @@ struct nn_model {
     nn_real *params, *grads; /* arenas of n_params */
     size_t n_opt;
     nn_real *opt_state; /* arena of n_opt: momentum velocity, or Adam's m then v */
-    nn_real *acts;      /* arena: every layer's output for max_batch rows */
-    nn_real *dbuf[2];   /* ping-pong gradient buffers, max_batch × widest layer */
+    nn_real *acts;      /* arena: every layer's output and dense layer's dL/dZ for max_batch rows */
+    nn_real *dout; /* (max_batch, out_size): where the loss writes dL/d(out); it is the last dense
+                    * layer's dz when the layers above it keep their input's shape in memory */
     size_t acts_count;
+    size_t n_bias; /* elements of all biases together */
+    /* Optional: a team of threads that forward passes split by rows (nn_model_set_team). */
+    struct nn_team *team;
 };
 
 /* Builds the model for `cfg` with room for batches of up to `max_batch` rows. Weights are left
@@ -73,14 +81,36 @@ const nn_real *nn_model_forward(struct nn_model *m, const nn_real *x, int B, int
 /* Applies the fused head (sigmoid or softmax) in place, turning logits into probabilities. */
 void nn_model_apply_head(const struct nn_model *m, nn_real *out, int B);
 
+/* Forward pass for rows [r0, r0 + n) of a batch whose input x (rows from 0) is in place; returns
+ * the output of row r0. Rows are independent, so threads may run disjoint row ranges at once. */
+const nn_real *nn_model_forward_rows(struct nn_model *m, const nn_real *x, int r0, int n, int upto);
+
+/* With a team attached (NULL detaches), nn_model_forward() splits batches of at least
+ * 2 × team-size rows over the team's threads. The team is not owned by the model. */
+void nn_model_set_team(struct nn_model *m, struct nn_team *team);
+
 /* Backward pass after nn_model_forward() on the same x and B. `dout` (B, out_size) is dL/d(out)
- * and is overwritten (it is the first gradient buffer when it comes from nn_loss()). Writes every
- * parameter gradient into m->grads (overwriting, not accumulating). This function can't fail. */
+ * (copied into m->dout unless it is m->dout). Writes every parameter gradient into m->grads
+ * (overwriting, not accumulating). This function can't fail. */
 void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B);
 
-/* The backward pass with plain SGD (w ← w − lr·g) applied on the way down, folded into the
- * weight-gradient GEMMs; the weight gradients are not stored. Same contract otherwise. */
+/* The backward pass with plain SGD (w ← w − lr·g) applied, folded into the weight-gradient GEMMs;
+ * the weight gradients are not stored. Same contract otherwise. */
 void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, int B, nn_real lr);
+
+/* The backward pass in two parts, for a team of threads (nn_model_backward() is both parts with
+ * one thread):
+ * 1. nn_model_backward_rows: for rows [r0, r0 + n), from m->dout: every dense layer's dL/dZ (kept
+ *    in its dz), dL/dX, and the partial bias gradient Σ_rows dZ, written to l->db when db_part is
+ *    NULL and to db_part + l->bias_ofs otherwise. Reads the weights, writes no parameter.
+ * 2. after every thread finished part 1, nn_model_update_part: part p of P of every parameter
+ *    tensor (rows of W, entries of b): the weight gradient Xᵀ·dZ over all B rows, the bias
+ *    gradient l->db plus db_parts[1..P) (db_parts[0] is unused), and then the optimizer step
+ *    `o` (its step number t) on that part; o = NULL only stores the gradients. Plain SGD is
+ *    folded into the GEMM (W ← W − lr·Xᵀ·dZ with beta = 1) and stores no weight gradient. */
+void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n, nn_real *db_part);
+void nn_model_update_part(struct nn_model *m, const nn_real *x, int B, int p, int P,
+                          nn_real *const *db_parts, const struct nn_optim_spec *o, long long t);
 
 /* Index of the layer named `name`, or -1. */
 int nn_model_find_layer(const struct nn_model *m, const char *name);
@@ -100,6 +130,10 @@ void nn_act_backward_bias(int act, const nn_real *y, nn_real *dy, nn_real *db, i
  * place where the mean over the batch is taken: layers' backward passes only sum. For the fused
  * losses `out` holds logits. */
 double nn_loss(int loss, const nn_real *out, const nn_real *target, int B, int D, nn_real *grad);
+/* The same for n rows of a batch of B: the rows' share of the batch's mean (the shares of all
+ * rows add up to nn_loss()), and their gradient rows scaled for the whole batch. */
+double nn_loss_rows(int loss, const nn_real *out, const nn_real *target, int n, int D,
+                    nn_real *grad, int B);
 
 /* ---- optimizers (optim.c) ---- */
 /* Elements of optimizer state per parameter: 0 (plain SGD), 1 (momentum), 2 (Adam). */
@@ -108,5 +142,10 @@ int nn_optim_state_per_param(const struct nn_optim_spec *o);
  * correction). This function can't fail. */
 void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *params,
                    const nn_real *grads, nn_real *state, size_t n);
+/* The same update on the elements [off, off + count) of arenas of n parameters (state laid out as
+ * nn_optim_step() has it: velocity, or m then v, n elements each). Disjoint ranges may be updated
+ * at the same time by different threads. */
+void nn_optim_step_range(const struct nn_optim_spec *o, long long t, nn_real *params,
+                         const nn_real *grads, nn_real *state, size_t n, size_t off, size_t count);
 
 #endif
