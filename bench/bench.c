@@ -2,7 +2,11 @@
  *
  *   sgemm_peak_gflops        a 2048×2048 sgemm, best of 3, at the bench's thread count
  *   ae_gemm_floor_seconds    the 11 GEMMs of every step of one autoencoder epoch (469 steps of
- *                            batch 128 at the real shapes), nothing else
+ *                            batch 128 at the real shapes), nothing else, scheduled the best way
+ *                            nnctl knows: the faster of ae_gemm_floor_blas_seconds (one after
+ *                            another, OpenBLAS splitting each over the threads) and
+ *                            ae_gemm_floor_team_seconds (the training step's schedule: each thread
+ *                            runs single-threaded GEMMs on its rows, then on its rows of each W)
  *   ae_seconds_per_epoch     nnctl training the autoencoder with SGD (the study's run, lr 0.2):
  * median of the epochs after the first (60,000 images, batch 128) ae_adam_seconds_per_epoch the
  * same with Adam, plus its first and last epoch ae_gflops, ae_overhead_fraction =
@@ -23,6 +27,7 @@
 
 #include "nnctl/encode.h"
 #include "nnctl/mnist.h"
+#include "nnctl/team.h"
 #include "nnctl/train.h"
 
 static double now(void)
@@ -57,58 +62,120 @@ static double sgemm_peak(void)
     return 2.0 * n * n * n / best / 1e9;
 }
 
-/* The GEMMs of one autoencoder epoch, in the order and shapes the engine runs them. */
-static double ae_gemm_floor(double *flops_out)
+/* The GEMMs of one autoencoder epoch at the engine's shapes, in two schedules. */
+static const int dims[5] = {784, 256, 64, 256, 784};
+enum { N_TRAIN = 60000, BATCH = 128 };
+static float *fw[4], *fdw[4], *fact[5], *fdz[5];
+
+static void floor_alloc(void)
 {
-    const int dims[5] = {784, 256, 64, 256, 784}, N = 60000, B = 128;
-    float *w[4], *dw[4], *act[5], *d[2];
-    size_t maxw = 784;
     for (int l = 0; l < 4; l++) {
-        w[l] = calloc((size_t)dims[l] * (size_t)dims[l + 1], 4);
-        dw[l] = calloc((size_t)dims[l] * (size_t)dims[l + 1], 4);
-    }
-    for (int l = 0; l < 5; l++)
-        act[l] = calloc((size_t)B * (size_t)dims[l], 4);
-    d[0] = calloc((size_t)B * maxw, 4);
-    d[1] = calloc((size_t)B * maxw, 4);
-    for (int l = 0; l < 4; l++)
+        fw[l] = calloc((size_t)dims[l] * (size_t)dims[l + 1], 4);
+        fdw[l] = calloc((size_t)dims[l] * (size_t)dims[l + 1], 4);
         for (size_t i = 0; i < (size_t)dims[l] * (size_t)dims[l + 1]; i++)
-            w[l][i] = 0.01f * (float)((i * 2654435761u) % 200 - 100) / 100.0f;
-    double best = 1e9, flops = 0;
+            fw[l][i] = 0.01f * (float)((i * 2654435761u) % 200 - 100) / 100.0f;
+    }
+    for (int l = 0; l < 5; l++) {
+        fact[l] = calloc((size_t)BATCH * (size_t)dims[l], 4);
+        fdz[l] = calloc((size_t)BATCH * (size_t)dims[l], 4);
+    }
+}
+
+static void floor_free(void)
+{
+    for (int l = 0; l < 4; l++) {
+        free(fw[l]);
+        free(fdw[l]);
+    }
+    for (int l = 0; l < 5; l++) {
+        free(fact[l]);
+        free(fdz[l]);
+    }
+}
+
+static double step_flops(int b)
+{
+    double f = 0;
+    for (int l = 0; l < 4; l++)
+        f += 2.0 * 2.0 * b * dims[l] * dims[l + 1] + (l > 0 ? 2.0 * b * dims[l] * dims[l + 1] : 0);
+    return f;
+}
+
+/* one after another, each GEMM split by OpenBLAS */
+static void blas_step(int b)
+{
+    for (int l = 0; l < 4; l++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, dims[l + 1], dims[l], 1, fact[l],
+                    dims[l], fw[l], dims[l + 1], 0, fact[l + 1], dims[l + 1]);
+    for (int l = 3; l >= 0; l--) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dims[l], dims[l + 1], b, 1, fact[l],
+                    dims[l], fdz[l + 1], dims[l + 1], 0, fdw[l], dims[l + 1]);
+        if (l > 0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, dims[l], dims[l + 1], 1,
+                        fdz[l + 1], dims[l + 1], fw[l], dims[l + 1], 0, fdz[l], dims[l]);
+    }
+}
+
+/* the training step's schedule (graph.c): rows, a barrier, then rows of each W, SGD folded in */
+struct floor_job {
+    struct nn_team *team;
+};
+
+static void team_epoch(void *arg, int t, int n)
+{
+    struct floor_job *j = arg;
+    for (int s = 0; s < N_TRAIN; s += BATCH) {
+        int b = N_TRAIN - s < BATCH ? N_TRAIN - s : BATCH, lo, hi;
+        nn_team_split(b, t, n, &lo, &hi);
+        for (int l = 0; l < 4; l++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, dims[l + 1], dims[l], 1,
+                        fact[l] + (size_t)lo * dims[l], dims[l], fw[l], dims[l + 1], 0,
+                        fact[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1]);
+        for (int l = 3; l > 0; l--)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hi - lo, dims[l], dims[l + 1], 1,
+                        fdz[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1], fw[l], dims[l + 1], 0,
+                        fdz[l] + (size_t)lo * dims[l], dims[l]);
+        nn_team_barrier(j->team);
+        for (int l = 3; l >= 0; l--) {
+            nn_team_split(dims[l], t, n, &lo, &hi);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, dims[l + 1], b, -1e-9f,
+                        fact[l] + lo, dims[l], fdz[l + 1], dims[l + 1], 1,
+                        fw[l] + (size_t)lo * dims[l + 1], dims[l + 1]);
+        }
+        nn_team_barrier(j->team);
+    }
+}
+
+static double gemm_floor(int team_threads, double *flops_out)
+{
+    struct nn_team *team = NULL;
+    struct nn_error err;
+    if (team_threads > 1) {
+        if (nn_team_create(team_threads, &team, &err))
+            return NAN;
+        nn_blas_set_threads(1);
+    }
+    double flops = 0;
+    for (int s = 0; s < N_TRAIN; s += BATCH)
+        flops += step_flops(N_TRAIN - s < BATCH ? N_TRAIN - s : BATCH);
+    double best = 1e9;
     for (int rep = 0; rep < 3; rep++) {
-        flops = 0;
         double t = now();
-        for (int s = 0; s < N; s += B) {
-            int b = N - s < B ? N - s : B;
-            for (int l = 0; l < 4; l++) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, dims[l + 1], dims[l], 1,
-                            act[l], dims[l], w[l], dims[l + 1], 0, act[l + 1], dims[l + 1]);
-                flops += 2.0 * b * dims[l] * dims[l + 1];
-            }
-            for (int l = 3; l >= 0; l--) {
-                float *dz = d[l % 2], *dx = d[(l + 1) % 2];
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dims[l], dims[l + 1], b, 1,
-                            act[l], dims[l], dz, dims[l + 1], 0, dw[l], dims[l + 1]);
-                flops += 2.0 * b * dims[l] * dims[l + 1];
-                if (l > 0) {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, dims[l], dims[l + 1], 1,
-                                dz, dims[l + 1], w[l], dims[l + 1], 0, dx, dims[l]);
-                    flops += 2.0 * b * dims[l] * dims[l + 1];
-                }
-            }
+        if (team) {
+            struct floor_job j = {team};
+            nn_team_run(team, team_epoch, &j);
+        } else {
+            for (int s = 0; s < N_TRAIN; s += BATCH)
+                blas_step(N_TRAIN - s < BATCH ? N_TRAIN - s : BATCH);
         }
         t = now() - t;
         if (t < best)
             best = t;
     }
-    for (int l = 0; l < 4; l++) {
-        free(w[l]);
-        free(dw[l]);
+    if (team) {
+        nn_team_free(team);
+        nn_blas_set_threads(team_threads);
     }
-    for (int l = 0; l < 5; l++)
-        free(act[l]);
-    free(d[0]);
-    free(d[1]);
     *flops_out = flops;
     return best;
 }
@@ -211,7 +278,15 @@ int main(int argc, char **argv)
     double peak = sgemm_peak();
     printf("sgemm_peak_gflops           %8.1f   (2048^3 sgemm)\n", peak);
     double flops;
-    double floor_s = ae_gemm_floor(&flops);
+    floor_alloc();
+    double floor_blas = gemm_floor(1, &flops);
+    double floor_team = threads > 1 ? gemm_floor(threads, &flops) : NAN;
+    floor_free();
+    double floor_s = floor_team < floor_blas ? floor_team : floor_blas;
+    printf("ae_gemm_floor_blas_seconds  %8.3f   (one GEMM after another, OpenBLAS on %d threads)\n",
+           floor_blas, threads);
+    printf("ae_gemm_floor_team_seconds  %8.3f   (the training step's schedule on %d threads)\n",
+           floor_team, threads);
     printf("ae_gemm_floor_seconds       %8.3f   (%.1f GFLOP/s over the epoch's 11 GEMMs/step)\n",
            floor_s, flops / floor_s / 1e9);
 
@@ -295,6 +370,12 @@ int main(int argc, char **argv)
             date, NN_VERSION, cpu, blas, threads, epochs);
     fprintf(f, "  \"sgemm_peak_gflops\": %.6g,\n  \"ae_gemm_floor_seconds\": %.6g,\n", peak,
             floor_s);
+    fprintf(f, "  \"ae_gemm_floor_blas_seconds\": %.6g,\n", floor_blas);
+    if (isnan(floor_team))
+        fprintf(f, "  \"ae_gemm_floor_team_seconds\": null,\n");
+    else
+        fprintf(f, "  \"ae_gemm_floor_team_seconds\": %.6g,\n", floor_team);
+    fprintf(f, "  \"ae_seconds_per_epoch_over_blas_floor\": %.6g,\n", med_sgd[0] / floor_blas);
     fprintf(f, "  \"ae_seconds_per_epoch\": %.6g,\n  \"ae_adam_seconds_per_epoch\": %.6g,\n",
             med_sgd[0], med_adam[0]);
     fprintf(f,
