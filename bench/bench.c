@@ -67,17 +67,30 @@ static const int dims[5] = {784, 256, 64, 256, 784};
 enum { N_TRAIN = 60000, BATCH = 128 };
 static float *fw[4], *fdw[4], *fact[5], *fdz[5];
 
+/* zeroed and 64-byte aligned, as the engine's arenas are */
+static float *zalloc(size_t n)
+{
+    size_t bytes = (n * 4 + 63) / 64 * 64;
+    float *p = aligned_alloc(64, bytes);
+    if (!p) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    memset(p, 0, bytes);
+    return p;
+}
+
 static void floor_alloc(void)
 {
     for (int l = 0; l < 4; l++) {
-        fw[l] = calloc((size_t)dims[l] * (size_t)dims[l + 1], 4);
-        fdw[l] = calloc((size_t)dims[l] * (size_t)dims[l + 1], 4);
+        fw[l] = zalloc((size_t)dims[l] * (size_t)dims[l + 1]);
+        fdw[l] = zalloc((size_t)dims[l] * (size_t)dims[l + 1]);
         for (size_t i = 0; i < (size_t)dims[l] * (size_t)dims[l + 1]; i++)
             fw[l][i] = 0.01f * (float)((i * 2654435761u) % 200 - 100) / 100.0f;
     }
     for (int l = 0; l < 5; l++) {
-        fact[l] = calloc((size_t)BATCH * (size_t)dims[l], 4);
-        fdz[l] = calloc((size_t)BATCH * (size_t)dims[l], 4);
+        fact[l] = zalloc((size_t)BATCH * (size_t)dims[l]);
+        fdz[l] = zalloc((size_t)BATCH * (size_t)dims[l]);
     }
 }
 

@@ -133,6 +133,22 @@ void nn_dataset_free(struct nn_dataset *ds)
 
 #define PREFETCH_ROWS 4
 
+void nn_dataset_prefetch(const struct nn_dataset *ds, const uint32_t *idx, int B)
+{
+#if defined(__GNUC__)
+    if (!ds->xu8)
+        return;
+    const size_t xd = (size_t)ds->x_dim;
+    for (int r = 0; r < B; r++) {
+        const char *row = (const char *)(ds->xu8 + (size_t)idx[r] * xd);
+        for (size_t k = 0; k < xd; k += 64)
+            __builtin_prefetch(row + k);
+    }
+#else
+    (void)ds, (void)idx, (void)B;
+#endif
+}
+
 const nn_real *nn_dataset_gather(const struct nn_dataset *ds, const uint32_t *idx, int B,
                                  nn_real *x, nn_real *y)
 {

@@ -336,6 +336,12 @@ static int save_checkpoint(const char *path, const char *prev, const struct nn_m
     return nn_checkpoint_save(path, m, yaml, st, err);
 }
 
+/* A batch buffer, 64-byte aligned like the model's arenas (see graph.c). */
+static nn_real *batch_alloc(size_t n)
+{
+    return aligned_alloc(64, ((n ? n : 1) * sizeof(nn_real) + 63) / 64 * 64);
+}
+
 /* Threads for the training step. Below about a million multiply-adds per step (XOR: a few
  * hundred) two barriers cost more than the work they split, so small models run on one thread
  * and leave any parallelism to OpenBLAS. */
@@ -360,6 +366,8 @@ struct step_job {
     const struct nn_dataset *ds;
     const uint32_t *idx;
     int B;
+    const uint32_t *next_idx; /* the next batch's samples (NULL after the last batch) */
+    int next_B;
     nn_real *x, *y;
     const struct nn_optim_spec *o;
     long long t;
@@ -392,6 +400,12 @@ static void step_part(void *arg, int t, int T)
         j->total = l;
     if (!isfinite(l))
         return; /* no update: the caller reports where the NaN or Inf is */
+    if (j->next_idx) {
+        /* the shuffled rows of this thread's next share start loading while the GEMMs below
+         * keep the core busy */
+        nn_team_split(j->next_B, t, T, &lo, &hi);
+        nn_dataset_prefetch(j->ds, j->next_idx + lo, hi - lo);
+    }
     nn_model_update_part(m, j->x, j->B, t, T, j->db_parts, j->o, j->t);
 }
 
@@ -517,8 +531,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     epoch_secs = calloc((size_t)E, sizeof *epoch_secs);
     perm = malloc((size_t)N * sizeof *perm);
     eidx = malloc((size_t)bs * sizeof *eidx);
-    xb = malloc((size_t)bs * (size_t)m.in_size * sizeof *xb);
-    yb = malloc((size_t)bs * (size_t)D * sizeof *yb);
+    xb = batch_alloc((size_t)bs * (size_t)m.in_size);
+    yb = batch_alloc((size_t)bs * (size_t)D);
     const int steps = (N + bs - 1) / bs;
     if (opts->batch_losses)
         blosses = calloc((size_t)steps, sizeof *blosses);
@@ -577,6 +591,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
             int B = N - start < bs ? N - start : bs; /* the last partial batch is trained */
             job.idx = perm + start;
             job.B = B;
+            job.next_idx = start + B < N ? perm + start + B : NULL;
+            job.next_B = N - (start + B) < bs ? N - (start + B) : bs;
             job.t = (long long)st.step + 1;
             if (team)
                 nn_team_run(team, step_part, &job);

@@ -34,6 +34,9 @@ void nn_dataset_free(struct nn_dataset *ds);
  * targets (B, y_dim): written into y, or x itself for autoencoders (target: input). */
 const nn_real *nn_dataset_gather(const struct nn_dataset *ds, const uint32_t *idx, int B,
                                  nn_real *x, nn_real *y);
+/* Asks the CPU to start loading the stored inputs of samples idx[0..B) into its caches, so that
+ * a later nn_dataset_gather() of them does not wait on memory. Changes nothing else. */
+void nn_dataset_prefetch(const struct nn_dataset *ds, const uint32_t *idx, int B);
 
 /* ---- checkpoints (checkpoint.c) ---- */
 struct nn_train_state {
