@@ -17,6 +17,7 @@
  * Usage: bench [--threads N] [--epochs N] [--peer NAME=SECONDS]... [--out FILE.json] */
 #include <cblas.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,9 +130,14 @@ static void blas_step(int b)
     }
 }
 
-/* the training step's schedule (graph.c): rows, a barrier, then rows of each W, SGD folded in */
+/* the training step's schedule (train.c): each thread's rows, then chunks of each W (halves of the
+ * small layers, quarters of the large ones on 2 threads) claimed in order, top layer first, each
+ * as soon as every thread has finished that layer's rows; SGD folded in */
 struct floor_job {
     struct nn_team *team;
+    int n_chunks, chunk_layer[32], chunk_c[32], chunk_n[32];
+    _Alignas(64) atomic_int next;
+    _Alignas(64) atomic_int ready[4];
 };
 
 static void team_epoch(void *arg, int t, int n)
@@ -144,16 +150,30 @@ static void team_epoch(void *arg, int t, int n)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, dims[l + 1], dims[l], 1,
                         fact[l] + (size_t)lo * dims[l], dims[l], fw[l], dims[l + 1], 0,
                         fact[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1]);
-        for (int l = 3; l > 0; l--)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hi - lo, dims[l], dims[l + 1], 1,
-                        fdz[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1], fw[l], dims[l + 1], 0,
-                        fdz[l] + (size_t)lo * dims[l], dims[l]);
-        nn_team_barrier(j->team);
         for (int l = 3; l >= 0; l--) {
-            nn_team_split(dims[l], t, n, &lo, &hi);
+            if (l > 0)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hi - lo, dims[l], dims[l + 1],
+                            1, fdz[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1], fw[l],
+                            dims[l + 1], 0, fdz[l] + (size_t)lo * dims[l], dims[l]);
+            atomic_fetch_add(&j->ready[l], 1);
+        }
+        for (;;) {
+            int k = atomic_fetch_add(&j->next, 1);
+            if (k >= j->n_chunks)
+                break;
+            int l = j->chunk_layer[k];
+            nn_team_wait_count(&j->ready[l], n);
+            nn_team_split(dims[l], j->chunk_c[k], j->chunk_n[k], &lo, &hi);
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, dims[l + 1], b, -1e-9f,
                         fact[l] + lo, dims[l], fdz[l + 1], dims[l + 1], 1,
                         fw[l] + (size_t)lo * dims[l + 1], dims[l + 1]);
+        }
+        /* the step ends when every thread is done (nn_team_run's join, here a barrier) */
+        nn_team_barrier(j->team);
+        if (t == 0) {
+            atomic_store(&j->next, 0);
+            for (int l = 0; l < 4; l++)
+                atomic_store(&j->ready[l], 0);
         }
         nn_team_barrier(j->team);
     }
@@ -175,7 +195,20 @@ static double gemm_floor(int team_threads, double *flops_out)
     for (int rep = 0; rep < 3; rep++) {
         double t = now();
         if (team) {
-            struct floor_job j = {team};
+            static struct floor_job j;
+            j.team = team;
+            j.n_chunks = 0;
+            for (int l = 3; l >= 0; l--) {
+                int n = dims[l] * dims[l + 1] * 4 >= 784 * 256 ? 2 * team_threads : team_threads;
+                for (int c = 0; c < n && j.n_chunks < 32; c++) {
+                    j.chunk_layer[j.n_chunks] = l;
+                    j.chunk_c[j.n_chunks] = c;
+                    j.chunk_n[j.n_chunks++] = n;
+                }
+            }
+            atomic_store(&j.next, 0);
+            for (int l = 0; l < 4; l++)
+                atomic_store(&j.ready[l], 0);
             nn_team_run(team, team_epoch, &j);
         } else {
             for (int s = 0; s < N_TRAIN; s += BATCH)
@@ -246,7 +279,7 @@ static int train_config(const char *path, const char *const *sets, int n, int th
 
 int main(int argc, char **argv)
 {
-    int threads = 2, epochs = 6;
+    int threads = 2, epochs = 10;
     const char *out = "bench/results.json";
     double peer_torch = NAN, peer_keras = NAN;
     for (int i = 1; i < argc; i++) {

@@ -4,7 +4,7 @@
 set -euo pipefail
 BENCH=${1:-build/rel/bench}
 THREADS=${BENCH_THREADS:-2}
-EPOCHS=${BENCH_EPOCHS:-6}
+EPOCHS=${BENCH_EPOCHS:-10}
 peers=()
 PY=scripts/peers/.venv/bin/python
 if [ -x "$PY" ] && [ -f scripts/peers/torch_run.py ]; then

@@ -320,7 +320,8 @@ static int first_dense(const struct nn_model *m)
 /* Part 1 for rows [r0, r0 + n). The gradient flows down through one buffer per dense layer: each
  * dense layer's dz receives dL/dY from above (the loss, or dX of the dense layer above it, passed
  * in place through activation layers), turns it into dL/dZ in place, and keeps it for part 2. */
-void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n, nn_real *db_part)
+void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n, nn_real *db_part,
+                            void (*done)(void *ctx, int layer), void *ctx)
 {
     (void)x;
     const int first = first_dense(m);
@@ -342,8 +343,11 @@ void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n,
         /* dZ = dY ⊙ f'(·) in place, and this part's Σ_rows dZ, in one pass */
         nn_act_backward_bias(l->act, l->out + r * (size_t)no, dz,
                              db_part ? db_part + l->bias_ofs : l->db, n, no);
-        if (i == first)
+        if (i == first) {
+            if (done)
+                done(ctx, i);
             break; /* no layer below needs dX */
+        }
         /* dX (n,I) = dZ (n,O) · Wᵀ (O,I), into the dz of the dense layer below: the layers in
          * between keep the element count */
         int below = i - 1;
@@ -351,60 +355,67 @@ void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n,
             below--;
         GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, n, ni, no, 1, dz, no, l->w, no, 0,
              m->layers[below].dz + r * (size_t)ni, ni);
+        if (done) /* this layer's dZ rows are final and its W is no longer read */
+            done(ctx, i);
         d = m->layers[below].dz;
     }
 }
 
-/* Part 2, part p of P of every parameter tensor. The weight gradient needs every row's dZ, and
- * with SGD folded in it changes W, which part 1's dX of every thread must have read first: hence
- * the two parts and a barrier between them. */
-void nn_model_update_part(struct nn_model *m, const nn_real *x, int B, int p, int P,
-                          nn_real *const *db_parts, const struct nn_optim_spec *o, long long t)
+/* Part 2 for one chunk of one dense layer. The weight gradient needs every row's dZ, and with SGD
+ * folded in it changes W, which part 1's dX of every thread must have read first: hence the two
+ * parts, and the caller's wait for every thread's part 1 of this layer. */
+void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, int c, int C,
+                           nn_real *const *db_parts, int n_parts, const struct nn_optim_spec *o,
+                           long long t)
 {
     const int fold = o && o->kind == NN_OPT_SGD && o->momentum == 0;
     const nn_real lr = o ? (nn_real)o->learning_rate : 0;
-    for (int i = m->n_layers - 1; i >= 0; i--) {
-        struct nn_layer *l = &m->layers[i];
-        if (l->spec.kind != NN_LAYER_DENSE)
-            continue;
-        const int ni = l->in_size, no = l->out_size;
-        const nn_real *in = layer_input(m, x, i);
-        int lo, hi;
-        /* rows [lo, hi) of W (I,O): dW[lo:hi] = X[:, lo:hi]ᵀ · dZ, a contiguous block of W */
-        nn_team_split(ni, p, P, &lo, &hi);
-        size_t w0 = (size_t)lo * (size_t)no, wn = (size_t)(hi - lo) * (size_t)no;
-        if (hi > lo) {
-            if (fold)
-                GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, no, B, -lr, in + lo, ni,
-                     l->dz, no, 1, l->w + w0, no);
-            else
-                GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, no, B, 1, in + lo, ni, l->dz,
-                     no, 0, l->dw + w0, no);
-            if (o && !fold)
-                nn_optim_step_range(o, t, m->params, m->grads, m->opt_state, m->n_params,
-                                    (size_t)(l->w - m->params) + w0, wn);
-        }
-        /* entries [lo, hi) of b: the partial sums added in a fixed order */
-        nn_team_split(no, p, P, &lo, &hi);
-        for (int q = 1; q < P; q++) {
-            const nn_real *part = db_parts[q] + l->bias_ofs;
-            for (int j = lo; j < hi; j++)
-                l->db[j] += part[j];
-        }
+    struct nn_layer *l = &m->layers[i];
+    const int ni = l->in_size, no = l->out_size;
+    const nn_real *in = layer_input(m, x, i);
+    int lo, hi;
+    /* rows [lo, hi) of W (I,O): dW[lo:hi] = X[:, lo:hi]ᵀ · dZ, a contiguous block of W */
+    nn_team_split(ni, c, C, &lo, &hi);
+    size_t w0 = (size_t)lo * (size_t)no, wn = (size_t)(hi - lo) * (size_t)no;
+    if (hi > lo) {
         if (fold)
-            for (int j = lo; j < hi; j++)
-                l->b[j] -= lr * l->db[j];
-        else if (o && hi > lo)
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, no, B, -lr, in + lo, ni, l->dz,
+                 no, 1, l->w + w0, no);
+        else
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, no, B, 1, in + lo, ni, l->dz, no,
+                 0, l->dw + w0, no);
+        if (o && !fold)
             nn_optim_step_range(o, t, m->params, m->grads, m->opt_state, m->n_params,
-                                (size_t)(l->b - m->params) + (size_t)lo, (size_t)(hi - lo));
+                                (size_t)(l->w - m->params) + w0, wn);
     }
+    /* entries [lo, hi) of b: the partial sums added in a fixed order */
+    nn_team_split(no, c, C, &lo, &hi);
+    for (int q = 1; q < n_parts; q++) {
+        const nn_real *part = db_parts[q] + l->bias_ofs;
+        for (int j = lo; j < hi; j++)
+            l->db[j] += part[j];
+    }
+    if (fold)
+        for (int j = lo; j < hi; j++)
+            l->b[j] -= lr * l->db[j];
+    else if (o && hi > lo)
+        nn_optim_step_range(o, t, m->params, m->grads, m->opt_state, m->n_params,
+                            (size_t)(l->b - m->params) + (size_t)lo, (size_t)(hi - lo));
+}
+
+void nn_model_update_part(struct nn_model *m, const nn_real *x, int B, int p, int P,
+                          nn_real *const *db_parts, const struct nn_optim_spec *o, long long t)
+{
+    for (int i = m->n_layers - 1; i >= 0; i--)
+        if (m->layers[i].spec.kind == NN_LAYER_DENSE)
+            nn_model_update_chunk(m, x, B, i, p, P, db_parts, P, o, t);
 }
 
 void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B)
 {
     if (dout != m->dout)
         memcpy(m->dout, dout, (size_t)B * (size_t)m->out_size * sizeof(nn_real));
-    nn_model_backward_rows(m, x, 0, B, NULL);
+    nn_model_backward_rows(m, x, 0, B, NULL, NULL, NULL);
     nn_model_update_part(m, x, B, 0, 1, NULL, NULL, 0);
 }
 
@@ -413,7 +424,7 @@ void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, 
     if (dout != m->dout)
         memcpy(m->dout, dout, (size_t)B * (size_t)m->out_size * sizeof(nn_real));
     struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = lr};
-    nn_model_backward_rows(m, x, 0, B, NULL);
+    nn_model_backward_rows(m, x, 0, B, NULL, NULL, NULL);
     nn_model_update_part(m, x, B, 0, 1, NULL, &o, 1);
 }
 

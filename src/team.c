@@ -196,3 +196,13 @@ void nn_team_barrier(struct nn_team *team)
             sched_yield();
     }
 }
+
+void nn_team_wait_count(atomic_int *count, int target)
+{
+    for (int spins = 0; atomic_load_explicit(count, memory_order_acquire) < target; spins++) {
+        if (spins < SPIN_BARRIER)
+            CPU_RELAX();
+        else
+            sched_yield();
+    }
+}

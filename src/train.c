@@ -4,6 +4,7 @@
  * buffers, the permutation and the history. The loop itself never allocates. */
 #include <cblas.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,10 +357,16 @@ static int step_threads(int threads, int batch, size_t n_params)
     return T;
 }
 
-/* One training step, run by every thread of the team (or by the caller alone): thread t gathers,
- * forwards, scores and back-propagates its own rows of the batch; after a barrier it computes
- * its part of every weight gradient and applies the optimizer to that part. Each thread's work
- * is fixed by (t, T), so a given thread count gives bit-identical results run after run. */
+/* One training step, run by every thread of the team (or by the caller alone). Thread t gathers,
+ * forwards, scores and back-propagates its own rows of the batch. The parameter update is cut
+ * into chunks (rows of one layer's W and entries of its b) that the threads claim in order, top
+ * layer first, each starting as soon as every thread has finished that layer's backward rows: a
+ * thread that finishes its rows early starts on the top layer's weight gradients instead of
+ * waiting at a barrier. A chunk's result does not depend on which thread computes it, and the
+ * rows and chunks are fixed by the thread count, so a given thread count gives bit-identical
+ * results run after run. */
+#define CHUNKS_PER_THREAD 2 /* for the large layers; small ones get one chunk per thread */
+
 struct step_job {
     struct nn_model *m;
     struct nn_team *team;
@@ -376,7 +383,45 @@ struct step_job {
         _Alignas(64) double v; /* a cache line each: threads write them at the same time */
     } loss[NN_TEAM_MAX];
     double total;
+    int n_chunks;
+    struct {
+        int layer, c, n;
+    } chunks[NN_MAX_LAYERS * NN_TEAM_MAX * CHUNKS_PER_THREAD];
+    _Alignas(64) atomic_int next_chunk;
+    _Alignas(64) atomic_int ready[NN_MAX_LAYERS]; /* threads done with each layer's rows */
 };
+
+/* The chunks of a team of T: top layer first, so that they become ready in the order claimed. */
+static void plan_chunks(struct step_job *j, int T)
+{
+    const struct nn_model *m = j->m;
+    size_t largest = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i].spec.kind == NN_LAYER_DENSE) {
+            size_t w = (size_t)m->layers[i].in_size * (size_t)m->layers[i].out_size;
+            largest = w > largest ? w : largest;
+        }
+    j->n_chunks = 0;
+    for (int i = m->n_layers - 1; i >= 0; i--) {
+        const struct nn_layer *l = &m->layers[i];
+        if (l->spec.kind != NN_LAYER_DENSE)
+            continue;
+        size_t w = (size_t)l->in_size * (size_t)l->out_size;
+        int n = 4 * w >= largest ? T * CHUNKS_PER_THREAD : T;
+        for (int c = 0; c < n; c++) {
+            j->chunks[j->n_chunks].layer = i;
+            j->chunks[j->n_chunks].c = c;
+            j->chunks[j->n_chunks].n = n;
+            j->n_chunks++;
+        }
+    }
+}
+
+static void layer_done(void *ctx, int layer)
+{
+    struct step_job *j = ctx;
+    atomic_fetch_add_explicit(&j->ready[layer], 1, memory_order_release);
+}
 
 static void step_part(void *arg, int t, int T)
 {
@@ -391,9 +436,19 @@ static void step_part(void *arg, int t, int T)
     const nn_real *out = nn_model_forward_rows(m, j->x, lo, n, -1);
     j->loss[t].v =
         nn_loss_rows(m->cfg.loss, out, target, n, (int)D, m->dout + (size_t)lo * D, j->B);
-    nn_model_backward_rows(m, j->x, lo, n, t ? j->db_parts[t] : NULL);
-    nn_team_barrier(j->team);
-    double l = 0; /* every thread adds the shares in the same order and takes the same branch */
+    if (T == 1) {
+        nn_model_backward_rows(m, j->x, lo, n, NULL, NULL, NULL);
+        j->total = j->loss[0].v;
+        if (isfinite(j->total))
+            nn_model_update_part(m, j->x, j->B, 0, 1, NULL, j->o, j->t);
+        return;
+    }
+    nn_model_backward_rows(m, j->x, lo, n, t ? j->db_parts[t] : NULL, layer_done, j);
+    /* Every thread scored its rows before it finished any layer: once the top layer is ready,
+     * all the loss shares are in. Every thread adds them in the same order and so takes the same
+     * branch. */
+    nn_team_wait_count(&j->ready[j->chunks[0].layer], T);
+    double l = 0;
     for (int q = 0; q < T; q++)
         l += j->loss[q].v;
     if (t == 0)
@@ -406,7 +461,15 @@ static void step_part(void *arg, int t, int T)
         nn_team_split(j->next_B, t, T, &lo, &hi);
         nn_dataset_prefetch(j->ds, j->next_idx + lo, hi - lo);
     }
-    nn_model_update_part(m, j->x, j->B, t, T, j->db_parts, j->o, j->t);
+    for (;;) {
+        int k = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);
+        if (k >= j->n_chunks)
+            break;
+        int layer = j->chunks[k].layer;
+        nn_team_wait_count(&j->ready[layer], T);
+        nn_model_update_chunk(m, j->x, j->B, layer, j->chunks[k].c, j->chunks[k].n, j->db_parts, T,
+                              j->o, j->t);
+    }
 }
 
 int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model *m,
@@ -557,6 +620,7 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
         nn_blas_set_threads(1);
         nn_model_set_team(&m, team);
         job.team = team;
+        plan_chunks(&job, T);
     }
     double train_time = 0, last_loss = NAN;
     if (st.epoch > 0) {
@@ -594,10 +658,14 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
             job.next_idx = start + B < N ? perm + start + B : NULL;
             job.next_B = N - (start + B) < bs ? N - (start + B) : bs;
             job.t = (long long)st.step + 1;
-            if (team)
-                nn_team_run(team, step_part, &job);
-            else
+            if (team) {
+                atomic_store_explicit(&job.next_chunk, 0, memory_order_relaxed);
+                for (int i = 0; i < m.n_layers; i++)
+                    atomic_store_explicit(&job.ready[i], 0, memory_order_relaxed);
+                nn_team_run(team, step_part, &job); /* publishes the resets */
+            } else {
                 step_part(&job, 0, 1);
+            }
             double l = job.total;
             if (!isfinite(l)) {
                 char where[160];

@@ -38,7 +38,7 @@ static void check_partitioned(struct nn_model *m, const double *x, const double 
         size_t D = (size_t)m->out_size;
         loss += nn_loss_rows(m->cfg.loss, out + (size_t)lo * D, t + (size_t)lo * D, hi - lo, (int)D,
                              m->dout + (size_t)lo * D, B);
-        nn_model_backward_rows(m, x, lo, hi - lo, parts[p]);
+        nn_model_backward_rows(m, x, lo, hi - lo, parts[p], NULL, NULL);
     }
     assert_close_double(loss, nn_loss(m->cfg.loss, out, t, B, m->out_size, NULL), 1e-14);
     for (int p = 0; p < P; p++)

@@ -102,13 +102,22 @@ void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, 
  * one thread):
  * 1. nn_model_backward_rows: for rows [r0, r0 + n), from m->dout: every dense layer's dL/dZ (kept
  *    in its dz), dL/dX, and the partial bias gradient Σ_rows dZ, written to l->db when db_part is
- *    NULL and to db_part + l->bias_ofs otherwise. Reads the weights, writes no parameter.
- * 2. after every thread finished part 1, nn_model_update_part: part p of P of every parameter
- *    tensor (rows of W, entries of b): the weight gradient Xᵀ·dZ over all B rows, the bias
- *    gradient l->db plus db_parts[1..P) (db_parts[0] is unused), and then the optimizer step
- *    `o` (its step number t) on that part; o = NULL only stores the gradients. Plain SGD is
- *    folded into the GEMM (W ← W − lr·Xᵀ·dZ with beta = 1) and stores no weight gradient. */
-void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n, nn_real *db_part);
+ *    NULL and to db_part + l->bias_ofs otherwise. Reads the weights, writes no parameter. If
+ *    `done` is not NULL it is called with each dense layer's index, top layer first, as soon as
+ *    these rows no longer need that layer's weights and its dZ rows are final.
+ * 2. once every thread has finished part 1 for dense layer i, nn_model_update_chunk: chunk c of C
+ *    of layer i's parameters (rows of W, entries of b): the weight gradient Xᵀ·dZ over all B
+ *    rows, the bias gradient l->db plus db_parts[1..n_parts) (db_parts[0] is unused), then the
+ *    optimizer step `o` (its step number t) on that chunk; o = NULL only stores the gradients.
+ *    Plain SGD is folded into the GEMM (W ← W − lr·Xᵀ·dZ with beta = 1) and stores no weight
+ *    gradient. Chunks are independent: any thread may take any of them, and each chunk's result
+ *    is the same whichever thread computes it. nn_model_update_part does chunk p of P of every
+ *    dense layer, with P partial bias sums. */
+void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n, nn_real *db_part,
+                            void (*done)(void *ctx, int layer), void *ctx);
+void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, int c, int C,
+                           nn_real *const *db_parts, int n_parts, const struct nn_optim_spec *o,
+                           long long t);
 void nn_model_update_part(struct nn_model *m, const nn_real *x, int B, int p, int P,
                           nn_real *const *db_parts, const struct nn_optim_spec *o, long long t);
 

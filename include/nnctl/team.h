@@ -12,6 +12,8 @@
 #ifndef NNCTL_TEAM_H
 #define NNCTL_TEAM_H
 
+#include <stdatomic.h>
+
 #include "nnctl/common.h"
 
 #define NN_TEAM_MAX 64
@@ -35,6 +37,10 @@ void nn_team_run(struct nn_team *team, nn_team_fn fn, void *arg);
 /* Inside a job: waits until every thread of the team has reached the barrier. Memory written
  * before it by any thread is visible to every thread after it. */
 void nn_team_barrier(struct nn_team *team);
+
+/* Inside a job: waits until *count ≥ target, for finer-grained dependencies than a barrier (a
+ * thread raises the count with a release store; this wait acquires). */
+void nn_team_wait_count(atomic_int *count, int target);
 
 /* The part [*lo, *hi) of n items that thread t of `parts` owns: contiguous, in order, sizes
  * differing by at most one. */
