@@ -21,7 +21,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 
-.PHONY: all deps test check unit reliability valgrind hygiene demo bench clean format lint
+.PHONY: all deps test check unit reliability valgrind tsan hygiene demo bench clean format lint
 all: $(REL)/nnctl
 
 deps:
@@ -49,6 +49,9 @@ $(eval $(call flavour,$(REL),$(OPT)))
 $(eval $(call flavour,$(DBL),$(OPT) -DNN_DOUBLE))
 $(eval $(call flavour,$(ASAN),$(SANFLAGS)))
 $(eval $(call flavour,$(ASAN)-dbl,$(SANFLAGS) -DNN_DOUBLE))
+# ThreadSanitizer: the training step's thread team (team.c, train.c) has its own synchronisation.
+TSAN := build/tsan
+$(eval $(call flavour,$(TSAN),-O1 -g -fsanitize=thread))
 # valgrind 3.19 cannot decode AVX-512, so its build targets the baseline x86-64 instruction set.
 VG := build/vg
 $(eval $(call flavour,$(VG),-O2 -g))
@@ -89,6 +92,9 @@ valgrind: deps $(VG)/nnctl
 	@OPENBLAS_NUM_THREADS=1 $(VALGRIND) $(VG)/nnctl train configs/mnist_autoencoder.yaml --out build/valgrind/ae --quiet --threads 1 \
 	  --set data.train_limit=1000 --set data.test_limit=200 --set training.epochs=3 --set training.checkpoint_every=1 --resume
 	@OPENBLAS_NUM_THREADS=1 $(VALGRIND) $(VG)/nnctl reconstruct build/valgrind/ae/model.ckpt --out build/valgrind/r.png >/dev/null
+	@echo "== valgrind: the same run on a team of 2 threads"
+	@$(VALGRIND) $(VG)/nnctl train configs/mnist_autoencoder.yaml --out build/valgrind/ae2 --quiet --threads 2 \
+	  --set data.train_limit=1000 --set data.test_limit=200 --set training.epochs=2
 	@echo "valgrind: clean"
 
 # kill -9 at 20 moments with bit-identical resume, and the generated table of malformed files.
@@ -106,6 +112,16 @@ check: deps $(addprefix $(ASAN)/,$(TESTS)) $(addprefix $(ASAN)-dbl/,$(DTESTS)) $
 	 echo "== tests/cli.sh (asan+ubsan)"; NNCTL=$(ASAN)/nnctl ./tests/cli.sh
 	@if command -v $(FUZZCC) >/dev/null 2>&1; then $(MAKE) --no-print-directory fuzz-smoke; \
 	 else echo "== fuzz smoke skipped: $(FUZZCC) (libFuzzer) is not installed"; fi
+	@$(MAKE) --no-print-directory tsan
+
+# The thread team under ThreadSanitizer: its own tests, training on 1 to 4 threads, and a short
+# MNIST run on 2 threads. (OpenBLAS is not instrumented; the team's hand-offs around it are.)
+tsan: deps $(TSAN)/test_team $(TSAN)/test_train $(TSAN)/nnctl
+	@set -e; export TSAN_OPTIONS=halt_on_error=1; \
+	 for t in test_team test_train; do echo "== $$t (tsan)"; OPENBLAS_NUM_THREADS=1 $(TSAN)/$$t; done; \
+	 if [ -d "$(MNIST_DIR)" ]; then echo "== nnctl train, MNIST, 2 threads (tsan)"; rm -rf build/tsan-run; \
+	   $(TSAN)/nnctl train configs/mnist_autoencoder.yaml --out build/tsan-run --quiet --threads 2 \
+	     --set data.train_limit=3000 --set data.test_limit=500 --set training.epochs=2; fi
 
 # Speed figures (issue 6), written to bench/results.json; peers are timed when installed.
 $(REL)/bench: bench/bench.c $(REL)/libnnctl.a

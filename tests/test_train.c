@@ -9,7 +9,7 @@
 /* Counting allocations: this file's malloc family replaces libc's for the whole test binary
  * (the library and OpenBLAS included) and forwards to glibc's internal entry points. Sanitizer
  * builds intercept malloc themselves, so there the counting test is skipped. */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define COUNTING 0
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
