@@ -61,7 +61,7 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
 /* ---- training (train.c) ---- */
 struct nn_train_opts {
     const char *out_dir;      /* where metrics.json, history.csv and model.ckpt go */
-    int threads;              /* OpenBLAS threads; 0 = all cores */
+    int threads;              /* threads per training step; 0 = all cores (see step_threads) */
     int log_every;            /* print every N epochs (0: every epoch) */
     int resume;               /* continue from out_dir/model.ckpt when it exists */
     const char *batch_losses; /* if set: write the first epoch's loss of every batch here */
