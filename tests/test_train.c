@@ -277,6 +277,31 @@ static void test_threads_reproducible_and_agree(void **state)
     free(yaml);
 }
 
+static void test_divergence_on_threads(void **state)
+{
+    (void)state;
+    /* a learning rate that blows up: every thread must see the non-finite loss and skip the
+     * update, and the run must stop with the usual message, on 2 threads as on 1 */
+    char *yaml = wide_config();
+    for (int threads = 1; threads <= 2; threads++) {
+        struct nn_config cfg;
+        struct nn_diags d = {0};
+        const char *sets[] = {"optimizer.learning_rate=1e6", "training.epochs=50",
+                              "model.layers.2.activation=identity"};
+        assert_int_equal(nn_config_load("t.yaml", yaml, sets, 3, &cfg, &d), NN_OK);
+        char out[128];
+        snprintf(out, sizeof out, "%s/div%d", test_tmpdir(), threads);
+        struct nn_train_opts o = {.out_dir = out, .threads = threads, .quiet = 1};
+        struct nn_error err = {0};
+        struct nn_train_result r;
+        assert_int_equal(nn_train(&cfg, &o, &r, &err), NN_ERR_NUMERIC);
+        assert_non_null(strstr(err.msg, "the loss became"));
+        assert_non_null(strstr(err.msg, "training stopped"));
+        nn_config_free(&cfg);
+    }
+    free(yaml);
+}
+
 static void test_history_and_metrics_written(void **state)
 {
     (void)state;
@@ -310,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_partial_batch_trained),
         cmocka_unit_test(test_no_allocation_per_epoch),
         cmocka_unit_test(test_threads_reproducible_and_agree),
+        cmocka_unit_test(test_divergence_on_threads),
         cmocka_unit_test(test_history_and_metrics_written),
     };
     return cmocka_run_group_tests_name("train", tests, test_tmpdir_setup, test_tmpdir_teardown);
