@@ -1,14 +1,18 @@
 # nnctl — build, test and demo. `make test` and `make demo` install missing Debian packages first.
 CC       ?= gcc
 WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
-CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # -ffp-contract=fast: in ISO C mode (-std=c11) GCC otherwise never fuses a·b + c into one FMA;
 # fused, the exp/tanh/sigmoid polynomials run 1.5× faster and are as accurate or more (test_vmath).
 OPT      ?= -O3 -march=native -mprefer-vector-width=512 -ffp-contract=fast -fno-math-errno -g
 LIBS     := -pthread -lyaml -lopenblas -lsvm -lpng -lz -lm
 TESTLIBS := -lcmocka
 
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+# One folder per concern under src/ (see the README's design section); private headers sit beside
+# their .c files and are included as "folder/name.h".
+SRC_DIRS := cli config core layers model backend train data io svm
+LIB_SRC  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
+HEADERS  := $(wildcard include/nnctl/*.h) $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
 TESTS    := test_config test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team
 # Gradient checks run in the double-precision build of the same sources.
 DTESTS   := test_gradcheck
@@ -29,8 +33,9 @@ deps:
 
 # ---- one pattern per build flavour: objects, static library, binary, tests ----
 define flavour
-$(1)/obj/%.o: src/%.c $(wildcard include/nnctl/*.h src/*.h) Makefile | $(1)/obj
+$(1)/obj/%.o: src/%.c $(HEADERS) Makefile | $(1)/obj
 	@echo "  CC    $$@"
+	@mkdir -p $$(@D)
 	@$$(CC) $$(WARN) $$(CPPFLAGS) $(2) -c $$< -o $$@
 $(1)/obj:
 	@mkdir -p $$@
@@ -38,7 +43,7 @@ $(1)/libnnctl.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC))
 	@rm -f $$@
 	@echo "  AR    $$@"
 	@ar rcs $$@ $$^
-$(1)/nnctl: $(1)/obj/main.o $(1)/libnnctl.a
+$(1)/nnctl: $(1)/obj/cli/main.o $(1)/libnnctl.a
 	@echo "  LINK  $$@"
 	@$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 $(1)/%: tests/%.c tests/testutil.h $(1)/libnnctl.a
@@ -70,7 +75,7 @@ test: unit
 	@$(MAKE) --no-print-directory hygiene
 
 # cppcheck finds nothing and the sources are clang-formatted (each skipped if its tool is missing).
-FORMATTED := src/*.c src/*.h include/nnctl/*.h tests/*.c tests/*.h tests/fuzz/*.c tests/fuzz/*.h bench/*.c
+FORMATTED := src/*/*.c $(wildcard src/*/*.h) include/nnctl/*.h tests/*.c tests/*.h tests/fuzz/*.c tests/fuzz/*.h bench/*.c
 hygiene:
 	@if command -v cppcheck >/dev/null; then echo "== cppcheck"; $(MAKE) --no-print-directory -s lint; \
 	 else echo "== cppcheck skipped: not installed"; fi
@@ -145,8 +150,9 @@ FUZZFLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fn
 FUZZ_TARGETS := config idx checkpoint svm_model
 FUZZ_SECONDS ?= 120
 FUZZ_RUNS    ?= -1
-$(FUZZ)/obj/%.o: src/%.c $(wildcard include/nnctl/*.h src/*.h) Makefile | $(FUZZ)/obj
+$(FUZZ)/obj/%.o: src/%.c $(HEADERS) Makefile | $(FUZZ)/obj
 	@echo "  CC    $@"
+	@mkdir -p $(@D)
 	@$(FUZZCC) $(WARN) $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ)/obj:
 	@mkdir -p $@

@@ -1,7 +1,7 @@
-/* The vectorisable float32 exp, tanh and sigmoid of src/vmath.h against double-precision libm. */
+/* The vectorisable float32 exp, tanh and sigmoid of src/core/vmath.h against double-precision libm. */
 #include "testutil.h"
 
-#include "../src/vmath.h"
+#include "core/vmath.h"
 
 /* Relative error in units of float32's epsilon (2^-23). */
 static double ulps(double got, double want)

@@ -11,9 +11,9 @@
 #include <stdio.h>
 
 #include "nnctl/common.h"
+#include "nnctl/shape.h"
 
 #define NN_MAX_LAYERS 64
-#define NN_MAX_DIMS   4
 #define NN_NAME_MAX   64
 #define NN_PATH_MAX   1024
 #define NN_MAX_DIAGS  64
@@ -39,8 +39,17 @@ void nn_diag_add(struct nn_diags *ds, const char *src, int line, int col, const 
 /* Prints every diagnostic like a compiler: "configs/x.yaml:12:5: error: ...". */
 void nn_diags_print(const struct nn_diags *ds, FILE *f);
 
-enum nn_layer_kind { NN_LAYER_DENSE, NN_LAYER_ACT, NN_LAYER_FLATTEN, NN_LAYER_RESHAPE };
+/* The built-in layer kinds, in the order of the registry (layer.h); kinds registered at run time
+ * (nn_layer_register) take the values from NN_LAYER_BUILTIN_COUNT on. */
+enum nn_layer_kind {
+    NN_LAYER_DENSE,
+    NN_LAYER_ACT,
+    NN_LAYER_FLATTEN,
+    NN_LAYER_RESHAPE,
+    NN_LAYER_BUILTIN_COUNT
+};
 enum nn_act { NN_ACT_IDENTITY, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_SOFTMAX };
+#define NN_ACT_COUNT (NN_ACT_SOFTMAX + 1)
 enum nn_init {
     NN_INIT_GLOROT_UNIFORM,
     NN_INIT_GLOROT_NORMAL,
@@ -53,20 +62,23 @@ enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
 enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX };
 enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
 
+#define NN_LAYER_PARAMS 4
+
 struct nn_layer_spec {
-    int kind;               /* enum nn_layer_kind */
-    char name[NN_NAME_MAX]; /* user's name, or "<kind>_<index>" */
+    enum nn_layer_kind kind;
+    int variant;            /* which of the kind's type words declared it (relu, tanh, ...) */
+    char name[NN_NAME_MAX]; /* user's name, or "<type>_<index>" */
     int user_named;         /* 1 when the config gave the name */
     int units;              /* dense */
-    int act;                /* dense's activation, or the activation layer's function */
-    int w_init, b_init;     /* dense */
-    int ndim;               /* reshape target */
-    int shape[NN_MAX_DIMS];
+    enum nn_act act;        /* dense's activation, or the activation layer's function */
+    enum nn_init w_init, b_init; /* dense */
+    struct nn_shape shape;       /* reshape target */
+    double param[NN_LAYER_PARAMS]; /* numbers for kinds that need others (see layer.h) */
     int line, col; /* where the layer is declared, for graph errors */
 };
 
 struct nn_optim_spec {
-    int kind; /* enum nn_optim_kind */
+    enum nn_optim_kind kind;
     double learning_rate;
     double momentum;
     int nesterov;
@@ -82,7 +94,7 @@ struct nn_train_spec {
 };
 
 struct nn_data_spec {
-    int source; /* enum nn_data_source */
+    enum nn_data_source source;
     /* inline: row-major n × x_dim inputs and n × y_dim targets */
     int n, x_dim, y_dim;
     double *x, *y;
@@ -90,7 +102,7 @@ struct nn_data_spec {
     char dir[NN_PATH_MAX];
     char train_images[NN_PATH_MAX], train_labels[NN_PATH_MAX];
     char test_images[NN_PATH_MAX], test_labels[NN_PATH_MAX];
-    int target;      /* enum nn_target */
+    enum nn_target target;
     int classes;     /* one-hot width for target: labels */
     int train_limit; /* use only the first N training samples; 0 = all */
     int test_limit;
@@ -100,11 +112,10 @@ struct nn_data_spec {
 struct nn_config {
     char path[NN_PATH_MAX]; /* file the config came from */
     char description[256];
-    int in_ndim;
-    int in_shape[NN_MAX_DIMS];
+    struct nn_shape in_shape;
     int n_layers;
     struct nn_layer_spec layers[NN_MAX_LAYERS];
-    int loss; /* enum nn_loss_kind */
+    enum nn_loss_kind loss;
     struct nn_optim_spec optim;
     struct nn_train_spec train;
     struct nn_data_spec data;
@@ -122,9 +133,9 @@ void nn_config_free(struct nn_config *cfg);
  * the same struct. Returns a malloc'd NUL-terminated string, or NULL when out of memory. */
 char *nn_config_to_yaml(const struct nn_config *cfg);
 
-const char *nn_act_name(int act);
-const char *nn_loss_name(int loss);
-const char *nn_init_name(int init);
+const char *nn_act_name(enum nn_act act);
+const char *nn_loss_name(enum nn_loss_kind loss);
+const char *nn_init_name(enum nn_init init);
 const char *nn_layer_kind_name(const struct nn_layer_spec *l);
 
 #endif

@@ -11,6 +11,9 @@
 #include "nnctl/common.h"
 #include "nnctl/config.h"
 #include "nnctl/rng.h"
+#include "nnctl/act.h"
+#include "nnctl/loss.h"
+#include "nnctl/optim.h"
 
 struct nn_team;
 
@@ -26,10 +29,9 @@ struct nn_tensor {
 struct nn_layer {
     struct nn_layer_spec spec;
     int act;     /* activation applied in training (the fused head's is identity) */
+    struct nn_shape in_shape, out_shape; /* per sample */
     int in_size; /* elements per sample */
     int out_size;
-    int out_ndim;
-    int out_shape[NN_MAX_DIMS];
     int wt;         /* dense: index of its weight tensor (the bias follows it) */
     nn_real *w, *b; /* dense: W is (in, out) row-major, so Y = X·W + b */
     nn_real *dw, *db;
@@ -123,38 +125,5 @@ void nn_model_update_part(struct nn_model *m, const nn_real *x, int B, int p, in
 
 /* Index of the layer named `name`, or -1. */
 int nn_model_find_layer(const struct nn_model *m, const char *name);
-
-/* ---- activations (layers.c) ---- */
-void nn_act_forward(int act, nn_real *y, int rows, int cols);
-/* y ← f(y + b), b broadcast over the rows: a dense layer's bias and activation in one pass. */
-void nn_bias_act_forward(int act, nn_real *y, const nn_real *b, int rows, int cols);
-/* dy ← dy ⊙ f'(x) expressed through the output y; for softmax dy ← y ⊙ (dy − Σ dy·y) per row. */
-void nn_act_backward(int act, const nn_real *y, nn_real *dy, int rows, int cols);
-/* nn_act_backward() and db ← Σ_rows dy in the same pass (db is overwritten). */
-void nn_act_backward_bias(int act, const nn_real *y, nn_real *dy, nn_real *db, int rows, int cols);
-
-/* ---- losses (loss.c) ----
- * Returns the loss averaged as the loss defines it (MSE: over every element; the cross-entropies:
- * per sample, then over the batch) and, when grad is not NULL, writes dL/d(out). This is the one
- * place where the mean over the batch is taken: layers' backward passes only sum. For the fused
- * losses `out` holds logits. */
-double nn_loss(int loss, const nn_real *out, const nn_real *target, int B, int D, nn_real *grad);
-/* The same for n rows of a batch of B: the rows' share of the batch's mean (the shares of all
- * rows add up to nn_loss()), and their gradient rows scaled for the whole batch. */
-double nn_loss_rows(int loss, const nn_real *out, const nn_real *target, int n, int D,
-                    nn_real *grad, int B);
-
-/* ---- optimizers (optim.c) ---- */
-/* Elements of optimizer state per parameter: 0 (plain SGD), 1 (momentum), 2 (Adam). */
-int nn_optim_state_per_param(const struct nn_optim_spec *o);
-/* One update of n parameters from their gradients. `t` is the 1-based step number (Adam's bias
- * correction). This function can't fail. */
-void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *params,
-                   const nn_real *grads, nn_real *state, size_t n);
-/* The same update on the elements [off, off + count) of arenas of n parameters (state laid out as
- * nn_optim_step() has it: velocity, or m then v, n elements each). Disjoint ranges may be updated
- * at the same time by different threads. */
-void nn_optim_step_range(const struct nn_optim_spec *o, long long t, nn_real *params,
-                         const nn_real *grads, nn_real *state, size_t n, size_t off, size_t count);
 
 #endif

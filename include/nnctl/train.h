@@ -1,4 +1,4 @@
-/* nnctl — datasets, the training loop, checkpoints and metrics. */
+/* nnctl — the training loop: epochs, evaluation, history, metrics and checkpoints. */
 #ifndef NNCTL_TRAIN_H
 #define NNCTL_TRAIN_H
 
@@ -8,55 +8,8 @@
 #include "nnctl/config.h"
 #include "nnctl/model.h"
 #include "nnctl/rng.h"
-
-/* ---- datasets (data.c) ----
- * Samples stay in their stored form (u8 pixels for IDX: 4× less memory than float) and are
- * converted per batch by nn_dataset_gather(). */
-struct nn_dataset {
-    char name[NN_PATH_MAX]; /* for messages: the images file, or "inline data" */
-    int n;                  /* samples */
-    int x_dim, y_dim;       /* values per input and per target */
-    const nn_real *xf;      /* inline inputs (n, x_dim), or NULL */
-    const uint8_t *xu8;     /* u8 inputs (n, x_dim), or NULL */
-    nn_real scale;          /* multiplies u8 inputs */
-    const nn_real *yf;      /* inline targets (n, y_dim) */
-    const uint8_t *labels;  /* class labels (n) for one-hot targets */
-    int target;             /* enum nn_target */
-    void *owned[3];
-};
-
-/* Loads the training (`test` = 0) or test (`test` = 1) split that `cfg->data` describes. A config
- * without a test split yields n = 0 for test. */
-int nn_dataset_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
-                    struct nn_error *err);
-void nn_dataset_free(struct nn_dataset *ds);
-/* Copies samples idx[0..B) into x (B, x_dim), scaling u8 pixels on the way, and returns the
- * targets (B, y_dim): written into y, or x itself for autoencoders (target: input). */
-const nn_real *nn_dataset_gather(const struct nn_dataset *ds, const uint32_t *idx, int B,
-                                 nn_real *x, nn_real *y);
-/* Asks the CPU to start loading the stored inputs of samples idx[0..B) into its caches, so that
- * a later nn_dataset_gather() of them does not wait on memory. Changes nothing else. */
-void nn_dataset_prefetch(const struct nn_dataset *ds, const uint32_t *idx, int B);
-
-/* ---- checkpoints (checkpoint.c) ---- */
-struct nn_train_state {
-    uint64_t epoch;        /* epochs completed */
-    uint64_t step;         /* optimizer steps taken (Adam's t) */
-    struct nn_rng shuffle; /* the shuffling stream, as it stands after `epoch` epochs */
-};
-
-/* Writes a checkpoint atomically (temporary file, fsync, rename): magic, version, the resolved
- * config, tensor names and shapes, parameters, optimizer state, training state, and a CRC-32 of
- * the payload. On error the previous file at `path` is untouched. */
-int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *config_yaml,
-                       const struct nn_train_state *st, struct nn_error *err);
-
-/* Reads and verifies a checkpoint, rebuilds its model for batches of up to max_batch rows, and
- * restores parameters and optimizer state. Fills *cfg (free with nn_config_free), *m (free with
- * nn_model_free) and, if not NULL, *st. Anything malformed is refused with NN_ERR_FORMAT and a
- * message that names the file and the field; nothing is left allocated then. */
-int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, struct nn_model *m,
-                       struct nn_train_state *st, struct nn_error *err);
+#include "nnctl/data.h"
+#include "nnctl/checkpoint.h"
 
 /* ---- training (train.c) ---- */
 struct nn_train_opts {

@@ -1,4 +1,5 @@
-/* Activation functions, forward and backward, over (rows, cols) batches.
+/* Activation functions, forward and backward, over (rows, cols) batches, and the activation
+ * layer kind (identity, relu, tanh, sigmoid, softmax as layers of their own).
  *
  * Each backward pass is written through the forward output y, which the graph keeps anyway:
  *   relu:    y = max(x, 0)         dy/dx = [y > 0]
@@ -13,9 +14,14 @@
  * double build uses libm. */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
+#include <stdio.h>
+
+#include "nnctl/act.h"
+#include "nnctl/layer.h"
 #include "nnctl/model.h"
-#include "vmath.h"
+#include "core/vmath.h"
 
 #ifdef NN_DOUBLE
 #define EXP(x)  exp(x)
@@ -60,7 +66,7 @@ static void softmax_rows(nn_real *y, int rows, int cols)
             row[j] = F(row[j] + b[j]);                                                             \
     }
 
-void nn_bias_act_forward(int act, nn_real *y, const nn_real *b, int rows, int cols)
+void nn_bias_act_forward(enum nn_act act, nn_real *y, const nn_real *b, int rows, int cols)
 {
     switch (act) {
     case NN_ACT_RELU:
@@ -76,7 +82,7 @@ void nn_bias_act_forward(int act, nn_real *y, const nn_real *b, int rows, int co
         MAP_ROWS(+);
         softmax_rows(y, rows, cols);
         break;
-    default:
+    case NN_ACT_IDENTITY:
         MAP_ROWS(+);
         break;
     }
@@ -86,7 +92,7 @@ void nn_bias_act_forward(int act, nn_real *y, const nn_real *b, int rows, int co
     for (size_t i = 0; i < n; i++)                                                                 \
         y[i] = F(y[i]);
 
-void nn_act_forward(int act, nn_real *y, int rows, int cols)
+void nn_act_forward(enum nn_act act, nn_real *y, int rows, int cols)
 {
     size_t n = (size_t)rows * (size_t)cols;
     switch (act) {
@@ -102,7 +108,7 @@ void nn_act_forward(int act, nn_real *y, int rows, int cols)
     case NN_ACT_SOFTMAX:
         softmax_rows(y, rows, cols);
         break;
-    default:
+    case NN_ACT_IDENTITY:
         break;
     }
 }
@@ -129,7 +135,7 @@ static void softmax_backward(const nn_real *y, nn_real *dy, int rows, int cols)
     for (size_t i = 0; i < n; i++)                                                                 \
         dy[i] = D(y[i], dy[i]);
 
-void nn_act_backward(int act, const nn_real *y, nn_real *dy, int rows, int cols)
+void nn_act_backward(enum nn_act act, const nn_real *y, nn_real *dy, int rows, int cols)
 {
     size_t n = (size_t)rows * (size_t)cols;
     switch (act) {
@@ -145,7 +151,7 @@ void nn_act_backward(int act, const nn_real *y, nn_real *dy, int rows, int cols)
     case NN_ACT_SOFTMAX:
         softmax_backward(y, dy, rows, cols);
         break;
-    default:
+    case NN_ACT_IDENTITY:
         break;
     }
 }
@@ -160,7 +166,7 @@ void nn_act_backward(int act, const nn_real *y, nn_real *dy, int rows, int cols)
         }                                                                                          \
     }
 
-void nn_act_backward_bias(int act, const nn_real *y, nn_real *dy, nn_real *restrict db, int rows,
+void nn_act_backward_bias(enum nn_act act, const nn_real *y, nn_real *dy, nn_real *restrict db, int rows,
                           int cols)
 {
     for (int j = 0; j < cols; j++)
@@ -179,8 +185,77 @@ void nn_act_backward_bias(int act, const nn_real *y, nn_real *dy, nn_real *restr
         softmax_backward(y, dy, rows, cols);
         BACK_ROWS(DIDENT);
         break;
-    default:
+    case NN_ACT_IDENTITY:
         BACK_ROWS(DIDENT);
         break;
     }
 }
+
+/* ---- the activation layer kind: one kind, one type word per function ---- */
+
+const char *const nn_act_names[] = {"identity", "relu", "tanh", "sigmoid", "softmax", NULL};
+_Static_assert(sizeof nn_act_names / sizeof nn_act_names[0] == NN_ACT_COUNT + 1,
+               "every activation has a name");
+
+const char *nn_act_name(enum nn_act act)
+{
+    return (int)act >= 0 && act < NN_ACT_COUNT ? nn_act_names[act] : "?";
+}
+
+static void defaults(struct nn_layer_spec *s, int variant)
+{
+    s->act = (enum nn_act)variant; /* the type words are nn_act_names, in enum order */
+}
+
+static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
+                 char *why, size_t len)
+{
+    if (s->act == NN_ACT_SOFTMAX && in->ndim != 1) {
+        char sh[64];
+        snprintf(why, len, "softmax needs a flat input but receives shape %s",
+                 nn_shape_format(in, sh, sizeof sh));
+        return -1;
+    }
+    *out = *in;
+    return 0;
+}
+
+static int activation(const struct nn_layer_spec *s, enum nn_act *act)
+{
+    *act = s->act;
+    return 1;
+}
+
+/* The identity, and a function folded into the loss, pass their input through. */
+static int has_output(const struct nn_layer *l)
+{
+    return l->act != NN_ACT_IDENTITY;
+}
+
+static void forward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                    nn_real *y, int n)
+{
+    (void)be;
+    memcpy(y, x, (size_t)n * (size_t)l->out_size * sizeof(nn_real));
+    nn_act_forward(l->act, y, n, l->out_size);
+}
+
+/* dL/dX = dL/dY ⊙ f'(·), written over dL/dY: the element count does not change. */
+static void backward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n)
+{
+    (void)be, (void)x, (void)dx, (void)bias_grad;
+    nn_act_backward(l->act, y, dy, n, l->out_size);
+}
+
+const struct nn_layer_ops nn_layer_act = {
+    .types = nn_act_names,
+    .doc = "an activation function on its own: y = f(x), element-wise (softmax: per row)",
+    .defaults = defaults,
+    .infer = infer,
+    .activation = activation,
+    .has_output = has_output,
+    .forward = forward,
+    .backward = backward,
+    .backward_in_place = 1,
+};

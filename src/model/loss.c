@@ -8,7 +8,7 @@
  * log-sum-exp and log1p forms never take exp of a positive number, so no input overflows. */
 #include <math.h>
 
-#include "nnctl/model.h"
+#include "nnctl/loss.h"
 
 #ifdef NN_DOUBLE
 #define EXP   exp
@@ -22,7 +22,7 @@
 
 /* Σ of the loss terms of n rows (per element for MSE and BCE, per sample for CCE), with the
  * gradient rows scaled by `scale` = 1 / (the batch's divisor). */
-static double loss_sum(int loss, const nn_real *out, const nn_real *target, int B, int D,
+static double loss_sum(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int B, int D,
                        nn_real *grad, nn_real scale)
 {
     size_t n = (size_t)B * (size_t)D;
@@ -99,19 +99,19 @@ static double loss_sum(int loss, const nn_real *out, const nn_real *target, int 
 }
 
 /* The batch's divisor: every element for MSE and BCE, every sample for CCE. */
-static double divisor(int loss, int B, int D)
+static double divisor(enum nn_loss_kind loss, int B, int D)
 {
     return loss == NN_LOSS_CCE ? (double)B : (double)B * (double)D;
 }
 
-double nn_loss_rows(int loss, const nn_real *out, const nn_real *target, int n, int D,
+double nn_loss_rows(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int n, int D,
                     nn_real *grad, int B)
 {
     double div = divisor(loss, B, D);
     return loss_sum(loss, out, target, n, D, grad, (nn_real)(1.0 / div)) / div;
 }
 
-double nn_loss(int loss, const nn_real *out, const nn_real *target, int B, int D, nn_real *grad)
+double nn_loss(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int B, int D, nn_real *grad)
 {
     return nn_loss_rows(loss, out, target, B, D, grad, B);
 }

@@ -16,7 +16,7 @@
 #include <zlib.h>
 
 #include "nnctl/fsutil.h"
-#include "nnctl/train.h"
+#include "nnctl/checkpoint.h"
 
 #define CKPT_MAGIC     "NNCTLCKP"
 #define CKPT_VERSION   1u

@@ -5,7 +5,7 @@
 
 #include "nnctl/idx.h"
 #include "nnctl/mnist.h"
-#include "nnctl/train.h"
+#include "nnctl/data.h"
 
 /* An IDX file larger than this is refused before allocation (MNIST's largest is 47 MB). */
 #define NN_IDX_MAX_BYTES ((size_t)2 << 30)
@@ -71,8 +71,8 @@ static int load_idx(const struct nn_config *cfg, int test, struct nn_dataset *ds
     }
     size_t per = img.count / img.dims[0];
     long in_size = 1;
-    for (int k = 0; k < cfg->in_ndim; k++)
-        in_size *= cfg->in_shape[k];
+    for (int k = 0; k < cfg->in_shape.ndim; k++)
+        in_size *= cfg->in_shape.dims[k];
     if ((long)per != in_size) {
         nn_idx_free(&img);
         return nn_error_set(err, NN_ERR_FORMAT,

@@ -127,15 +127,15 @@ static void print_layer_table(const struct nn_model *m, FILE *f)
     fprintf(f, "# %-16s %-9s %-14s %-10s %10s\n", "layer", "type", "output shape", "activation",
             "params");
     int l = snprintf(sh, sizeof sh, "[");
-    for (int k = 0; k < m->cfg.in_ndim; k++)
-        l += snprintf(sh + l, sizeof sh - (size_t)l, "%s%d", k ? ", " : "", m->cfg.in_shape[k]);
+    for (int k = 0; k < m->cfg.in_shape.ndim; k++)
+        l += snprintf(sh + l, sizeof sh - (size_t)l, "%s%d", k ? ", " : "", m->cfg.in_shape.dims[k]);
     snprintf(sh + l, sizeof sh - (size_t)l, "]");
     fprintf(f, "# %-16s %-9s %-14s %-10s %10d\n", "input", "input", sh, "-", 0);
     for (int i = 0; i < m->n_layers; i++) {
         const struct nn_layer *ly = &m->layers[i];
         l = snprintf(sh, sizeof sh, "[");
-        for (int k = 0; k < ly->out_ndim; k++)
-            l += snprintf(sh + l, sizeof sh - (size_t)l, "%s%d", k ? ", " : "", ly->out_shape[k]);
+        for (int k = 0; k < ly->out_shape.ndim; k++)
+            l += snprintf(sh + l, sizeof sh - (size_t)l, "%s%d", k ? ", " : "", ly->out_shape.dims[k]);
         snprintf(sh + l, sizeof sh - (size_t)l, "]");
         size_t params =
             ly->spec.kind == NN_LAYER_DENSE ? (size_t)(ly->in_size + 1) * (size_t)ly->out_size : 0;

@@ -4,6 +4,7 @@
  * nodes with values parsed from another string, and validation must report positions from both
  * sources; a tiny tree whose nodes carry their own source name and mark makes both trivial. */
 #include "nnctl/config.h"
+#include "nnctl/layer.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -631,25 +632,16 @@ static int get_shape(struct vctx *c, const struct ynode *n, const char *path, in
     return n->n;
 }
 
-static const char *const ACT_NAMES[] = {"identity", "relu", "tanh", "sigmoid", "softmax", NULL};
-static const char *const INIT_NAMES[] = {"glorot_uniform", "glorot_normal", "he_uniform",
-                                         "he_normal",      "zeros",         NULL};
 static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categorical_crossentropy",
                                          NULL};
 static const char *const LAYER_TYPES[] = {"dense",   "identity", "relu",    "tanh", "sigmoid",
                                           "softmax", "flatten",  "reshape", NULL};
+#define ACT_NAMES nn_act_names
+#define INIT_NAMES nn_init_names
 
-const char *nn_act_name(int act)
+const char *nn_loss_name(enum nn_loss_kind loss)
 {
-    return act >= 0 && act <= NN_ACT_SOFTMAX ? ACT_NAMES[act] : "?";
-}
-const char *nn_loss_name(int loss)
-{
-    return loss >= 0 && loss <= NN_LOSS_CCE ? LOSS_NAMES[loss] : "?";
-}
-const char *nn_init_name(int init)
-{
-    return init >= 0 && init <= NN_INIT_ZEROS ? INIT_NAMES[init] : "?";
+    return (int)loss >= 0 && loss <= NN_LOSS_CCE ? LOSS_NAMES[loss] : "?";
 }
 
 const char *nn_layer_kind_name(const struct nn_layer_spec *l)
@@ -736,11 +728,11 @@ static void parse_layer(struct vctx *c, const struct ynode *ln, int idx, struct 
         l->units = 0;
         get_int(c, ln, "units", kp, 1, 1 << 20, &l->units);
         snprintf(kp, sizeof kp, "%s.activation", path);
-        get_enum(c, ln, "activation", kp, "activation", ACT_NAMES, &l->act);
+        get_enum(c, ln, "activation", kp, "activation", ACT_NAMES, (int *)&l->act);
         snprintf(kp, sizeof kp, "%s.init", path);
-        get_enum(c, ln, "init", kp, "initializer", INIT_NAMES, &l->w_init);
+        get_enum(c, ln, "init", kp, "initializer", INIT_NAMES, (int *)&l->w_init);
         snprintf(kp, sizeof kp, "%s.bias_init", path);
-        get_enum(c, ln, "bias_init", kp, "initializer", INIT_NAMES, &l->b_init);
+        get_enum(c, ln, "bias_init", kp, "initializer", INIT_NAMES, (int *)&l->b_init);
     } else if (!strcmp(tname, "reshape")) {
         static const char *const keys[] = {"type", "name", "shape", NULL};
         check_keys(c, ln, path, keys);
@@ -750,7 +742,7 @@ static void parse_layer(struct vctx *c, const struct ynode *ln, int idx, struct 
         if (!sn)
             verr(c, ln, "'%s': missing required key 'shape' (a list like [28, 28])", path);
         else
-            l->ndim = get_shape(c, sn, kp, l->shape);
+            l->shape.ndim = get_shape(c, sn, kp, l->shape.dims);
     } else {
         static const char *const keys[] = {"type", "name", NULL};
         check_keys(c, ln, path, keys);
@@ -760,7 +752,7 @@ static void parse_layer(struct vctx *c, const struct ynode *ln, int idx, struct 
             l->kind = NN_LAYER_ACT;
             for (int a = 0; ACT_NAMES[a]; a++)
                 if (!strcmp(ACT_NAMES[a], tname))
-                    l->act = a;
+                    l->act = (enum nn_act)a;
         }
     }
 }
@@ -819,7 +811,7 @@ static void parse_data(struct vctx *c, const struct ynode *root, struct nn_data_
     if (!dn)
         return;
     d->source = map_get(dn, "x") ? NN_DATA_INLINE : NN_DATA_IDX;
-    get_enum(c, dn, "source", "data.source", "data source", SOURCES, &d->source);
+    get_enum(c, dn, "source", "data.source", "data source", SOURCES, (int *)&d->source);
     if (d->source == NN_DATA_INLINE) {
         static const char *const keys[] = {"source", "x", "y", NULL};
         check_keys(c, dn, "data", keys);
@@ -851,7 +843,7 @@ static void parse_data(struct vctx *c, const struct ynode *root, struct nn_data_
         get_str(c, dn, "test_images", "data.test_images", d->test_images, sizeof d->test_images);
         get_str(c, dn, "test_labels", "data.test_labels", d->test_labels, sizeof d->test_labels);
         d->target = NN_TARGET_INPUT;
-        get_enum(c, dn, "target", "data.target", "target", TARGETS, &d->target);
+        get_enum(c, dn, "target", "data.target", "target", TARGETS, (int *)&d->target);
         if (d->target == NN_TARGET_Y) {
             verr(c, map_get(dn, "target"),
                  "'data.target': 'y' is for inline data; idx data takes "
@@ -877,7 +869,7 @@ static void parse_optimizer(struct vctx *c, const struct ynode *root, struct nn_
     const struct ynode *on = want_map(c, root, "optimizer", "optimizer", 0);
     if (!on)
         return;
-    get_enum(c, on, "type", "optimizer.type", "optimizer", TYPES, &o->kind);
+    get_enum(c, on, "type", "optimizer.type", "optimizer", TYPES, (int *)&o->kind);
     if (o->kind == NN_OPT_ADAM) {
         static const char *const keys[] = {"type",  "learning_rate", "beta1",
                                            "beta2", "epsilon",       NULL};
@@ -937,8 +929,8 @@ static void parse_training(struct vctx *c, const struct ynode *root, struct nn_t
 static long infer_shapes(struct vctx *c, struct nn_config *cfg, const struct ynode *layers_node,
                          int *out_dims, int *out_ndim)
 {
-    int dims[NN_MAX_DIMS], nd = cfg->in_ndim;
-    memcpy(dims, cfg->in_shape, sizeof dims);
+    int dims[NN_MAX_DIMS], nd = cfg->in_shape.ndim;
+    memcpy(dims, cfg->in_shape.dims, sizeof dims);
     for (int i = 0; i < cfg->n_layers; i++) {
         struct nn_layer_spec *l = &cfg->layers[i];
         const struct ynode *ln = layers_node->v[i];
@@ -965,22 +957,22 @@ static long infer_shapes(struct vctx *c, struct nn_config *cfg, const struct yno
             dims[0] = (int)size;
             break;
         case NN_LAYER_RESHAPE: {
-            if (l->ndim == 0)
+            if (l->shape.ndim == 0)
                 return 0;
             long rs = 1;
-            for (int k = 0; k < l->ndim; k++)
-                rs *= l->shape[k];
+            for (int k = 0; k < l->shape.ndim; k++)
+                rs *= l->shape.dims[k];
             if (rs != size) {
                 char rsh[64];
-                fmt_shape(l->shape, l->ndim, rsh, sizeof rsh);
+                fmt_shape(l->shape.dims, l->shape.ndim, rsh, sizeof rsh);
                 verr(c, ln,
                      "'model.layers[%d]': reshape to %s (%ld values) does not fit its "
                      "input shape %s (%ld values)",
                      i, rsh, rs, sh, size);
                 return 0;
             }
-            nd = l->ndim;
-            memcpy(dims, l->shape, sizeof dims);
+            nd = l->shape.ndim;
+            memcpy(dims, l->shape.dims, sizeof dims);
             break;
         }
         default:
@@ -1026,7 +1018,7 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
             verr(c, mn,
                  "'model': missing required key 'input_shape' (a list like [2] or [28, 28])");
         else
-            cfg->in_ndim = get_shape(c, in, "model.input_shape", cfg->in_shape);
+            cfg->in_shape.ndim = get_shape(c, in, "model.input_shape", cfg->in_shape.dims);
         layers = map_get(mn, "layers");
         if (!layers) {
             verr(c, mn, "'model': missing required key 'layers' (a list of layers)");
@@ -1063,7 +1055,7 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
              "missing required key 'loss' (one of: mse, binary_crossentropy, "
              "categorical_crossentropy)");
     else
-        get_enum(c, root, "loss", "loss", "loss", LOSS_NAMES, &cfg->loss);
+        get_enum(c, root, "loss", "loss", "loss", LOSS_NAMES, (int *)&cfg->loss);
 
     parse_optimizer(c, root, &cfg->optim);
     parse_training(c, root, &cfg->train);
@@ -1072,15 +1064,15 @@ static void validate(struct vctx *c, struct ynode *root, struct nn_config *cfg)
 
     /* Cross-section checks run only when the model section parsed cleanly, so that one mistake
      * gives one error rather than a cascade of shape complaints. */
-    if (!layers || cfg->in_ndim == 0 || !model_ok)
+    if (!layers || cfg->in_shape.ndim == 0 || !model_ok)
         return;
     int odims[NN_MAX_DIMS], ond = 0;
     long out_size = infer_shapes(c, cfg, layers, odims, &ond);
     if (!out_size)
         return;
     long in_size = 1;
-    for (int k = 0; k < cfg->in_ndim; k++)
-        in_size *= cfg->in_shape[k];
+    for (int k = 0; k < cfg->in_shape.ndim; k++)
+        in_size *= cfg->in_shape.dims[k];
 
     /* The fused losses need the link function they are fused with as the last activation. */
     int last_act = -1, last_i = -1;
@@ -1319,7 +1311,7 @@ char *nn_config_to_yaml(const struct nn_config *cfg)
         sb_quoted(&b, cfg->description);
         sb_printf(&b, "\n");
     }
-    fmt_shape(cfg->in_shape, cfg->in_ndim, sh, sizeof sh);
+    fmt_shape(cfg->in_shape.dims, cfg->in_shape.ndim, sh, sizeof sh);
     sb_printf(&b, "model:\n  input_shape: %s\n  layers:\n", sh);
     for (int i = 0; i < cfg->n_layers; i++) {
         const struct nn_layer_spec *l = &cfg->layers[i];
@@ -1328,7 +1320,7 @@ char *nn_config_to_yaml(const struct nn_config *cfg)
             sb_printf(&b, ", units: %d, activation: %s, init: %s, bias_init: %s", l->units,
                       nn_act_name(l->act), nn_init_name(l->w_init), nn_init_name(l->b_init));
         if (l->kind == NN_LAYER_RESHAPE) {
-            fmt_shape(l->shape, l->ndim, sh, sizeof sh);
+            fmt_shape(l->shape.dims, l->shape.ndim, sh, sizeof sh);
             sb_printf(&b, ", shape: %s", sh);
         }
         sb_printf(&b, "}\n");

@@ -62,11 +62,11 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
     }
 
     int size = 1;
-    for (int k = 0; k < cfg->in_ndim; k++)
-        size *= cfg->in_shape[k];
+    for (int k = 0; k < cfg->in_shape.ndim; k++)
+        size *= cfg->in_shape.dims[k];
     m->in_size = size;
-    int shape[NN_MAX_DIMS], nd = cfg->in_ndim;
-    memcpy(shape, cfg->in_shape, sizeof shape);
+    int shape[NN_MAX_DIMS], nd = cfg->in_shape.ndim;
+    memcpy(shape, cfg->in_shape.dims, sizeof shape);
     size_t acts = 0;
     for (int i = 0; i < m->n_layers; i++) {
         struct nn_layer *l = &m->layers[i];
@@ -106,21 +106,20 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
             break;
         case NN_LAYER_RESHAPE: {
             int rs = 1;
-            for (int k = 0; k < l->spec.ndim; k++)
-                rs *= l->spec.shape[k];
+            for (int k = 0; k < l->spec.shape.ndim; k++)
+                rs *= l->spec.shape.dims[k];
             if (rs != size)
                 return nn_error_set(err, NN_ERR_CONFIG,
                                     "layer '%s': reshape does not fit its input", l->spec.name);
-            nd = l->spec.ndim;
-            memcpy(shape, l->spec.shape, sizeof shape);
+            nd = l->spec.shape.ndim;
+            memcpy(shape, l->spec.shape.dims, sizeof shape);
             break;
         }
         default:
             break;
         }
         l->out_size = size;
-        l->out_ndim = nd;
-        memcpy(l->out_shape, shape, sizeof shape);
+        l->out_shape = nn_shape_make(nd, shape);
         if (layer_has_memory(l))
             acts += (size_t)max_batch * (size_t)size;
         if (l->spec.kind == NN_LAYER_DENSE) {

@@ -196,7 +196,7 @@ int nn_reconstruct(const char *ckpt, const char *images, int count, uint64_t see
     uint32_t *pick = NULL;
     char path[NN_PATH_MAX];
     size_t per = 0;
-    if (m.out_size != m.in_size || m.cfg.in_ndim != 2) {
+    if (m.out_size != m.in_size || m.cfg.in_shape.ndim != 2) {
         rc = nn_error_set(err, NN_ERR_USAGE,
                           "%s: reconstruct needs an autoencoder of 2-d images (input and output of "
                           "the same size)",
@@ -223,7 +223,7 @@ int nn_reconstruct(const char *ckpt, const char *images, int count, uint64_t see
     /* Choose `count` distinct images: a partial Fisher–Yates shuffle of all indices. */
     pick = malloc(n * sizeof *pick);
     x = malloc((size_t)count * per * sizeof *x);
-    const int H = m.cfg.in_shape[0], W = m.cfg.in_shape[1], S = 3, GAP = 4;
+    const int H = m.cfg.in_shape.dims[0], W = m.cfg.in_shape.dims[1], S = 3, GAP = 4;
     const int pw = count * (W * S + GAP) + GAP, ph = 2 * (H * S + GAP) + GAP;
     pix = malloc((size_t)pw * (size_t)ph);
     if (!pick || !x || !pix) {

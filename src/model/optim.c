@@ -11,7 +11,7 @@
  * hyperparameter explicitly on both sides because of differences like this one. */
 #include <math.h>
 
-#include "nnctl/model.h"
+#include "nnctl/optim.h"
 
 #ifdef NN_DOUBLE
 #define SQRT sqrt

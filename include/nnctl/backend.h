@@ -1,0 +1,61 @@
+/* nnctl — the compute-backend interface: everything the engine asks of a BLAS.
+ *
+ * The layers and the training step call nn_gemm() and the thread functions below, never a BLAS
+ * library; one file per implementation sits under src/backend/ (openblas.c today). A backend may
+ * compute in another precision than nn_real: nn_gemm() names the parameter tensor an operand is
+ * (`b_param`), so a backend with packed copies of the weights (bf16 for a CPU's matrix engine,
+ * say) made once in `attach` and refreshed in `params_updated` can use them without the layers
+ * knowing; `attach` and `params_updated` may be NULL for a backend that reads nn_real directly. */
+#ifndef NNCTL_BACKEND_H
+#define NNCTL_BACKEND_H
+
+#include <stddef.h>
+
+#include "nnctl/common.h"
+
+enum nn_trans { NN_NO_TRANS, NN_TRANS };
+
+struct nn_model;
+
+struct nn_backend {
+    const char *name; /* "openblas": the word `--backend` and metrics.json use */
+    const char *doc;  /* one line for `nnctl info` */
+    /* 1 when it can run on this CPU and build. This function can't fail. */
+    int (*available)(void);
+    /* C (m,n) = alpha · op(A) (m,k) · op(B) (k,n) + beta · C, row-major with leading
+     * dimensions; op transposes when NN_TRANS. b_param: the parameter tensor B is (an index
+     * into the model's tensors), or -1 for activations and gradients. */
+    void (*gemm)(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb, int m, int n,
+                 int k, nn_real alpha, const nn_real *a, int lda, const nn_real *b, int ldb,
+                 nn_real beta, nn_real *c, int ldc, int b_param);
+    /* Threads each GEMM may use (the training step's own team sets 1). */
+    void (*set_threads)(int threads);
+    int (*threads)(void);
+    /* "OpenBLAS 0.3.21 ... ; core SkylakeX": library, build and kernel, for metrics and bugs. */
+    void (*describe)(char *buf, size_t len);
+    /* Optional: called once a model's parameter arena is allocated, and after the optimizer
+     * changed elements [off, off + n) of it. Return 0, or a negative NN_ERR_* code. */
+    int (*attach)(const struct nn_backend *be, const struct nn_model *m);
+    void (*params_updated)(const struct nn_backend *be, const struct nn_model *m, size_t off,
+                           size_t n);
+};
+
+/* The default backend (OpenBLAS). */
+const struct nn_backend *nn_backend_default(void);
+/* The backend called `name`, or NULL. */
+const struct nn_backend *nn_backend_find(const char *name);
+/* Every backend of this build, NULL-terminated. */
+const struct nn_backend *const *nn_backend_list(void);
+
+/* be->gemm(...), spelled shorter at the call sites. */
+static inline void nn_gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb, int m,
+                           int n, int k, nn_real alpha, const nn_real *a, int lda,
+                           const nn_real *b, int ldb, nn_real beta, nn_real *c, int ldc,
+                           int b_param)
+{
+    be->gemm(be, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, b_param);
+}
+
+extern const struct nn_backend nn_backend_openblas;
+
+#endif

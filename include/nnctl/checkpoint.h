@@ -1,0 +1,31 @@
+/* nnctl — checkpoints: the model, its optimizer state and the training state in one file. */
+#ifndef NNCTL_CHECKPOINT_H
+#define NNCTL_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "nnctl/common.h"
+#include "nnctl/config.h"
+#include "nnctl/model.h"
+#include "nnctl/rng.h"
+
+struct nn_train_state {
+    uint64_t epoch;        /* epochs completed */
+    uint64_t step;         /* optimizer steps taken (Adam's t) */
+    struct nn_rng shuffle; /* the shuffling stream, as it stands after `epoch` epochs */
+};
+
+/* Writes a checkpoint atomically (temporary file, fsync, rename): magic, version, the resolved
+ * config, tensor names and shapes, parameters, optimizer state, training state, and a CRC-32 of
+ * the payload. On error the previous file at `path` is untouched. */
+int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *config_yaml,
+                       const struct nn_train_state *st, struct nn_error *err);
+
+/* Reads and verifies a checkpoint, rebuilds its model for batches of up to max_batch rows, and
+ * restores parameters and optimizer state. Fills *cfg (free with nn_config_free), *m (free with
+ * nn_model_free) and, if not NULL, *st. Anything malformed is refused with NN_ERR_FORMAT and a
+ * message that names the file and the field; nothing is left allocated then. */
+int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, struct nn_model *m,
+                       struct nn_train_state *st, struct nn_error *err);
+
+#endif

@@ -1,0 +1,108 @@
+/* nnctl — the layer-kind table.
+ *
+ * A layer kind is one file under src/layers/ that defines a const struct nn_layer_ops; the
+ * registry (layer.c) lists the built-in kinds in the order of enum nn_layer_kind, and tests or
+ * later code can add kinds at run time with nn_layer_register(). Everything kind-specific lives
+ * behind these functions: the config reads a layer's keys from `keys`, shape inference calls
+ * `infer` (once, for the config and the graph alike), the graph allocates the tensors `params`
+ * declares and runs `forward` / `backward` / `param_grad`; the engine never switches on a kind.
+ *
+ * Shapes are per sample (no batch dimension); buffers are (rows, size) row-major. */
+#ifndef NNCTL_LAYER_H
+#define NNCTL_LAYER_H
+
+#include <stddef.h>
+
+#include "nnctl/common.h"
+#include "nnctl/config.h"
+#include "nnctl/schema.h"
+#include "nnctl/shape.h"
+
+struct nn_layer;   /* model.h */
+struct nn_backend; /* backend.h */
+
+#define NN_LAYER_MAX_PARAMS 2 /* parameter tensors per layer */
+#define NN_LAYER_KIND_MAX   32
+
+/* One parameter tensor a layer declares: named "<layer>.<suffix>", drawn from `init` with the
+ * given fans. */
+struct nn_param_decl {
+    const char *suffix;
+    struct nn_shape shape;
+    enum nn_init init;
+    double fan_in, fan_out;
+};
+
+struct nn_layer_ops {
+    const char *const *types; /* the YAML type words it accepts, NULL-terminated */
+    const char *doc;          /* one line for `nnctl check --schema` and the README */
+    const struct nn_key *keys; /* its keys besides type and name; offsets into nn_layer_spec */
+    int n_keys;
+
+    /* ---- configuration ---- */
+    /* Sets the defaults of type word types[variant] (an activation layer's function, dense's
+     * initializers) before the keys are read. */
+    void (*defaults)(struct nn_layer_spec *s, int variant);
+    /* The output shape for an input shape. On a mismatch returns -1 with a message in `why`
+     * (without position: the caller adds "'model.layers[i]': "), or with why[0] = 0 when the
+     * cause was already reported (a key that failed to parse). */
+    int (*infer)(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
+                 char *why, size_t len);
+    /* Returns 1 and sets *act when the layer applies an activation function (dense, relu, ...):
+     * the fused losses look for the last one. */
+    int (*activation)(const struct nn_layer_spec *s, enum nn_act *act);
+
+    /* ---- the graph ---- */
+    /* Declares its parameter tensors (at most NN_LAYER_MAX_PARAMS); returns their count. A layer
+     * with parameters has a weight-like tensor 0, whose gradient param_grad computes over the
+     * whole batch, and optionally a bias-like tensor 1, whose gradient is a sum over rows that
+     * backward accumulates per thread. */
+    int (*params)(const struct nn_layer *l, struct nn_param_decl *decl);
+    /* 1 when the layer writes an output buffer of its own; 0 when its output is its input
+     * (flatten, reshape, identity, a folded head). */
+    int (*has_output)(const struct nn_layer *l);
+    /* Forward over n rows: x (n, in_size) to y (n, out_size). Never allocates. */
+    void (*forward)(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                    nn_real *y, int n);
+    /* Backward over n rows. On entry dy (n, out_size) holds dL/dY; the layer may overwrite it
+     * (dense turns it into dL/dZ in place and keeps it for param_grad). Writes dL/dX (n,
+     * in_size) into dx unless dx is NULL (nothing below needs it); dx may equal dy when the
+     * layer keeps the element count and backward_in_place is set. Writes the rows' sum of
+     * tensor 1's gradient into bias_grad (when the layer has one). Reads parameters only. */
+    void (*backward)(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n);
+    int backward_in_place; /* dx may be dy: the gradient is transformed in place */
+    /* Rows [lo, hi) of tensor 0 (split along its first dimension) of the gradient over all B
+     * rows of the batch: dst ← alpha · grad + beta · dst. Plain SGD passes dst = the weights,
+     * alpha = −lr, beta = 1. NULL for kinds without parameters. */
+    void (*param_grad)(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                       int B, int lo, int hi, nn_real alpha, nn_real beta, nn_real *dst);
+};
+
+/* The ops of a kind, or NULL for a kind that is not registered. */
+const struct nn_layer_ops *nn_layer_ops(enum nn_layer_kind kind);
+/* Kinds registered: the built-ins, then run-time ones. */
+int nn_layer_kind_count(void);
+/* The kind and variant of a YAML type word; 0, or -1 when no kind accepts it. */
+int nn_layer_find_type(const char *type, enum nn_layer_kind *kind, int *variant);
+/* Every type word in registry order, ", "-separated ("dense, identity, relu, ..."). */
+const char *nn_layer_type_list(char *buf, size_t len);
+/* The type word a spec was declared with ("dense", "relu", ...), "?" for an unknown kind. */
+const char *nn_layer_type_name(const struct nn_layer_spec *s);
+/* Adds a kind at run time (tests, extensions); its value goes to *kind. Returns 0, or -1 when
+ * the table is full or one of its type words is taken. Not thread-safe: register before use. */
+int nn_layer_register(const struct nn_layer_ops *ops, enum nn_layer_kind *kind);
+/* The kind's activation, or NN_ACT_IDENTITY with 0 returned. */
+int nn_layer_activation(const struct nn_layer_spec *s, enum nn_act *act);
+
+/* The words of enum nn_act and enum nn_init, NULL-terminated (index = value). */
+extern const char *const nn_act_names[];
+extern const char *const nn_init_names[];
+
+/* The built-in kinds, one file each under src/layers/. */
+extern const struct nn_layer_ops nn_layer_dense;
+extern const struct nn_layer_ops nn_layer_act;
+extern const struct nn_layer_ops nn_layer_flatten;
+extern const struct nn_layer_ops nn_layer_reshape;
+
+#endif

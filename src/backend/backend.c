@@ -1,0 +1,24 @@
+/* The backend registry: every compute backend this build has. */
+#include "nnctl/backend.h"
+
+#include <string.h>
+
+static const struct nn_backend *const backends[] = {&nn_backend_openblas, NULL};
+
+const struct nn_backend *nn_backend_default(void)
+{
+    return &nn_backend_openblas;
+}
+
+const struct nn_backend *nn_backend_find(const char *name)
+{
+    for (int i = 0; backends[i]; i++)
+        if (!strcmp(backends[i]->name, name))
+            return backends[i];
+    return NULL;
+}
+
+const struct nn_backend *const *nn_backend_list(void)
+{
+    return backends;
+}

@@ -1,0 +1,136 @@
+/* dense: Y = f(X·W + b), W stored (in, out) row-major, so no GEMM needs a copy:
+ *   forward   Z (B,O) = X (B,I) · W (I,O);  Y = f(Z + b)
+ *   backward  dZ = dY ⊙ f'(·);  dW (I,O) = Xᵀ · dZ;  db = Σ_rows dZ;  dX (B,I) = dZ · Wᵀ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "nnctl/act.h"
+#include "nnctl/backend.h"
+#include "nnctl/layer.h"
+#include "nnctl/model.h"
+
+static const char *const types[] = {"dense", NULL};
+
+static const struct nn_key keys[] = {
+    {.path = "units",
+     .type = NN_KEY_INT,
+     .offset = offsetof(struct nn_layer_spec, units),
+     .lo = 1,
+     .hi = 1 << 20,
+     .doc = "outputs per sample (required)"},
+    {.path = "activation",
+     .type = NN_KEY_ENUM,
+     .offset = offsetof(struct nn_layer_spec, act),
+     .names = nn_act_names,
+     .what = "activation",
+     .def = "identity",
+     .doc = "the function applied to X·W + b"},
+    {.path = "init",
+     .type = NN_KEY_ENUM,
+     .offset = offsetof(struct nn_layer_spec, w_init),
+     .names = nn_init_names,
+     .what = "initializer",
+     .def = "glorot_uniform",
+     .doc = "how W is drawn (Keras's names; the normal ones are truncated at 2 std)"},
+    {.path = "bias_init",
+     .type = NN_KEY_ENUM,
+     .offset = offsetof(struct nn_layer_spec, b_init),
+     .names = nn_init_names,
+     .what = "initializer",
+     .def = "zeros",
+     .doc = "how b is drawn"},
+};
+
+static void defaults(struct nn_layer_spec *s, int variant)
+{
+    (void)variant;
+    s->act = NN_ACT_IDENTITY;
+    s->w_init = NN_INIT_GLOROT_UNIFORM;
+    s->b_init = NN_INIT_ZEROS;
+}
+
+static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
+                 char *why, size_t len)
+{
+    if (in->ndim != 1) {
+        char sh[64];
+        snprintf(why, len,
+                 "dense layer '%s' needs a flat input but receives shape %s; add a flatten "
+                 "layer before it",
+                 s->name, nn_shape_format(in, sh, sizeof sh));
+        return -1;
+    }
+    if (s->units < 1) { /* units failed to parse, and said so */
+        why[0] = 0;
+        return -1;
+    }
+    out->ndim = 1;
+    out->dims[0] = s->units;
+    return 0;
+}
+
+static int activation(const struct nn_layer_spec *s, enum nn_act *act)
+{
+    *act = s->act;
+    return 1;
+}
+
+static int params(const struct nn_layer *l, struct nn_param_decl *d)
+{
+    d[0] = (struct nn_param_decl){"weight", {2, {l->in_size, l->out_size}}, l->spec.w_init,
+                                  l->in_size, l->out_size};
+    /* A bias vector has no fans of its own; like Keras, use its length for both. */
+    d[1] = (struct nn_param_decl){"bias", {1, {l->out_size}}, l->spec.b_init, l->out_size,
+                                  l->out_size};
+    return 2;
+}
+
+static int has_output(const struct nn_layer *l)
+{
+    (void)l;
+    return 1;
+}
+
+static void forward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                    nn_real *y, int n)
+{
+    nn_gemm(be, NN_NO_TRANS, NN_NO_TRANS, n, l->out_size, l->in_size, 1, x, l->in_size, l->w,
+            l->out_size, 0, y, l->out_size, l->wt);
+    nn_bias_act_forward(l->act, y, l->b, n, l->out_size);
+}
+
+static void backward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n)
+{
+    (void)x;
+    const int ni = l->in_size, no = l->out_size;
+    /* dZ = dY ⊙ f'(·) in place, and the rows' Σ dZ, in one pass */
+    nn_act_backward_bias(l->act, y, dy, bias_grad, n, no);
+    /* dX (n,I) = dZ (n,O) · Wᵀ (O,I) */
+    if (dx)
+        nn_gemm(be, NN_NO_TRANS, NN_TRANS, n, ni, no, 1, dy, no, l->w, no, 0, dx, ni, l->wt);
+}
+
+static void param_grad(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                       int B, int lo, int hi, nn_real alpha, nn_real beta, nn_real *dst)
+{
+    /* rows [lo, hi) of W (I,O): X[:, lo:hi]ᵀ · dZ, a contiguous block of W */
+    const int ni = l->in_size, no = l->out_size;
+    nn_gemm(be, NN_TRANS, NN_NO_TRANS, hi - lo, no, B, alpha, x + lo, ni, l->dz, no, beta,
+            dst + (size_t)lo * (size_t)no, no, -1);
+}
+
+const struct nn_layer_ops nn_layer_dense = {
+    .types = types,
+    .doc = "fully connected: Y = f(X·W + b) on a flat input",
+    .keys = keys,
+    .n_keys = (int)(sizeof keys / sizeof keys[0]),
+    .defaults = defaults,
+    .infer = infer,
+    .activation = activation,
+    .params = params,
+    .has_output = has_output,
+    .forward = forward,
+    .backward = backward,
+    .param_grad = param_grad,
+};
