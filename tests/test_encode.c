@@ -136,9 +136,9 @@ static void test_npy_export_round_trip(void **state)
         size_t n;
         int nd, dims[4];
         assert_int_equal(nn_npy_read(path, &v, &n, &nd, dims, &err), NN_OK);
-        assert_int_equal(nd, m.tensors[t].ndim);
+        assert_int_equal(nd, m.tensors[t].shape.ndim);
         for (int k = 0; k < nd; k++)
-            assert_int_equal(dims[k], m.tensors[t].dims[k]);
+            assert_int_equal(dims[k], m.tensors[t].shape.dims[k]);
         assert_int_equal(n, m.tensors[t].count);
         for (size_t i = 0; i < n; i++)
             assert_true(v[i] == (float)m.params[m.tensors[t].offset + i]);

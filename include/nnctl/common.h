@@ -34,6 +34,13 @@ enum nn_status {
 
 #define NN_MSG_MAX 1024
 
+/* The largest files nnctl reads, in one place: text (configs, history.csv, sidecars), data
+ * (IDX images and labels, encoded features) and models (checkpoints, libsvm models, .npy). A
+ * larger file is refused with a message, never read into memory. */
+#define NN_MAX_TEXT_BYTES  ((size_t)64 << 20)
+#define NN_MAX_DATA_BYTES  ((size_t)2 << 30)
+#define NN_MAX_MODEL_BYTES ((size_t)4 << 30)
+
 /* One error report. `msg` is complete and printable as is, e.g.
  * "data/train.idx: field 'magic': expected 0x00000803, found 0x00000801". */
 struct nn_error {

@@ -14,66 +14,85 @@
 #include "nnctl/act.h"
 #include "nnctl/loss.h"
 #include "nnctl/optim.h"
+#include "nnctl/layer.h"
+#include "nnctl/backend.h"
 
 struct nn_team;
 
-/* A named parameter tensor, e.g. "latent.weight" with dims {256, 64}. */
+/* A named parameter tensor, e.g. "latent.weight" of shape [256, 64]. */
 struct nn_tensor {
     char name[NN_NAME_MAX + 8];
-    int ndim;
-    int dims[2];
+    struct nn_shape shape;
     size_t offset; /* into the parameter (and gradient) arena, in elements */
     size_t count;
+    enum nn_init init; /* how nn_model_init() draws it, with these fans */
+    double fan_in, fan_out;
 };
 
 struct nn_layer {
     struct nn_layer_spec spec;
-    int act;     /* activation applied in training (the fused head's is identity) */
+    const struct nn_layer_ops *ops; /* its kind's table (layer.h) */
+    enum nn_act act; /* activation applied in training (the fused head's is identity) */
     struct nn_shape in_shape, out_shape; /* per sample */
-    int in_size; /* elements per sample */
+    int in_size;                         /* elements per sample */
     int out_size;
-    int wt;         /* dense: index of its weight tensor (the bias follows it) */
-    nn_real *w, *b; /* dense: W is (in, out) row-major, so Y = X·W + b */
-    nn_real *dw, *db;
-    nn_real *out;    /* (max_batch, out_size) activations; NULL for layers that alias their input */
-    nn_real *dz;     /* dense: (max_batch, out_size) dL/dZ of the last backward pass */
-    size_t bias_ofs; /* dense: where its bias sits among all biases (partial bias gradients) */
+    int wt;          /* index of its first parameter tensor, or -1 */
+    int n_tensors;   /* its parameter tensors (0 to NN_LAYER_MAX_PARAMS) */
+    nn_real *w, *b;  /* tensors 0 and 1 in the parameter arena (NULL when absent); dense's W is
+                      * (in, out) row-major, so Y = X·W + b */
+    nn_real *dw, *db; /* their gradients */
+    nn_real *out;     /* (max_batch, out_size) output; NULL for layers that alias their input */
+    nn_real *dz;      /* (max_batch, out_size): where dL/dY arrives in the backward pass; layers
+                       * with parameters keep their dL/dZ there for param_grad. NULL below the
+                       * lowest layer with parameters (no backward runs there). */
+    nn_real *dx;      /* where its backward writes dL/dX (the dz of the layer below, possibly its
+                       * own dz when the gradient is transformed in place); NULL when none below */
+    size_t bias_ofs;  /* where tensor 1 sits among all such tensors (partial bias gradients) */
 };
 
 struct nn_model {
     struct nn_config cfg; /* copy; cfg.data.x/y are NULL here (the model owns no data) */
+    const struct nn_backend *backend; /* runs the GEMMs (backend.h) */
     int n_layers;
     struct nn_layer layers[NN_MAX_LAYERS];
     int in_size, out_size;
     int max_batch;
     /* The fused head: BCE folds the final sigmoid and CCE the final softmax into the loss, so the
      * training forward stops at logits. head_act is applied only when predicting. */
-    int head_act;
-    int head_layer; /* index of the layer whose activation was folded, or -1 */
+    enum nn_act head_act;
+    int head_layer;  /* index of the layer whose activation was folded, or -1 */
+    int first_grad;  /* the lowest layer with parameters: backward stops there (n_layers: none) */
     int n_tensors;
-    struct nn_tensor tensors[2 * NN_MAX_LAYERS];
+    struct nn_tensor tensors[NN_LAYER_MAX_PARAMS * NN_MAX_LAYERS];
     size_t n_params;
     nn_real *params, *grads; /* arenas of n_params */
     size_t n_opt;
     nn_real *opt_state; /* arena of n_opt: momentum velocity, or Adam's m then v */
-    nn_real *acts;      /* arena: every layer's output and dense layer's dL/dZ for max_batch rows */
-    nn_real *dout; /* (max_batch, out_size): where the loss writes dL/d(out); it is the last dense
-                    * layer's dz when the layers above it keep their input's shape in memory */
+    nn_real *acts;      /* arena: layers' outputs and gradient buffers for max_batch rows */
+    nn_real *dout; /* (max_batch, out_size): where the loss writes dL/d(out); it is the dz of the
+                    * top layer that is not transformed in place */
     size_t acts_count;
-    size_t n_bias; /* elements of all biases together */
+    size_t n_bias; /* elements of all tensors 1 (biases) together */
     /* Optional: a team of threads that forward passes split by rows (nn_model_set_team). */
     struct nn_team *team;
 };
 
-/* Builds the model for `cfg` with room for batches of up to `max_batch` rows. Weights are left
- * zero; call nn_model_init() or load a checkpoint. On error returns a negative code with `err`
- * filled and leaves nothing allocated. */
+/* Builds the model for `cfg` with room for batches of up to `max_batch` rows, on the default
+ * backend: shape inference through each layer kind's `infer`, then one allocation per arena.
+ * Weights are left zero; call nn_model_init() or load a checkpoint. On error returns a negative
+ * code with `err` filled and leaves nothing allocated. */
 int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *m,
                    struct nn_error *err);
 void nn_model_free(struct nn_model *m);
 
-/* Draws every weight and bias from `rng` in layer order (weights row-major, then biases). */
+/* Draws every parameter tensor from `rng` in layer order (each tensor row-major, as its layer
+ * declared it: dense's weight, then its bias). */
 void nn_model_init(struct nn_model *m, struct nn_rng *rng);
+
+/* nn_model_build(), then initial weights drawn from training.seed (PRNG stream 1), as
+ * `nnctl train` does before the first epoch. */
+int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model *m,
+                    struct nn_error *err);
 
 /* Forward pass for B ≤ max_batch rows of input x (B, in_size). Returns the output (B, out_size);
  * with a fused head these are logits. `upto` stops after that layer (-1: the whole network) and
@@ -102,19 +121,20 @@ void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, 
 
 /* The backward pass in two parts, for a team of threads (nn_model_backward() is both parts with
  * one thread):
- * 1. nn_model_backward_rows: for rows [r0, r0 + n), from m->dout: every dense layer's dL/dZ (kept
- *    in its dz), dL/dX, and the partial bias gradient Σ_rows dZ, written to l->db when db_part is
- *    NULL and to db_part + l->bias_ofs otherwise. Reads the weights, writes no parameter. If
- *    `done` is not NULL it is called with each dense layer's index, top layer first, as soon as
- *    these rows no longer need that layer's weights and its dZ rows are final.
- * 2. once every thread has finished part 1 for dense layer i, nn_model_update_chunk: chunk c of C
- *    of layer i's parameters (rows of W, entries of b): the weight gradient Xᵀ·dZ over all B
- *    rows, the bias gradient l->db plus db_parts[1..n_parts) (db_parts[0] is unused), then the
- *    optimizer step `o` (its step number t) on that chunk; o = NULL only stores the gradients.
- *    Plain SGD is folded into the GEMM (W ← W − lr·Xᵀ·dZ with beta = 1) and stores no weight
- *    gradient. Chunks are independent: any thread may take any of them, and each chunk's result
- *    is the same whichever thread computes it. nn_model_update_part does chunk p of P of every
- *    dense layer, with P partial bias sums. */
+ * 1. nn_model_backward_rows: for rows [r0, r0 + n), from m->dout down to the lowest layer with
+ *    parameters, each layer's `backward`: dL/dX, dense layers' dL/dZ (kept in their dz), and the
+ *    partial bias gradients Σ_rows dZ, written to l->db when db_part is NULL and to db_part +
+ *    l->bias_ofs otherwise. Reads the weights, writes no parameter. If `done` is not NULL it is
+ *    called with each parameter layer's index, top layer first, as soon as these rows no longer
+ *    need that layer's weights and its dZ rows are final.
+ * 2. once every thread has finished part 1 for parameter layer i, nn_model_update_chunk: chunk c
+ *    of C of layer i's parameters (rows of tensor 0, entries of tensor 1): the layer's
+ *    param_grad over all B rows (dense: Xᵀ·dZ), the bias gradient l->db plus
+ *    db_parts[1..n_parts) (db_parts[0] is unused), then the optimizer step `o` (its step number
+ *    t) on that chunk; o = NULL only stores the gradients. Plain SGD is folded into param_grad
+ *    (W ← W − lr·Xᵀ·dZ with beta = 1) and stores no weight gradient. Chunks are independent: any
+ *    thread may take any of them, and each chunk's result is the same whichever thread computes
+ *    it. nn_model_update_part does chunk p of P of every parameter layer, with P partial sums. */
 void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n, nn_real *db_part,
                             void (*done)(void *ctx, int layer), void *ctx);
 void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, int c, int C,

@@ -17,6 +17,10 @@ struct nn_sb {
     int failed; /* an allocation failed: later appends are ignored */
 };
 
+/* Makes room for `n` bytes in all, so that a writer that knows its size allocates once. Returns
+ * NN_OK, or NN_ERR_NOMEM (and the builder is marked failed). */
+int nn_sb_reserve(struct nn_sb *b, size_t n);
+
 void nn_sb_printf(struct nn_sb *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -32,11 +32,6 @@ struct nn_train_result {
     double train_seconds;
 };
 
-/* Builds the model of `cfg` and draws its initial weights from training.seed (PRNG stream 1), as
- * `nnctl train` does before the first epoch. */
-int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model *m,
-                    struct nn_error *err);
-
 int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
              struct nn_train_result *res, struct nn_error *err);
 
@@ -45,10 +40,5 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
  * sigmoid output with 0/1 targets). */
 void nn_evaluate(struct nn_model *m, const struct nn_dataset *ds, uint32_t *idx_scratch, nn_real *x,
                  nn_real *y, double *loss, double *accuracy);
-
-/* OpenBLAS identity for metrics and benchmarks: "OpenBLAS 0.3.21 ... SkylakeX". */
-void nn_blas_describe(char *buf, size_t len);
-void nn_blas_set_threads(int threads);
-int nn_blas_threads(void);
 
 #endif

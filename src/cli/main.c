@@ -138,10 +138,10 @@ static void print_layer_table(const struct nn_model *m, FILE *f)
             l += snprintf(sh + l, sizeof sh - (size_t)l, "%s%d", k ? ", " : "", ly->out_shape.dims[k]);
         snprintf(sh + l, sizeof sh - (size_t)l, "]");
         size_t params =
-            ly->spec.kind == NN_LAYER_DENSE ? (size_t)(ly->in_size + 1) * (size_t)ly->out_size : 0;
+            ly->n_tensors > 0 ? (size_t)(ly->in_size + 1) * (size_t)ly->out_size : 0;
         const char *act = ly->spec.kind == NN_LAYER_DENSE ? nn_act_name(ly->spec.act) : "-";
         fprintf(f, "# %-16s %-9s %-14s %-10s %10zu%s\n", ly->spec.name,
-                nn_layer_kind_name(&ly->spec), sh, act, params,
+                nn_layer_type_name(&ly->spec), sh, act, params,
                 i == m->head_layer ? "  (activation fused into the loss)" : "");
     }
     fprintf(f, "# total parameters: %zu (%.1f KiB as %s)\n", m->n_params,
@@ -331,7 +331,7 @@ static int cmd_predict(int argc, char **argv)
     }
     if (!ckpt || !input)
         return usage_error(PREDICT_USAGE, "%s", ckpt ? "missing --input" : "missing CKPT");
-    nn_blas_set_threads(threads);
+    nn_backend_default()->set_threads(threads);
     struct nn_error err = {0};
     struct nn_config cfg;
     struct nn_model m;
@@ -417,7 +417,7 @@ static int cmd_encode(int argc, char **argv)
                            !ckpt      ? "missing CKPT"
                            : !o.input ? "missing --input"
                                       : "missing --output");
-    nn_blas_set_threads(threads);
+    nn_backend_default()->set_threads(threads);
     struct nn_encode_result r;
     struct nn_error err = {0};
     int rc = nn_encode(ckpt, &o, &r, &err);

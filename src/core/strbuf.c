@@ -31,6 +31,11 @@ static int reserve(struct nn_sb *b, size_t more)
     return 0;
 }
 
+int nn_sb_reserve(struct nn_sb *b, size_t n)
+{
+    return reserve(b, n > b->len ? n - b->len : 0) ? NN_ERR_NOMEM : NN_OK;
+}
+
 void nn_sb_vprintf(struct nn_sb *b, const char *fmt, va_list ap)
 {
     va_list ap2;

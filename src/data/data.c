@@ -8,7 +8,7 @@
 #include "nnctl/data.h"
 
 /* An IDX file larger than this is refused before allocation (MNIST's largest is 47 MB). */
-#define NN_IDX_MAX_BYTES ((size_t)2 << 30)
+#define NN_IDX_MAX_BYTES NN_MAX_DATA_BYTES
 
 static int load_inline(const struct nn_config *cfg, struct nn_dataset *ds, struct nn_error *err)
 {

@@ -14,13 +14,13 @@ static int write_npy(const char *path, const nn_real *v, const struct nn_tensor 
 {
     char header[256];
     int hl;
-    if (t->ndim == 1)
+    if (t->shape.ndim == 1)
         hl = snprintf(header, sizeof header,
-                      "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }", t->dims[0]);
+                      "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }", t->shape.dims[0]);
     else
         hl = snprintf(header, sizeof header,
-                      "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", t->dims[0],
-                      t->dims[1]);
+                      "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", t->shape.dims[0],
+                      t->shape.dims[1]);
     /* 10 bytes of preamble + header + '\n' must be a multiple of 64 */
     int total = 10 + hl + 1;
     int pad = (64 - total % 64) % 64;
@@ -66,7 +66,7 @@ int nn_export_npy(const struct nn_model *m, const char *dir, struct nn_error *er
     for (int i = 0; i < m->n_layers; i++) {
         const struct nn_layer *l = &m->layers[i];
         fprintf(f, "    {\"name\": \"%s\", \"type\": \"%s\"", l->spec.name,
-                nn_layer_kind_name(&l->spec));
+                nn_layer_type_name(&l->spec));
         if (l->spec.kind == NN_LAYER_DENSE)
             fprintf(f, ", \"units\": %d, \"in\": %d, \"activation\": \"%s\"", l->out_size,
                     l->in_size, nn_act_name(l->spec.act));
@@ -76,9 +76,9 @@ int nn_export_npy(const struct nn_model *m, const char *dir, struct nn_error *er
     for (int i = 0; i < m->n_tensors; i++) {
         const struct nn_tensor *t = &m->tensors[i];
         fprintf(f, "    {\"name\": \"%s\", \"file\": \"%s.npy\", \"shape\": [%d", t->name, t->name,
-                t->dims[0]);
-        if (t->ndim == 2)
-            fprintf(f, ", %d", t->dims[1]);
+                t->shape.dims[0]);
+        if (t->shape.ndim == 2)
+            fprintf(f, ", %d", t->shape.dims[1]);
         fprintf(f, "]}%s\n", i + 1 < m->n_tensors ? "," : "");
     }
     fprintf(f, "  ]\n}\n");

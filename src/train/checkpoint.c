@@ -21,7 +21,7 @@
 #define CKPT_MAGIC     "NNCTLCKP"
 #define CKPT_VERSION   1u
 #define CKPT_HEADER    32u
-#define CKPT_MAX_BYTES ((size_t)4 << 30)
+#define CKPT_MAX_BYTES NN_MAX_MODEL_BYTES
 
 struct wbuf {
     unsigned char *p;
@@ -62,7 +62,7 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
     size_t cap =
         CKPT_HEADER + 4 + clen + 8 * 6 + 4 + 8 + 4 + 8 + (m->n_params + m->n_opt) * sizeof(nn_real);
     for (int i = 0; i < m->n_tensors; i++)
-        cap += 4 + strlen(m->tensors[i].name) + 4 + 4 * (size_t)m->tensors[i].ndim;
+        cap += 4 + strlen(m->tensors[i].name) + 4 + 4 * (size_t)m->tensors[i].shape.ndim;
     struct wbuf b = {malloc(cap), 0, cap};
     if (!b.p)
         return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, cap);
@@ -78,9 +78,9 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
         const struct nn_tensor *t = &m->tensors[i];
         put_u32(&b, (uint32_t)strlen(t->name));
         put(&b, t->name, strlen(t->name));
-        put_u32(&b, (uint32_t)t->ndim);
-        for (int k = 0; k < t->ndim; k++)
-            put_u32(&b, (uint32_t)t->dims[k]);
+        put_u32(&b, (uint32_t)t->shape.ndim);
+        for (int k = 0; k < t->shape.ndim; k++)
+            put_u32(&b, (uint32_t)t->shape.dims[k]);
     }
     put_u64(&b, m->n_params);
     put(&b, m->params, m->n_params * sizeof(nn_real));
@@ -255,9 +255,9 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
         const unsigned char *name = take(&r, nl);
         uint32_t nd = get_u32(&r);
         int ok =
-            name && nl == strlen(t->name) && !memcmp(name, t->name, nl) && nd == (uint32_t)t->ndim;
+            name && nl == strlen(t->name) && !memcmp(name, t->name, nl) && nd == (uint32_t)t->shape.ndim;
         for (uint32_t k = 0; ok && k < nd; k++)
-            ok = get_u32(&r) == (uint32_t)t->dims[k] && !r.bad;
+            ok = get_u32(&r) == (uint32_t)t->shape.dims[k] && !r.bad;
         if (!ok) {
             snprintf(msg, sizeof msg, "tensor %d does not match '%s' of the embedded config", i,
                      t->name);
@@ -272,6 +272,8 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
         goto fail;
     }
     memcpy(m->params, pp, m->n_params * sizeof(nn_real));
+    if (m->backend->params_updated) /* a backend's own copies of the weights follow them */
+        m->backend->params_updated(m->backend, m, 0, m->n_params);
     uint32_t per = get_u32(&r);
     uint64_t no = get_u64(&r);
     const unsigned char *op = no == m->n_opt ? take(&r, m->n_opt * sizeof(nn_real)) : NULL;

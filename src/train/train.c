@@ -1,45 +1,27 @@
-/* The training loop: shuffle, gather, forward, loss, backward, update; metrics and checkpoints.
+/* The training loop: shuffle, gather, forward, loss, backward, update; evaluation, progress,
+ * history, metrics and checkpoints.
  *
- * Everything the loop touches is allocated before the first epoch: the model's arenas, the batch
- * buffers, the permutation and the history. The loop itself never allocates. */
-#include <cblas.h>
+ * nn_train() reads as its phases: open the run (output directory, data, resolved config), start
+ * the model (resume from a checkpoint, or initialise), allocate everything the loop touches, run
+ * the epochs (each: train, evaluate, report, checkpoint when due), finish (final evaluation and
+ * files), close. Every resource lives in one struct run and is freed in one place, run_close().
+ * The loop itself never allocates. */
 #include <errno.h>
-#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>
 #endif
 
+#include "nnctl/clock.h"
 #include "nnctl/fsutil.h"
-#include "nnctl/team.h"
+#include "nnctl/mem.h"
 #include "nnctl/train.h"
-
-void nn_blas_describe(char *buf, size_t len)
-{
-    snprintf(buf, len, "%s; core %s", openblas_get_config(), openblas_get_corename());
-}
-
-void nn_blas_set_threads(int threads)
-{
-    if (threads > 0)
-        openblas_set_num_threads(threads);
-}
-
-int nn_blas_threads(void)
-{
-    return openblas_get_num_threads();
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "train/history.h"
+#include "train/metrics.h"
+#include "train/step.h"
 
 /* Subnormal floats (Adam's moments for rows whose gradient is exactly zero) make every operation
  * on them ~100× slower; flushing them to zero costs nothing measurable in accuracy. */
@@ -50,14 +32,14 @@ static void flush_denormals(void)
 #endif
 }
 
-static int last_activation(const struct nn_model *m)
+/* The last activation function of the network, as the config declared it. */
+static enum nn_act last_activation(const struct nn_model *m)
 {
-    for (int i = m->n_layers - 1; i >= 0; i--) {
-        int k = m->layers[i].spec.kind;
-        if (k == NN_LAYER_DENSE || k == NN_LAYER_ACT)
-            return m->layers[i].spec.act;
-    }
-    return NN_ACT_IDENTITY;
+    enum nn_act act = NN_ACT_IDENTITY;
+    for (int i = m->n_layers - 1; i >= 0; i--)
+        if (nn_layer_activation(&m->layers[i].spec, &act))
+            break;
+    return act;
 }
 
 void nn_evaluate(struct nn_model *m, const struct nn_dataset *ds, uint32_t *idx, nn_real *x,
@@ -101,63 +83,6 @@ void nn_evaluate(struct nn_model *m, const struct nn_dataset *ds, uint32_t *idx,
     *accuracy = total && !non_binary_target ? (double)correct / (double)total : NAN;
 }
 
-struct history_row {
-    double train_loss, test_loss, seconds, samples_per_second;
-};
-
-static int write_history(const char *path, const struct history_row *h, int n, struct nn_error *err)
-{
-    size_t cap = 128 + (size_t)n * 128;
-    char *buf = malloc(cap);
-    if (!buf)
-        return nn_error_set(err, NN_ERR_NOMEM, "out of memory writing %s", path);
-    size_t len =
-        (size_t)snprintf(buf, cap, "epoch,train_loss,test_loss,seconds,samples_per_second\n");
-    for (int i = 0; i < n; i++) {
-        char test[40] = "";
-        if (!isnan(h[i].test_loss))
-            snprintf(test, sizeof test, "%.9g", h[i].test_loss);
-        len += (size_t)snprintf(buf + len, cap - len, "%d,%.9g,%s,%.6f,%.1f\n", i + 1,
-                                h[i].train_loss, test, h[i].seconds, h[i].samples_per_second);
-    }
-    int rc = nn_write_file_atomic(path, buf, len, err);
-    free(buf);
-    return rc;
-}
-
-/* Reads back the rows of a previous run's history.csv when resuming. */
-static int read_history(const char *path, struct history_row *h, int want, struct nn_error *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    int rc = nn_read_file(path, (size_t)64 << 20, &text, &len, err);
-    if (rc)
-        return rc;
-    int got = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line && got < want;
-         line = strtok_r(NULL, "\n", &save)) {
-        int ep;
-        double tl, te = NAN, s, sps;
-        char tbuf[64];
-        if (sscanf(line, "%d,%lf,%63[^,],%lf,%lf", &ep, &tl, tbuf, &s, &sps) == 5) {
-            te = strtod(tbuf, NULL);
-        } else if (sscanf(line, "%d,%lf,,%lf,%lf", &ep, &tl, &s, &sps) != 4) {
-            continue;
-        }
-        if (ep != got + 1)
-            break;
-        h[got++] = (struct history_row){tl, te, s, sps};
-    }
-    free(text);
-    if (got != want)
-        return nn_error_set(err, NN_ERR_FORMAT,
-                            "%s: field 'epoch': the checkpoint is at epoch %d but the history has "
-                            "%d consecutive rows",
-                            path, want, got);
-    return NN_OK;
-}
-
 static double median(double *v, int n)
 {
     if (n <= 0)
@@ -169,74 +94,6 @@ static double median(double *v, int n)
             v[j - 1] = t;
         }
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void json_num(FILE *f, const char *key, double v, int last)
-{
-    if (isnan(v) || isinf(v))
-        fprintf(f, "  \"%s\": null%s\n", key, last ? "" : ",");
-    else
-        fprintf(f, "  \"%s\": %.9g%s\n", key, v, last ? "" : ",");
-}
-
-static void json_str(FILE *f, const char *key, const char *v)
-{
-    fprintf(f, "  \"%s\": \"", key);
-    for (; *v; v++) {
-        if (*v == '"' || *v == '\\')
-            fprintf(f, "\\%c", *v);
-        else if ((unsigned char)*v < 0x20)
-            fprintf(f, "\\u%04x", *v);
-        else
-            fputc(*v, f);
-    }
-    fprintf(f, "\",\n");
-}
-
-static int write_metrics(const char *path, const struct nn_config *cfg, const struct nn_model *m,
-                         int threads, int team, const struct nn_train_result *r,
-                         double median_epoch, long n_train, struct nn_error *err)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return nn_error_set(err, NN_ERR_NOMEM, "out of memory writing %s", path);
-    char blas[256];
-    nn_blas_describe(blas, sizeof blas);
-    fprintf(f, "{\n");
-    json_str(f, "nnctl_version", NN_VERSION);
-    json_str(f, "config", cfg->path);
-    json_str(f, "loss", nn_loss_name(cfg->loss));
-    json_str(f, "optimizer", cfg->optim.kind == NN_OPT_ADAM ? "adam" : "sgd");
-    json_str(f, "real", NN_REAL_NAME);
-    json_str(f, "blas", blas);
-    fprintf(f, "  \"threads\": %d,\n", threads);
-    /* "batch": the step's own threads split the batch (OpenBLAS single-threaded); "blas":
-     * OpenBLAS splits each GEMM */
-    json_str(f, "parallel", team ? "batch" : "blas");
-    fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)cfg->train.seed);
-    fprintf(f, "  \"parameters\": %zu,\n", m->n_params);
-    fprintf(f, "  \"train_samples\": %ld,\n", n_train);
-    fprintf(f, "  \"batch_size\": %d,\n", cfg->train.batch_size);
-    fprintf(f, "  \"epochs\": %d,\n", r->epochs);
-    json_num(f, "final_train_loss", r->final_train_loss, 0);
-    json_num(f, "eval_train_loss", r->eval_train_loss, 0);
-    json_num(f, "final_test_loss", r->final_test_loss, 0);
-    json_num(f, "accuracy", r->train_accuracy, 0);
-    json_num(f, "test_accuracy", r->test_accuracy, 0);
-    json_num(f, "train_seconds", r->train_seconds, 0);
-    json_num(f, "seconds_per_epoch", median_epoch, 0);
-    json_num(f, "samples_per_second",
-             r->train_seconds > 0 ? (double)n_train * r->epochs / r->train_seconds : NAN, 1);
-    fprintf(f, "}\n");
-    if (fclose(f) != 0) {
-        free(buf);
-        return nn_error_set(err, NN_ERR_NOMEM, "out of memory writing %s", path);
-    }
-    int rc = nn_write_file_atomic(path, buf, len, err);
-    free(buf);
-    return rc;
 }
 
 static void fmt_eta(double s, char *buf, size_t len)
@@ -310,9 +167,12 @@ static void locate_non_finite(const struct nn_model *m, const nn_real *x, int B,
     }
     for (int i = 0; i < m->n_layers; i++) {
         const struct nn_layer *l = &m->layers[i];
-        if (l->spec.kind == NN_LAYER_DENSE &&
-            (!all_finite(l->w, (size_t)l->in_size * (size_t)l->out_size) ||
-             !all_finite(l->b, (size_t)l->out_size))) {
+        int bad = 0;
+        for (int k = 0; k < l->n_tensors; k++) {
+            const struct nn_tensor *t = &m->tensors[l->wt + k];
+            bad |= !all_finite(m->params + t->offset, t->count);
+        }
+        if (bad) {
             snprintf(buf, len, "layer '%s': its weights hold NaN or Inf after the last update",
                      l->spec.name);
             return;
@@ -337,442 +197,351 @@ static int save_checkpoint(const char *path, const char *prev, const struct nn_m
     return nn_checkpoint_save(path, m, yaml, st, err);
 }
 
-/* A batch buffer, 64-byte aligned like the model's arenas (see graph.c). */
-static nn_real *batch_alloc(size_t n)
-{
-    return aligned_alloc(64, ((n ? n : 1) * sizeof(nn_real) + 63) / 64 * 64);
-}
-
-/* Threads for the training step. Below about a million multiply-adds per step (XOR: a few
- * hundred) two barriers cost more than the work they split, so small models run on one thread
- * and leave any parallelism to OpenBLAS. */
-static int step_threads(int threads, int batch, size_t n_params)
-{
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int T = threads > 0 ? threads : cores > 0 ? (int)cores : 1;
-    if (T > NN_TEAM_MAX)
-        T = NN_TEAM_MAX;
-    if (T > 1 && (batch < 2 * T || (double)batch * (double)n_params < 1e6))
-        return 1;
-    return T;
-}
-
-/* One training step, run by every thread of the team (or by the caller alone). Thread t gathers,
- * forwards, scores and back-propagates its own rows of the batch. The parameter update is cut
- * into chunks (rows of one layer's W and entries of its b) that the threads claim in order, top
- * layer first, each starting as soon as every thread has finished that layer's backward rows: a
- * thread that finishes its rows early starts on the top layer's weight gradients instead of
- * waiting at a barrier. A chunk's result does not depend on which thread computes it, and the
- * rows and chunks are fixed by the thread count, so a given thread count gives bit-identical
- * results run after run. */
-#define CHUNKS_PER_THREAD 2 /* for the large layers; small ones get one chunk per thread */
-
-struct step_job {
-    struct nn_model *m;
-    struct nn_team *team;
-    const struct nn_dataset *ds;
-    const uint32_t *idx;
-    int B;
-    const uint32_t *next_idx; /* the next batch's samples (NULL after the last batch) */
-    int next_B;
-    nn_real *x, *y;
-    const struct nn_optim_spec *o;
-    long long t;
-    nn_real *db_parts[NN_TEAM_MAX];
-    struct {
-        _Alignas(64) double v; /* a cache line each: threads write them at the same time */
-    } loss[NN_TEAM_MAX];
-    double total;
-    int n_chunks;
-    struct {
-        int layer, c, n;
-    } chunks[NN_MAX_LAYERS * NN_TEAM_MAX * CHUNKS_PER_THREAD];
-    _Alignas(64) atomic_int next_chunk;
-    _Alignas(64) atomic_int ready[NN_MAX_LAYERS]; /* threads done with each layer's rows */
+struct run {
+    const struct nn_config *cfg;
+    const struct nn_train_opts *opts;
+    struct nn_train_result *res;
+    char ckpt_path[NN_PATH_MAX + 32], prev_path[NN_PATH_MAX + 32];
+    char hist_path[NN_PATH_MAX + 32], metrics_path[NN_PATH_MAX + 32];
+    struct nn_dataset train, test;
+    struct nn_model m;
+    struct nn_config ck_cfg; /* the config a resumed checkpoint embeds */
+    struct nn_train_state st;
+    const char *resume_from;
+    char *yaml; /* the resolved config, embedded in every checkpoint */
+    int bs;     /* rows per batch */
+    int steps;  /* batches per epoch */
+    struct nn_history_row *hist;
+    double *epoch_secs;
+    double *blosses; /* the first epoch's batch losses (--batch-losses) */
+    int n_blosses;
+    uint32_t *perm, *eidx;
+    nn_real *xb, *yb;
+    struct nn_step step;
+    double train_time, last_loss;
+    /* progress */
+    FILE *log;
+    int tty;
+    uint64_t first_epoch;
+    double run_start, last_draw;
 };
 
-/* The chunks of a team of T: top layer first, so that they become ready in the order claimed. */
-static void plan_chunks(struct step_job *j, int T)
+/* Output directory, data, and the resolved config. */
+static int run_open(struct run *r, struct nn_error *err)
 {
-    const struct nn_model *m = j->m;
-    size_t largest = 0;
-    for (int i = 0; i < m->n_layers; i++)
-        if (m->layers[i].spec.kind == NN_LAYER_DENSE) {
-            size_t w = (size_t)m->layers[i].in_size * (size_t)m->layers[i].out_size;
-            largest = w > largest ? w : largest;
-        }
-    j->n_chunks = 0;
-    for (int i = m->n_layers - 1; i >= 0; i--) {
-        const struct nn_layer *l = &m->layers[i];
-        if (l->spec.kind != NN_LAYER_DENSE)
-            continue;
-        size_t w = (size_t)l->in_size * (size_t)l->out_size;
-        int n = 4 * w >= largest ? T * CHUNKS_PER_THREAD : T;
-        for (int c = 0; c < n; c++) {
-            j->chunks[j->n_chunks].layer = i;
-            j->chunks[j->n_chunks].c = c;
-            j->chunks[j->n_chunks].n = n;
-            j->n_chunks++;
-        }
-    }
-}
-
-static void layer_done(void *ctx, int layer)
-{
-    struct step_job *j = ctx;
-    atomic_fetch_add_explicit(&j->ready[layer], 1, memory_order_release);
-}
-
-static void step_part(void *arg, int t, int T)
-{
-    struct step_job *j = arg;
-    struct nn_model *m = j->m;
-    const size_t D = (size_t)m->out_size;
-    int lo, hi;
-    nn_team_split(j->B, t, T, &lo, &hi);
-    const int n = hi - lo;
-    const nn_real *target = nn_dataset_gather(
-        j->ds, j->idx + lo, n, j->x + (size_t)lo * (size_t)m->in_size, j->y + (size_t)lo * D);
-    const nn_real *out = nn_model_forward_rows(m, j->x, lo, n, -1);
-    j->loss[t].v =
-        nn_loss_rows(m->cfg.loss, out, target, n, (int)D, m->dout + (size_t)lo * D, j->B);
-    if (T == 1) {
-        nn_model_backward_rows(m, j->x, lo, n, NULL, NULL, NULL);
-        j->total = j->loss[0].v;
-        if (isfinite(j->total))
-            nn_model_update_part(m, j->x, j->B, 0, 1, NULL, j->o, j->t);
-        return;
-    }
-    nn_model_backward_rows(m, j->x, lo, n, t ? j->db_parts[t] : NULL, layer_done, j);
-    /* Every thread scored its rows before it finished any layer: once the top layer is ready,
-     * all the loss shares are in. Every thread adds them in the same order and so takes the same
-     * branch. */
-    nn_team_wait_count(&j->ready[j->chunks[0].layer], T);
-    double l = 0;
-    for (int q = 0; q < T; q++)
-        l += j->loss[q].v;
-    if (t == 0)
-        j->total = l;
-    if (!isfinite(l))
-        return; /* no update: the caller reports where the NaN or Inf is */
-    if (j->next_idx) {
-        /* the shuffled rows of this thread's next share start loading while the GEMMs below
-         * keep the core busy */
-        nn_team_split(j->next_B, t, T, &lo, &hi);
-        nn_dataset_prefetch(j->ds, j->next_idx + lo, hi - lo);
-    }
-    for (;;) {
-        int k = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);
-        if (k >= j->n_chunks)
-            break;
-        int layer = j->chunks[k].layer;
-        nn_team_wait_count(&j->ready[layer], T);
-        nn_model_update_chunk(m, j->x, j->B, layer, j->chunks[k].c, j->chunks[k].n, j->db_parts, T,
-                              j->o, j->t);
-    }
-}
-
-int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model *m,
-                    struct nn_error *err)
-{
-    int rc = nn_model_build(cfg, max_batch, m, err);
+    const char *dir = r->opts->out_dir;
+    snprintf(r->ckpt_path, sizeof r->ckpt_path, "%s/model.ckpt", dir);
+    snprintf(r->prev_path, sizeof r->prev_path, "%s/model.prev.ckpt", dir);
+    snprintf(r->hist_path, sizeof r->hist_path, "%s/history.csv", dir);
+    snprintf(r->metrics_path, sizeof r->metrics_path, "%s/metrics.json", dir);
+    int rc = nn_mkdir_p(dir, err);
+    if (!rc)
+        rc = nn_dataset_load(r->cfg, 0, &r->train, err);
+    if (!rc)
+        rc = nn_dataset_load(r->cfg, 1, &r->test, err);
     if (rc)
         return rc;
-    struct nn_rng init;
-    nn_rng_seed(&init, cfg->train.seed, 1);
-    nn_model_init(m, &init);
+    if (r->train.n == 0)
+        return nn_error_set(err, NN_ERR_CONFIG, "%s: the training set is empty", r->cfg->path);
+    /* A batch larger than the data trains one partial batch per epoch. */
+    r->bs = r->cfg->train.batch_size < r->train.n ? r->cfg->train.batch_size : r->train.n;
+    r->steps = (r->train.n + r->bs - 1) / r->bs;
+    r->yaml = nn_config_to_yaml(r->cfg);
+    if (!r->yaml)
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
     return NN_OK;
+}
+
+/* Loads the newest valid checkpoint: model.ckpt, else the one kept before it was written. */
+static int load_latest(struct run *r, struct nn_error *err)
+{
+    int rc = access(r->ckpt_path, F_OK) == 0
+                 ? nn_checkpoint_load(r->ckpt_path, r->bs, &r->ck_cfg, &r->m, &r->st, err)
+                 : NN_ERR_IO;
+    r->resume_from = r->ckpt_path;
+    if (!rc)
+        return NN_OK;
+    char why[NN_MSG_MAX];
+    snprintf(why, sizeof why, "%s",
+             rc == NN_ERR_IO && access(r->ckpt_path, F_OK) != 0 ? "model.ckpt is missing"
+                                                                : err->msg);
+    if (access(r->prev_path, F_OK) != 0 ||
+        nn_checkpoint_load(r->prev_path, r->bs, &r->ck_cfg, &r->m, &r->st, err) != NN_OK) {
+        if (access(r->prev_path, F_OK) == 0)
+            rc = nn_error_set(err, NN_ERR_FORMAT, "cannot resume: %s; and %s", why, err->msg);
+        return rc;
+    }
+    fprintf(stderr, "nnctl: warning: %s; resuming from %s\n", why, r->prev_path);
+    r->resume_from = r->prev_path;
+    return NN_OK;
+}
+
+/* A resumed run must have the same config as the checkpoint, but for training.epochs. */
+static int check_resume_config(struct run *r, struct nn_error *err)
+{
+    char *old = nn_config_to_yaml(&r->ck_cfg);
+    if (!old)
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+    char *cur = strdup(r->yaml);
+    if (cur) {
+        strip_epochs(old);
+        strip_epochs(cur);
+    }
+    int same = cur && !strcmp(old, cur);
+    char diff[320] = "";
+    if (cur && !same)
+        first_difference(old, cur, diff, sizeof diff);
+    free(old);
+    free(cur);
+    if (!same)
+        return nn_error_set(err, NN_ERR_CONFIG,
+                            "%s: cannot resume from a different config (only training.epochs "
+                            "may change): %s",
+                            r->resume_from, diff);
+    if (r->st.epoch >= (uint64_t)r->cfg->train.epochs)
+        return nn_error_set(err, NN_ERR_CONFIG,
+                            "%s: already trained for %llu epochs; raise "
+                            "training.epochs to continue",
+                            r->resume_from, (unsigned long long)r->st.epoch);
+    return NN_OK;
+}
+
+/* Resume from the run directory's checkpoint, or build and initialise the model. */
+static int run_start_model(struct run *r, struct nn_error *err)
+{
+    if (r->opts->resume &&
+        (access(r->ckpt_path, F_OK) == 0 || access(r->prev_path, F_OK) == 0)) {
+        int rc = load_latest(r, err);
+        return rc ? rc : check_resume_config(r, err);
+    }
+    int rc = nn_model_create(r->cfg, r->bs, &r->m, err);
+    if (rc)
+        return rc;
+    nn_rng_seed(&r->st.shuffle, r->cfg->train.seed, 2);
+    return NN_OK;
+}
+
+/* Everything the loop touches, and a resumed run's earlier history. */
+static int run_alloc(struct run *r, struct nn_error *err)
+{
+    const int E = r->cfg->train.epochs, N = r->train.n;
+    r->hist = calloc((size_t)E, sizeof *r->hist);
+    r->epoch_secs = calloc((size_t)E, sizeof *r->epoch_secs);
+    r->perm = malloc((size_t)N * sizeof *r->perm);
+    r->eidx = malloc((size_t)r->bs * sizeof *r->eidx);
+    r->xb = nn_alloc_aligned_array((size_t)r->bs * (size_t)r->m.in_size, sizeof(nn_real));
+    r->yb = nn_alloc_aligned_array((size_t)r->bs * (size_t)r->m.out_size, sizeof(nn_real));
+    if (r->opts->batch_losses)
+        r->blosses = calloc((size_t)r->steps, sizeof *r->blosses);
+    if (!r->hist || !r->epoch_secs || !r->perm || !r->eidx || !r->xb || !r->yb ||
+        (r->opts->batch_losses && !r->blosses))
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory for training buffers");
+    int T = nn_step_threads(r->opts->threads, r->bs, r->m.n_params);
+    int rc = nn_step_init(&r->step, &r->m, T, &r->train, r->xb, r->yb, &r->cfg->optim, err);
+    if (rc)
+        return rc;
+    r->last_loss = NAN;
+    if (r->st.epoch > 0) {
+        /* A resumed run reports the whole run: earlier epochs' rows and seconds come back too. */
+        rc = nn_history_read(r->hist_path, r->hist, (int)r->st.epoch, err);
+        if (rc)
+            return rc;
+        for (uint64_t e = 0; e < r->st.epoch; e++) {
+            r->epoch_secs[e] = r->hist[e].seconds;
+            r->train_time += r->hist[e].seconds;
+        }
+        r->last_loss = r->hist[r->st.epoch - 1].train_loss;
+        if (!r->opts->quiet)
+            fprintf(r->log, "resuming %s at epoch %llu of %d\n", r->resume_from,
+                    (unsigned long long)r->st.epoch, r->cfg->train.epochs);
+    }
+    return NN_OK;
+}
+
+/* One pass over the shuffled training set; its mean loss goes to r->last_loss. */
+static int run_epoch(struct run *r, int e, struct nn_error *err)
+{
+    const int N = r->train.n, bs = r->bs;
+    for (int i = 0; i < N; i++)
+        r->perm[i] = (uint32_t)i;
+    if (r->cfg->train.shuffle)
+        nn_rng_shuffle(&r->st.shuffle, r->perm, (size_t)N);
+    double lsum = 0;
+    for (int start = 0; start < N; start += bs) {
+        int B = N - start < bs ? N - start : bs; /* the last partial batch is trained */
+        int next = start + B < N;
+        nn_step_run(&r->step, r->perm + start, B, next ? r->perm + start + B : NULL,
+                    N - (start + B) < bs ? N - (start + B) : bs, (long long)r->st.step + 1);
+        double l = r->step.total;
+        if (!isfinite(l)) {
+            char where[160];
+            locate_non_finite(&r->m, r->xb, B, where, sizeof where);
+            return nn_error_set(err, NN_ERR_NUMERIC,
+                                "epoch %d, batch %d: the loss became %g (%s); training stopped, "
+                                "the last checkpoint is left as it was",
+                                e + 1, start / bs + 1, l, where);
+        }
+        lsum += l * B;
+        if (r->blosses && e == 0 && r->n_blosses < r->steps)
+            r->blosses[r->n_blosses++] = l;
+        r->st.step++;
+    }
+    r->last_loss = lsum / N;
+    r->st.epoch = (uint64_t)e + 1;
+    return NN_OK;
+}
+
+/* The progress line: every log_every epochs, the first and the last; a terminal's live line is
+ * redrawn at most ten times a second (tiny epochs, like XOR's, would otherwise spend their time
+ * printing), with an ETA from wall-clock time, which includes evaluation and printing. */
+static void run_report(struct run *r, int e, double secs, double test_loss)
+{
+    const int E = r->cfg->train.epochs, N = r->train.n;
+    const int every = r->opts->log_every > 0 ? r->opts->log_every : 1;
+    int print = (e + 1) % every == 0 || e + 1 == E || e == (int)r->first_epoch;
+    double now = nn_now_seconds();
+    int redraw = r->tty && (print || now - r->last_draw >= 0.1);
+    if (r->opts->quiet || !(print || redraw))
+        return;
+    char line[256];
+    int l = snprintf(line, sizeof line, "epoch %*d/%d  loss %.6f", (int)log10(E) + 1, e + 1, E,
+                     r->last_loss);
+    if (r->test.n > 0)
+        l += snprintf(line + l, sizeof line - (size_t)l, "  test %.6f", test_loss);
+    snprintf(line + l, sizeof line - (size_t)l, "  %.3fs  %.0f samples/s", secs,
+             secs > 0 ? N / secs : 0);
+    if (r->tty) {
+        char eta[32];
+        double per = (now - r->run_start) / (double)(e + 1 - (int)r->first_epoch);
+        fmt_eta(per * (E - e - 1), eta, sizeof eta);
+        fprintf(r->log, "\r\033[K%s  ETA %s%s", line, eta, print ? "\n" : "");
+        r->last_draw = now;
+    } else {
+        fprintf(r->log, "%s\n", line);
+    }
+    fflush(r->log);
+}
+
+/* The epochs: train, evaluate on the test set, report, checkpoint when due. */
+static int run_epochs(struct run *r, struct nn_error *err)
+{
+    const int E = r->cfg->train.epochs, N = r->train.n;
+    r->log = r->opts->log ? r->opts->log : stdout;
+    r->tty = isatty(fileno(r->log));
+    r->first_epoch = r->st.epoch;
+    r->run_start = nn_now_seconds();
+    for (int e = (int)r->st.epoch; e < E; e++) {
+        double t0 = nn_now_seconds();
+        int rc = run_epoch(r, e, err);
+        if (rc)
+            return rc;
+        double secs = nn_now_seconds() - t0;
+        r->train_time += secs;
+        r->epoch_secs[e] = secs;
+        double test_loss = NAN, test_acc = NAN;
+        if (r->test.n > 0)
+            nn_evaluate(&r->m, &r->test, r->eidx, r->xb, r->yb, &test_loss, &test_acc);
+        r->hist[e] =
+            (struct nn_history_row){r->last_loss, test_loss, secs, secs > 0 ? N / secs : 0};
+        run_report(r, e, secs, test_loss);
+        int every = r->cfg->train.checkpoint_every;
+        if (every > 0 && (e + 1) % every == 0 && e + 1 < E) {
+            rc = nn_history_write(r->hist_path, r->hist, e + 1, err);
+            if (!rc)
+                rc = save_checkpoint(r->ckpt_path, r->prev_path, &r->m, r->yaml, &r->st, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return NN_OK;
+}
+
+/* The loss of each batch of the first epoch, computed before that batch's update: the report
+ * compares these with other frameworks started from the same weights. */
+static int write_batch_losses(const struct run *r, struct nn_error *err)
+{
+    char *text = malloc((size_t)r->n_blosses * 32 + 1);
+    if (!text)
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+    size_t len = 0;
+    for (int i = 0; i < r->n_blosses; i++)
+        len += (size_t)snprintf(text + len, 32, "%.9g\n", r->blosses[i]);
+    int rc = nn_write_file_atomic(r->opts->batch_losses, text, len, err);
+    free(text);
+    return rc;
+}
+
+/* Final evaluation, then history.csv, the checkpoint, metrics.json and the batch losses. */
+static int run_finish(struct run *r, struct nn_error *err)
+{
+    struct nn_train_result *res = r->res;
+    const int E = r->cfg->train.epochs;
+    res->epochs = E;
+    res->final_train_loss = r->last_loss;
+    res->train_seconds = r->train_time;
+    nn_evaluate(&r->m, &r->train, r->eidx, r->xb, r->yb, &res->eval_train_loss,
+                &res->train_accuracy);
+    if (r->test.n > 0)
+        nn_evaluate(&r->m, &r->test, r->eidx, r->xb, r->yb, &res->final_test_loss,
+                    &res->test_accuracy);
+    /* Seconds per epoch: the median of the epochs after the first, which also pays for warm-up. */
+    struct nn_run_facts facts = {
+        .threads = r->step.team ? r->step.T : r->m.backend->threads(),
+        .team = r->step.team != NULL,
+        .median_epoch = median(r->epoch_secs + (E > 1), E - (int)(E > 1)),
+        .n_train = r->train.n,
+    };
+    int rc = nn_history_write(r->hist_path, r->hist, E, err);
+    if (!rc)
+        rc = save_checkpoint(r->ckpt_path, r->prev_path, &r->m, r->yaml, &r->st, err);
+    if (!rc)
+        rc = nn_metrics_write(r->metrics_path, r->cfg, &r->m, res, &facts, err);
+    if (!rc && r->opts->batch_losses)
+        rc = write_batch_losses(r, err);
+    return rc;
+}
+
+static void run_close(struct run *r)
+{
+    nn_step_free(&r->step);
+    free(r->hist);
+    free(r->epoch_secs);
+    free(r->blosses);
+    free(r->perm);
+    free(r->eidx);
+    free(r->xb);
+    free(r->yb);
+    free(r->yaml);
+    nn_model_free(&r->m);
+    nn_config_free(&r->ck_cfg);
+    nn_dataset_free(&r->train);
+    nn_dataset_free(&r->test);
 }
 
 int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
              struct nn_train_result *res, struct nn_error *err)
 {
     flush_denormals();
-    nn_blas_set_threads(opts->threads);
+    nn_backend_default()->set_threads(opts->threads);
     memset(res, 0, sizeof *res);
-    struct nn_team *team = NULL;
-    nn_real *db_parts = NULL;
-    int T = 1;
     res->final_test_loss = res->train_accuracy = res->test_accuracy = NAN;
-
-    struct nn_dataset train = {0}, test = {0};
-    struct nn_model m = {0};
-    struct nn_config ck_cfg = {0};
-    struct history_row *hist = NULL;
-    uint32_t *perm = NULL, *eidx = NULL;
-    nn_real *xb = NULL, *yb = NULL;
-    double *epoch_secs = NULL, *blosses = NULL;
-    int n_blosses = 0;
-    char *yaml = NULL;
-    char ckpt_path[NN_PATH_MAX + 32], hist_path[NN_PATH_MAX + 32], metrics_path[NN_PATH_MAX + 32];
-    char prev_path[NN_PATH_MAX + 32];
-    snprintf(ckpt_path, sizeof ckpt_path, "%s/model.ckpt", opts->out_dir);
-    snprintf(prev_path, sizeof prev_path, "%s/model.prev.ckpt", opts->out_dir);
-    snprintf(hist_path, sizeof hist_path, "%s/history.csv", opts->out_dir);
-    snprintf(metrics_path, sizeof metrics_path, "%s/metrics.json", opts->out_dir);
-
-    int rc = nn_mkdir_p(opts->out_dir, err);
+    struct run *r = calloc(1, sizeof *r);
+    if (!r)
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+    r->cfg = cfg;
+    r->opts = opts;
+    r->res = res;
+    r->log = opts->log ? opts->log : stdout;
+    int rc = run_open(r, err);
     if (!rc)
-        rc = nn_dataset_load(cfg, 0, &train, err);
+        rc = run_start_model(r, err);
     if (!rc)
-        rc = nn_dataset_load(cfg, 1, &test, err);
-    if (rc)
-        goto done;
-    if (train.n == 0) {
-        rc = nn_error_set(err, NN_ERR_CONFIG, "%s: the training set is empty", cfg->path);
-        goto done;
-    }
-    /* A batch larger than the data trains one partial batch per epoch. */
-    int bs = cfg->train.batch_size < train.n ? cfg->train.batch_size : train.n;
-    yaml = nn_config_to_yaml(cfg);
-    if (!yaml) {
-        rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-
-    struct nn_train_state st = {0};
-    const char *resume_from = NULL;
-    if (opts->resume && (access(ckpt_path, F_OK) == 0 || access(prev_path, F_OK) == 0)) {
-        /* The newest valid checkpoint: model.ckpt, else the one kept before it was written. */
-        rc = access(ckpt_path, F_OK) == 0 ? nn_checkpoint_load(ckpt_path, bs, &ck_cfg, &m, &st, err)
-                                          : NN_ERR_IO;
-        resume_from = ckpt_path;
-        if (rc) {
-            char why[NN_MSG_MAX];
-            snprintf(why, sizeof why, "%s",
-                     rc == NN_ERR_IO && access(ckpt_path, F_OK) != 0 ? "model.ckpt is missing"
-                                                                     : err->msg);
-            if (access(prev_path, F_OK) != 0 ||
-                nn_checkpoint_load(prev_path, bs, &ck_cfg, &m, &st, err) != NN_OK) {
-                if (access(prev_path, F_OK) == 0)
-                    rc = nn_error_set(err, NN_ERR_FORMAT, "cannot resume: %s; and %s", why,
-                                      err->msg);
-                goto done;
-            }
-            fprintf(stderr, "nnctl: warning: %s; resuming from %s\n", why, prev_path);
-            resume_from = prev_path;
-        }
-        char *old = nn_config_to_yaml(&ck_cfg);
-        if (!old) {
-            rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        char *cur = strdup(yaml);
-        if (cur) {
-            strip_epochs(old);
-            strip_epochs(cur);
-        }
-        int same = cur && !strcmp(old, cur);
-        char diff[320] = "";
-        if (cur && !same)
-            first_difference(old, cur, diff, sizeof diff);
-        free(old);
-        free(cur);
-        if (!same) {
-            rc = nn_error_set(err, NN_ERR_CONFIG,
-                              "%s: cannot resume from a different config (only training.epochs "
-                              "may change): %s",
-                              resume_from, diff);
-            goto done;
-        }
-        if (st.epoch >= (uint64_t)cfg->train.epochs) {
-            rc = nn_error_set(err, NN_ERR_CONFIG,
-                              "%s: already trained for %llu epochs; raise "
-                              "training.epochs to continue",
-                              resume_from, (unsigned long long)st.epoch);
-            goto done;
-        }
-    } else {
-        rc = nn_model_create(cfg, bs, &m, err);
-        if (rc)
-            goto done;
-        nn_rng_seed(&st.shuffle, cfg->train.seed, 2);
-    }
-
-    const int E = cfg->train.epochs, N = train.n, D = m.out_size;
-    hist = calloc((size_t)E, sizeof *hist);
-    epoch_secs = calloc((size_t)E, sizeof *epoch_secs);
-    perm = malloc((size_t)N * sizeof *perm);
-    eidx = malloc((size_t)bs * sizeof *eidx);
-    xb = batch_alloc((size_t)bs * (size_t)m.in_size);
-    yb = batch_alloc((size_t)bs * (size_t)D);
-    const int steps = (N + bs - 1) / bs;
-    if (opts->batch_losses)
-        blosses = calloc((size_t)steps, sizeof *blosses);
-    if (!hist || !epoch_secs || !perm || !eidx || !xb || !yb || (opts->batch_losses && !blosses)) {
-        rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for training buffers");
-        goto done;
-    }
-    struct step_job job = {.m = &m, .ds = &train, .x = xb, .y = yb, .o = &cfg->optim};
-    T = step_threads(opts->threads, bs, m.n_params);
-    if (T > 1) {
-        /* The team's threads each run single-threaded GEMMs on their share (see team.h). */
-        db_parts = malloc((size_t)(T - 1) * (m.n_bias ? m.n_bias : 1) * sizeof *db_parts);
-        if (!db_parts) {
-            rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for training buffers");
-            goto done;
-        }
-        for (int q = 1; q < T; q++)
-            job.db_parts[q] = db_parts + (size_t)(q - 1) * m.n_bias;
-        rc = nn_team_create(T, &team, err);
-        if (rc)
-            goto done;
-        nn_blas_set_threads(1);
-        nn_model_set_team(&m, team);
-        job.team = team;
-        plan_chunks(&job, T);
-    }
-    double train_time = 0, last_loss = NAN;
-    if (st.epoch > 0) {
-        /* A resumed run reports the whole run: earlier epochs' rows and seconds come back too. */
-        rc = read_history(hist_path, hist, (int)st.epoch, err);
-        if (rc)
-            goto done;
-        for (uint64_t e = 0; e < st.epoch; e++) {
-            epoch_secs[e] = hist[e].seconds;
-            train_time += hist[e].seconds;
-        }
-        last_loss = hist[st.epoch - 1].train_loss;
-        if (!opts->quiet)
-            fprintf(opts->log ? opts->log : stdout, "resuming %s at epoch %llu of %d\n",
-                    resume_from, (unsigned long long)st.epoch, cfg->train.epochs);
-    }
-
-    FILE *log = opts->log ? opts->log : stdout;
-    const int tty = isatty(fileno(log));
-    const uint64_t first_epoch = st.epoch;
-    const double run_start = now_seconds();
-    double last_draw = 0;
-    const int every = opts->log_every > 0 ? opts->log_every : 1;
-    for (int e = (int)st.epoch; e < E; e++) {
-        double t0 = now_seconds();
-        for (int i = 0; i < N; i++)
-            perm[i] = (uint32_t)i;
-        if (cfg->train.shuffle)
-            nn_rng_shuffle(&st.shuffle, perm, (size_t)N);
-        double lsum = 0;
-        for (int start = 0; start < N; start += bs) {
-            int B = N - start < bs ? N - start : bs; /* the last partial batch is trained */
-            job.idx = perm + start;
-            job.B = B;
-            job.next_idx = start + B < N ? perm + start + B : NULL;
-            job.next_B = N - (start + B) < bs ? N - (start + B) : bs;
-            job.t = (long long)st.step + 1;
-            if (team) {
-                atomic_store_explicit(&job.next_chunk, 0, memory_order_relaxed);
-                for (int i = 0; i < m.n_layers; i++)
-                    atomic_store_explicit(&job.ready[i], 0, memory_order_relaxed);
-                nn_team_run(team, step_part, &job); /* publishes the resets */
-            } else {
-                step_part(&job, 0, 1);
-            }
-            double l = job.total;
-            if (!isfinite(l)) {
-                char where[160];
-                locate_non_finite(&m, xb, B, where, sizeof where);
-                rc = nn_error_set(err, NN_ERR_NUMERIC,
-                                  "epoch %d, batch %d: the loss became %g (%s); training stopped, "
-                                  "the last checkpoint is left as it was",
-                                  e + 1, start / bs + 1, l, where);
-                goto done;
-            }
-            lsum += l * B;
-            if (blosses && e == 0 && n_blosses < steps)
-                blosses[n_blosses++] = l;
-            st.step++;
-        }
-        double secs = now_seconds() - t0;
-        train_time += secs;
-        epoch_secs[e] = secs;
-        last_loss = lsum / N;
-        st.epoch = (uint64_t)e + 1;
-        double test_loss = NAN, test_acc = NAN;
-        if (test.n > 0)
-            nn_evaluate(&m, &test, eidx, xb, yb, &test_loss, &test_acc);
-        hist[e] = (struct history_row){last_loss, test_loss, secs, secs > 0 ? N / secs : 0};
-
-        int print = (e + 1) % every == 0 || e + 1 == E || e == (int)first_epoch;
-        /* a terminal's live line is redrawn at most ten times a second: tiny epochs (XOR) would
-         * otherwise spend their time printing */
-        double now = now_seconds();
-        int redraw = tty && (print || now - last_draw >= 0.1);
-        if (!opts->quiet && (print || redraw)) {
-            char line[256];
-            int l = snprintf(line, sizeof line, "epoch %*d/%d  loss %.6f", (int)log10(E) + 1, e + 1,
-                             E, last_loss);
-            if (test.n > 0)
-                l += snprintf(line + l, sizeof line - (size_t)l, "  test %.6f", test_loss);
-            snprintf(line + l, sizeof line - (size_t)l, "  %.3fs  %.0f samples/s", secs,
-                     secs > 0 ? N / secs : 0);
-            if (tty) {
-                /* ETA from wall-clock time, which includes evaluation and printing */
-                char eta[32];
-                double per = (now - run_start) / (double)(e + 1 - (int)first_epoch);
-                fmt_eta(per * (E - e - 1), eta, sizeof eta);
-                fprintf(log, "\r\033[K%s  ETA %s%s", line, eta, print ? "\n" : "");
-                last_draw = now;
-            } else {
-                fprintf(log, "%s\n", line);
-            }
-            fflush(log);
-        }
-        int due = cfg->train.checkpoint_every > 0 && (e + 1) % cfg->train.checkpoint_every == 0;
-        if (due && e + 1 < E) {
-            rc = write_history(hist_path, hist, e + 1, err);
-            if (!rc)
-                rc = save_checkpoint(ckpt_path, prev_path, &m, yaml, &st, err);
-            if (rc)
-                goto done;
-        }
-    }
-
-    res->epochs = E;
-    res->final_train_loss = last_loss;
-    res->train_seconds = train_time;
-    nn_evaluate(&m, &train, eidx, xb, yb, &res->eval_train_loss, &res->train_accuracy);
-    if (test.n > 0)
-        nn_evaluate(&m, &test, eidx, xb, yb, &res->final_test_loss, &res->test_accuracy);
-    /* Seconds per epoch: the median of the epochs after the first, which also pays for warm-up. */
-    int ne = E - (int)(E > 1);
-    double med = median(epoch_secs + (E > 1), ne);
-    rc = write_history(hist_path, hist, E, err);
+        rc = run_alloc(r, err);
     if (!rc)
-        rc = save_checkpoint(ckpt_path, prev_path, &m, yaml, &st, err);
+        rc = run_epochs(r, err);
     if (!rc)
-        rc = write_metrics(metrics_path, cfg, &m, team ? T : nn_blas_threads(), team != NULL, res,
-                           med, N, err);
-    if (!rc && opts->batch_losses) {
-        /* The loss of each batch of the first epoch, computed before that batch's update: the
-         * report compares these with other frameworks started from the same weights. */
-        char *text = malloc((size_t)n_blosses * 32 + 1);
-        if (!text) {
-            rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
-        } else {
-            size_t len = 0;
-            for (int i = 0; i < n_blosses; i++)
-                len += (size_t)snprintf(text + len, 32, "%.9g\n", blosses[i]);
-            rc = nn_write_file_atomic(opts->batch_losses, text, len, err);
-            free(text);
-        }
-    }
-
-done:
-    nn_model_set_team(&m, NULL);
-    nn_team_free(team);
-    if (team)
-        nn_blas_set_threads(T);
-    free(db_parts);
-    free(hist);
-    free(epoch_secs);
-    free(blosses);
-    free(perm);
-    free(eidx);
-    free(xb);
-    free(yb);
-    free(yaml);
-    nn_model_free(&m);
-    nn_config_free(&ck_cfg);
-    nn_dataset_free(&train);
-    nn_dataset_free(&test);
+        rc = run_finish(r, err);
+    run_close(r);
+    free(r);
     return rc;
 }

@@ -1,0 +1,53 @@
+#include "train/metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnctl/fsutil.h"
+#include "nnctl/json.h"
+
+int nn_metrics_write(const char *path, const struct nn_config *cfg, const struct nn_model *m,
+                     const struct nn_train_result *r, const struct nn_run_facts *f,
+                     struct nn_error *err)
+{
+    char blas[256];
+    m->backend->describe(blas, sizeof blas);
+    struct nn_sb b = {0};
+    struct nn_json j;
+    nn_json_init(&j, &b);
+    nn_json_object(&j, NULL, 0);
+    nn_json_str(&j, "nnctl_version", NN_VERSION);
+    nn_json_str(&j, "config", cfg->path);
+    nn_json_str(&j, "loss", nn_loss_name(cfg->loss));
+    nn_json_str(&j, "optimizer", cfg->optim.kind == NN_OPT_ADAM ? "adam" : "sgd");
+    nn_json_str(&j, "real", NN_REAL_NAME);
+    nn_json_str(&j, "backend", m->backend->name);
+    nn_json_str(&j, "blas", blas);
+    nn_json_int(&j, "threads", f->threads);
+    /* "batch": the step's own threads split the batch (the backend single-threaded); "blas":
+     * the backend splits each GEMM */
+    nn_json_str(&j, "parallel", f->team ? "batch" : "blas");
+    nn_json_uint(&j, "seed", (unsigned long long)cfg->train.seed);
+    nn_json_uint(&j, "parameters", (unsigned long long)m->n_params);
+    nn_json_int(&j, "train_samples", f->n_train);
+    nn_json_int(&j, "batch_size", cfg->train.batch_size);
+    nn_json_int(&j, "epochs", r->epochs);
+    nn_json_num(&j, "final_train_loss", r->final_train_loss);
+    nn_json_num(&j, "eval_train_loss", r->eval_train_loss);
+    nn_json_num(&j, "final_test_loss", r->final_test_loss);
+    nn_json_num(&j, "accuracy", r->train_accuracy);
+    nn_json_num(&j, "test_accuracy", r->test_accuracy);
+    nn_json_num(&j, "train_seconds", r->train_seconds);
+    nn_json_num(&j, "seconds_per_epoch", f->median_epoch);
+    nn_json_num(&j, "samples_per_second",
+                r->train_seconds > 0 ? (double)f->n_train * r->epochs / r->train_seconds : NAN);
+    nn_json_end(&j);
+    char *text;
+    int rc = nn_sb_finish(&b, &text, path, err);
+    if (rc)
+        return rc;
+    rc = nn_write_file_atomic(path, text, strlen(text), err);
+    free(text);
+    return rc;
+}
