@@ -29,6 +29,7 @@
 #include "nnctl/encode.h"
 #include "nnctl/mnist.h"
 #include "nnctl/team.h"
+#include "nnctl/backend.h"
 #include "nnctl/train.h"
 
 static double now(void)
@@ -186,7 +187,7 @@ static double gemm_floor(int team_threads, double *flops_out)
     if (team_threads > 1) {
         if (nn_team_create(team_threads, &team, &err))
             return NAN;
-        nn_blas_set_threads(1);
+        nn_backend_default()->set_threads(1);
     }
     double flops = 0;
     for (int s = 0; s < N_TRAIN; s += BATCH)
@@ -220,7 +221,7 @@ static double gemm_floor(int team_threads, double *flops_out)
     }
     if (team) {
         nn_team_free(team);
-        nn_blas_set_threads(team_threads);
+        nn_backend_default()->set_threads(team_threads);
     }
     *flops_out = flops;
     return best;
@@ -305,9 +306,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: --threads >= 1 and --epochs >= 2\n");
         return 2;
     }
-    nn_blas_set_threads(threads);
+    nn_backend_default()->set_threads(threads);
     char blas[256], cpu[600] = "unknown";
-    nn_blas_describe(blas, sizeof blas);
+    nn_backend_default()->describe(blas, sizeof blas);
     FILE *ci = fopen("/proc/cpuinfo", "r");
     char line[512];
     while (ci && fgets(line, sizeof line, ci))
