@@ -9,7 +9,11 @@
  * |a − n| ≤ 1e-11, since there the rounding noise alone would exceed a relative 1e-7. */
 #include "testutil.h"
 
+#include <unistd.h>
+
+#include "nnctl/layer.h"
 #include "nnctl/model.h"
+#include "nnctl/reference.h"
 #include "nnctl/rng.h"
 #include "nnctl/train.h"
 
@@ -106,8 +110,8 @@ static void check_network(const char *yaml, int B, uint64_t seed0)
         /* Small random biases, so that bias gradients and ReLU units are exercised away from zero.
          */
         for (int i = 0; i < m.n_layers; i++)
-            if (m.layers[i].spec.kind == NN_LAYER_DENSE)
-                for (int j = 0; j < m.layers[i].out_size; j++)
+            if (m.layers[i].b)
+                for (size_t j = 0; j < m.tensors[m.layers[i].wt + 1].count; j++)
                     m.layers[i].b[j] = 0.2 * (nn_rng_uniform(&rng) - 0.5);
         double *x = malloc((size_t)B * (size_t)m.in_size * sizeof *x);
         double *t = malloc((size_t)B * (size_t)m.out_size * sizeof *t);

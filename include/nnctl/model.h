@@ -110,15 +110,6 @@ const nn_real *nn_model_forward_rows(struct nn_model *m, const nn_real *x, int r
  * 2 × team-size rows over the team's threads. The team is not owned by the model. */
 void nn_model_set_team(struct nn_model *m, struct nn_team *team);
 
-/* Backward pass after nn_model_forward() on the same x and B. `dout` (B, out_size) is dL/d(out)
- * (copied into m->dout unless it is m->dout). Writes every parameter gradient into m->grads
- * (overwriting, not accumulating). This function can't fail. */
-void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B);
-
-/* The backward pass with plain SGD (w ← w − lr·g) applied, folded into the weight-gradient GEMMs;
- * the weight gradients are not stored. Same contract otherwise. */
-void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, int B, nn_real lr);
-
 /* The backward pass in two parts, for a team of threads (nn_model_backward() is both parts with
  * one thread):
  * 1. nn_model_backward_rows: for rows [r0, r0 + n), from m->dout down to the lowest layer with

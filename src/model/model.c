@@ -383,23 +383,6 @@ void nn_model_update_part(struct nn_model *m, const nn_real *x, int B, int p, in
             nn_model_update_chunk(m, x, B, i, p, P, db_parts, P, o, t);
 }
 
-void nn_model_backward(struct nn_model *m, const nn_real *x, nn_real *dout, int B)
-{
-    if (dout != m->dout)
-        memcpy(m->dout, dout, (size_t)B * (size_t)m->out_size * sizeof(nn_real));
-    nn_model_backward_rows(m, x, 0, B, NULL, NULL, NULL);
-    nn_model_update_part(m, x, B, 0, 1, NULL, NULL, 0);
-}
-
-void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, int B, nn_real lr)
-{
-    if (dout != m->dout)
-        memcpy(m->dout, dout, (size_t)B * (size_t)m->out_size * sizeof(nn_real));
-    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = lr};
-    nn_model_backward_rows(m, x, 0, B, NULL, NULL, NULL);
-    nn_model_update_part(m, x, B, 0, 1, NULL, &o, 1);
-}
-
 int nn_model_find_layer(const struct nn_model *m, const char *name)
 {
     for (int i = 0; i < m->n_layers; i++)
