@@ -59,7 +59,8 @@ enum nn_init {
 };
 enum nn_loss_kind { NN_LOSS_MSE, NN_LOSS_BCE, NN_LOSS_CCE };
 enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
-enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX };
+/* The data sources, in the order of the source table (src/data/data.c). */
+enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX, NN_DATA_SOURCE_COUNT };
 enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
 
 #define NN_LAYER_PARAMS 4

@@ -1,0 +1,22 @@
+/* nnctl — the data-source table: one row per `data.source` word, one file per source.
+ *
+ * A source's load fills a struct nn_dataset (data.h) for the training (`test` = 0) or test split
+ * (`test` = 1; a source without one leaves n = 0), keeping samples in their stored form. */
+#ifndef NNCTL_DATA_SOURCE_H
+#define NNCTL_DATA_SOURCE_H
+
+#include "nnctl/config.h"
+#include "nnctl/data.h"
+
+struct nn_source_ops {
+    const char *name; /* the `data.source` word */
+    int (*load)(const struct nn_config *cfg, int test, struct nn_dataset *ds,
+                struct nn_error *err); /* NULL: cannot be trained on */
+};
+
+int nn_source_inline_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
+                          struct nn_error *err);
+int nn_source_idx_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
+                       struct nn_error *err);
+
+#endif
