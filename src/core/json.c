@@ -82,6 +82,12 @@ void nn_json_end(struct nn_json *j)
         return;
     }
     int d = --j->depth;
+    /* A block container's closer goes on a line of its own, at the indent of its opener (as in
+     * json.h's example); an empty one closes at once ("[]"). */
+    if (!j->inl[d] && j->count[d]) {
+        nn_sb_putc(j->sb, '\n');
+        indent(j->sb, d);
+    }
     nn_sb_putc(j->sb, (char)j->close[d]);
     if (j->depth == 0)
         nn_sb_putc(j->sb, '\n');
