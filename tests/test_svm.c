@@ -10,9 +10,14 @@
 #include <unistd.h>
 
 #include "nnctl/cli_svm.h"
+#include "nnctl/heatmap.h"
 #include "nnctl/idx.h"
 #include "nnctl/png.h"
+#include "nnctl/report.h"
 #include "nnctl/svm.h"
+
+/* `svm eval` hands the model's labels to the report, so the report must take every class. */
+_Static_assert(NN_SVM_MAX_CLASSES <= NN_REPORT_MAX_CLASSES, "the report takes every SVM class");
 
 static const char *tmp_path(const char *name)
 {
