@@ -10,9 +10,15 @@
 #include <unistd.h>
 
 #include "nnctl/cli_svm.h"
+#include "nnctl/heatmap.h"
 #include "nnctl/idx.h"
 #include "nnctl/png.h"
+#include "nnctl/report.h"
 #include "nnctl/svm.h"
+#include "svm/svm_model.h"
+
+/* `svm eval` hands the model's labels to the report, so the report must take every class. */
+_Static_assert(NN_SVM_MAX_CLASSES <= NN_REPORT_MAX_CLASSES, "the report takes every SVM class");
 
 static const char *tmp_path(const char *name)
 {
@@ -339,6 +345,88 @@ static void test_class_report_hand(void **state)
     assert_non_null(strstr(text, "\"confusion\": [[5, 1, 0], [2, 3, 1], [0, 0, 4]]"));
     free(text);
     free(r);
+}
+
+/* The exact bytes of metrics.json for a 2-class report, so that a change in the JSON writer
+ * cannot pass unnoticed. Hand-computed from the matrix [[3, 1], [0, 2]]:
+ *   accuracy 5/6; class 0: P = 3/3, R = 3/4, F1 = 6/7; class 1: P = 2/3, R = 2/2, F1 = 4/5;
+ *   macro P = 5/6, R = 7/8, F1 = (6/7 + 4/5) / 2 = 29/35;
+ *   weighted (4 and 2 of 6): P = 8/9, R = 5/6, F1 = (4·6/7 + 2·4/5) / 6 = 88/105. */
+static void test_metrics_json_layout(void **state)
+{
+    (void)state;
+    const long cm[4] = {3, 1, 0, 2};
+    struct nn_class_report *r = malloc(sizeof *r);
+    assert_non_null(r);
+    struct nn_error err = {0};
+    assert_int_equal(nn_class_report_compute(cm, 2, r, &err), NN_OK);
+    char *text = NULL;
+    assert_int_equal(nn_svm_metrics_json(r, NULL, cm, 2.5, 0.25, &text, &err), NN_OK);
+    assert_string_equal(
+        text, "{\n"
+              "  \"accuracy\": 0.8333333333,\n"
+              "  \"train_seconds\": 2.500000,\n"
+              "  \"predict_seconds\": 0.250000,\n"
+              "  \"n\": 6,\n"
+              "  \"correct\": 5,\n"
+              "  \"classes\": [\n"
+              "    {\"label\": 0, \"precision\": 1, \"recall\": 0.75, \"f1\": 0.8571428571, "
+              "\"support\": 4},\n"
+              "    {\"label\": 1, \"precision\": 0.6666666667, \"recall\": 1, \"f1\": 0.8, "
+              "\"support\": 2}\n"
+              "  ],\n"
+              "  \"macro_avg\": {\"precision\": 0.8333333333, \"recall\": 0.875, \"f1\": "
+              "0.8285714286, \"support\": 6},\n"
+              "  \"weighted_avg\": {\"precision\": 0.8888888889, \"recall\": 0.8333333333, "
+              "\"f1\": 0.8380952381, \"support\": 6},\n"
+              "  \"confusion\": [[3, 1], [0, 2]]\n"
+              "}\n");
+    free(text);
+    /* Without the matrix the document ends after weighted_avg. */
+    assert_int_equal(nn_svm_metrics_json(r, NULL, NULL, 2.5, 0.25, &text, &err), NN_OK);
+    assert_non_null(strstr(text, "\"support\": 6}\n}\n"));
+    assert_null(strstr(text, "confusion"));
+    free(text);
+    free(r);
+}
+
+/* The model-file validator on text in memory: a minimal valid model passes, and each defect is
+ * refused with the line and field. */
+static void test_model_check_text(void **state)
+{
+    (void)state;
+    static const char *const good = "svm_type c_svc\nkernel_type rbf\ngamma 0.5\nnr_class 2\n"
+                                    "total_sv 2\nrho 0.1\nlabel 0 1\nnr_sv 1 1\nSV\n"
+                                    "1 1:0.5 2:1\n-1 1:-0.5\n";
+    static const struct {
+        const char *from, *to; /* replace `from` in the good model with `to` */
+        const char *want;      /* NULL: accepted */
+    } cases[] = {
+        {"", "", NULL},
+        {"nr_sv 1 1", "nr_sv 1 2", "field 'nr_sv': the per-class counts add up to 3"},
+        {"\n-1 1:-0.5\n", "", "line 10: field 'total_sv': 2 support vectors declared, 1 found"},
+        {"1 1:0.5 2:1", "1 2:1 1:0.5", "line 10: field 'SV': feature index 1 after 2"},
+        {"kernel_type rbf", "kernel_type linear", "line 2: field 'kernel_type': expected rbf"},
+        {"label 0 1\nnr_sv", "label 0 0\nnr_sv", "field 'label': label 0 appears twice"},
+        {"-1 1:-0.5\n", "-1 1:-0.5\nextra\n", "field 'SV': text after the 2 support vectors"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        const char *at = strstr(good, cases[i].from);
+        assert_non_null(at);
+        size_t pre = (size_t)(at - good);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)pre, good, cases[i].to,
+                 at + strlen(cases[i].from));
+        struct nn_error err = {0};
+        int rc = nn_svm_model_check_text("m.model", text, strlen(text), &err);
+        if (!cases[i].want) {
+            assert_int_equal(rc, NN_OK);
+            continue;
+        }
+        assert_int_equal(rc, NN_ERR_FORMAT);
+        if (!strstr(err.msg, cases[i].want) || strncmp(err.msg, "m.model: line ", 14))
+            fail_msg("case %zu: message '%s' lacks '%s'", i, err.msg, cases[i].want);
+    }
 }
 
 static void test_class_report_zero_division(void **state)
@@ -793,6 +881,8 @@ int main(void)
         cmocka_unit_test(test_svm_load_rejects),
         cmocka_unit_test(test_class_report_hand),
         cmocka_unit_test(test_class_report_zero_division),
+        cmocka_unit_test(test_metrics_json_layout),
+        cmocka_unit_test(test_model_check_text),
         cmocka_unit_test(test_accuracy_line_and_confusion),
         cmocka_unit_test(test_good_data),
         cmocka_unit_test(test_png_gray_round_trip),

@@ -1,8 +1,9 @@
-/* nnctl — RBF support-vector classification through libsvm, and the evaluation report.
+/* nnctl — RBF support-vector classification through libsvm.
  *
  * Features are float32 IDX files with two dimensions (N x d) as `nnctl encode` writes them; labels
- * are u8 IDX files with one dimension. The model type is opaque so that only src/svm.c includes
- * libsvm's header; link with -lsvm (and -lpng for the confusion-matrix picture). */
+ * are u8 IDX files with one dimension. The model type is opaque so that only src/svm/ includes
+ * libsvm's header; link with -lsvm. The evaluation report lives in report.h and the confusion
+ * heatmap in heatmap.h. */
 #ifndef NNCTL_SVM_H
 #define NNCTL_SVM_H
 
@@ -11,8 +12,12 @@
 
 #include "nnctl/common.h"
 #include "nnctl/idx.h"
+/* Transitional: the report and heatmap declarations lived here until they moved out of svm.c;
+ * callers that use them should include these headers themselves, after which these go. */
+#include "nnctl/heatmap.h"
+#include "nnctl/report.h"
 
-/* Labels are u8, so there are at most 256 classes. */
+/* Labels are u8, so there are at most 256 classes (the report takes as many). */
 #define NN_SVM_MAX_CLASSES 256
 
 /* ---------------------------------------------------------------- data */
@@ -95,67 +100,7 @@ int nn_svm_max_feature(const struct nn_svm *m);
 int nn_svm_predict(const struct nn_svm *m, const float *x, size_t n, int d, int *pred,
                    struct nn_error *err);
 
-/* ---------------------------------------------------------------- evaluation report */
-
-/* Fills the k*k confusion matrix cm (row = true label, column = predicted, row-major) from n
- * pairs. NN_ERR_RUNTIME if a label is outside 0..k-1. */
-int nn_confusion_matrix(const uint8_t *y_true, const int *y_pred, size_t n, int k, long *cm,
-                        struct nn_error *err);
-
-/* Keeps only the classes that occur as a true or a predicted label (scikit-learn reports the
- * union of both): writes the kept k_out*k_out matrix to `out` (room for k*k) and the original
- * class index of each kept row to labels[k_out]. */
-void nn_confusion_compact(const long *cm, int k, long *out, int *labels, int *k_out);
-
-struct nn_class_stats {
-    double precision; /* tp / predicted, 0 when nothing was predicted as this class */
-    double recall;    /* tp / support, 0 when the class has no true samples */
-    double f1;        /* 2PR / (P + R), 0 when P + R = 0 */
-    long support;     /* true samples of the class (row sum) */
-    long predicted;   /* samples predicted as the class (column sum) */
-};
-
-struct nn_class_report {
-    int k;
-    long n, correct;
-    double accuracy; /* correct / n, 0 when n = 0 */
-    struct nn_class_stats cls[NN_SVM_MAX_CLASSES];
-    struct nn_class_stats macro;    /* unweighted means over the k classes; support = n */
-    struct nn_class_stats weighted; /* means weighted by support; support = n */
-};
-
-/* scikit-learn's classification_report numbers for a k*k confusion matrix (rows = true).
- * NN_ERR_RUNTIME if k is outside 1..256 or a count is negative. */
-int nn_class_report_compute(const long *cm, int k, struct nn_class_report *r, struct nn_error *err);
-
-/* libsvm svm-predict's line, e.g. "Accuracy = 98.01% (9801/10000) (classification)\n". */
-int nn_accuracy_line(long correct, long n, char *buf, size_t cap);
-
-/* The report laid out as scikit-learn prints it, with `digits` decimals (1..10). `labels` names
- * the rows (NULL means 0..k-1). *out is malloc'd. */
-int nn_class_report_format(const struct nn_class_report *r, const int *labels, int digits,
-                           char **out, struct nn_error *err);
-
-/* The confusion matrix as aligned text (with a header line) and as CSV. *out is malloc'd. */
-int nn_confusion_format_text(const long *cm, int k, const int *labels, char **out,
-                             struct nn_error *err);
-int nn_confusion_format_csv(const long *cm, int k, const int *labels, char **out,
-                            struct nn_error *err);
-
-/* metrics.json: accuracy, train_seconds (null when NaN), predict_seconds, n, correct, per-class
- * numbers, the averages and the matrix. *out is malloc'd. */
-int nn_svm_metrics_json(const struct nn_class_report *r, const int *labels, const long *cm,
-                        double train_seconds, double predict_seconds, char **out,
-                        struct nn_error *err);
-
-/* Size of the heatmap nn_confusion_write_png() draws for k classes and this title. */
-void nn_confusion_png_size(int k, const char *title, int *w, int *h);
-
-/* Writes the confusion matrix as a heatmap PNG (atomically): counts in the cells, class labels on
- * both axes ("true" down the left, "predicted" along the bottom) and `title` on top. Counts are
- * left out of cells too small to hold them. */
-int nn_confusion_write_png(const char *path, const long *cm, int k, const int *labels,
-                           const char *title, struct nn_error *err);
+/* ---------------------------------------------------------------- sidecar */
 
 /* Reads the sidecar JSON that `nnctl svm train` writes next to the model ("<model>.json"):
  * train_seconds (NaN when absent or null) and n_features (0 when absent). A missing file is not an

@@ -752,7 +752,7 @@ static void parse_layer(struct vctx *c, const struct ynode *ln, int idx, struct 
             l->kind = NN_LAYER_ACT;
             for (int a = 0; ACT_NAMES[a]; a++)
                 if (!strcmp(ACT_NAMES[a], tname))
-                    l->act = (enum nn_act)a;
+                    l->act = (enum nn_act)a, l->variant = a;
         }
     }
 }

@@ -1,6 +1,7 @@
 /* .npy export (format version 1.0): magic "\x93NUMPY", version 1.0, a u16 header length, an
  * ASCII dict header padded with spaces so the data starts on a 64-byte boundary, then the raw
- * little-endian values in C order. */
+ * little-endian values in C order; tensors of 1 to 4 dimensions. manifest.json describes the
+ * layers (through the layer registry) and the files, written with the one JSON writer. */
 #include "nnctl/export.h"
 
 #include <stdio.h>
@@ -8,20 +9,33 @@
 #include <string.h>
 
 #include "nnctl/fsutil.h"
+#include "nnctl/json.h"
+#include "nnctl/layer.h"
+#include "nnctl/strbuf.h"
+
+/* The .npy shape tuple of a tensor: "(a,)" for one dimension, "(a, b, ...)" for more. */
+static int npy_shape(const struct nn_tensor *t, char *buf, size_t cap)
+{
+    size_t l = (size_t)snprintf(buf, cap, "(");
+    for (int k = 0; k < t->shape.ndim && l < cap; k++)
+        l += (size_t)snprintf(buf + l, cap - l, "%s%d", k ? ", " : "", t->shape.dims[k]);
+    if (l < cap)
+        l += (size_t)snprintf(buf + l, cap - l, t->shape.ndim == 1 ? ",)" : ")");
+    return l < cap ? 0 : -1;
+}
 
 static int write_npy(const char *path, const nn_real *v, const struct nn_tensor *t,
                      struct nn_error *err)
 {
-    char header[256];
-    int hl;
-    if (t->shape.ndim == 1)
-        hl = snprintf(header, sizeof header,
-                      "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }", t->shape.dims[0]);
-    else
-        hl = snprintf(header, sizeof header,
-                      "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", t->shape.dims[0],
-                      t->shape.dims[1]);
-    /* 10 bytes of preamble + header + '\n' must be a multiple of 64 */
+    char shape[128], header[256];
+    if (t->shape.ndim < 1 || t->shape.ndim > NN_MAX_DIMS || npy_shape(t, shape, sizeof shape))
+        return nn_error_set(err, NN_ERR_RUNTIME,
+                            "%s: tensor '%s' has %d dimensions, expected 1..%d", path, t->name,
+                            t->shape.ndim, NN_MAX_DIMS);
+    int hl = snprintf(header, sizeof header,
+                      "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", shape);
+    /* 10 bytes of preamble + header + '\n' must be a multiple of 64; the header and its padding
+     * stay well below sizeof header (at most ~110 + 63 bytes). */
     int total = 10 + hl + 1;
     int pad = (64 - total % 64) % 64;
     memset(header + hl, ' ', (size_t)pad);
@@ -43,6 +57,23 @@ static int write_npy(const char *path, const nn_real *v, const struct nn_tensor 
     return rc;
 }
 
+/* One layer of the manifest: its name and type word; a layer with parameters also gets its sizes
+ * ("units" out, "in") and, when its kind applies one, its activation. */
+static void manifest_layer(struct nn_json *j, const struct nn_layer *l)
+{
+    nn_json_object(j, NULL, 1);
+    nn_json_str(j, "name", l->spec.name);
+    nn_json_str(j, "type", nn_layer_type_name(&l->spec));
+    if (l->n_tensors > 0) {
+        nn_json_int(j, "units", l->out_size);
+        nn_json_int(j, "in", l->in_size);
+        enum nn_act act;
+        if (nn_layer_activation(&l->spec, &act))
+            nn_json_str(j, "activation", nn_act_name(act));
+    }
+    nn_json_end(j);
+}
+
 int nn_export_npy(const struct nn_model *m, const char *dir, struct nn_error *err)
 {
     int rc = nn_mkdir_p(dir, err);
@@ -56,38 +87,39 @@ int nn_export_npy(const struct nn_model *m, const char *dir, struct nn_error *er
         if (rc)
             return rc;
     }
-    char *json = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&json, &len);
-    if (!f)
-        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
-    fprintf(f, "{\n  \"format\": \"nnctl npy export 1\",\n  \"dtype\": \"float32\",\n");
-    fprintf(f, "  \"weight_layout\": \"(in, out): y = x @ W + b\",\n  \"layers\": [\n");
-    for (int i = 0; i < m->n_layers; i++) {
-        const struct nn_layer *l = &m->layers[i];
-        fprintf(f, "    {\"name\": \"%s\", \"type\": \"%s\"", l->spec.name,
-                nn_layer_type_name(&l->spec));
-        if (l->spec.kind == NN_LAYER_DENSE)
-            fprintf(f, ", \"units\": %d, \"in\": %d, \"activation\": \"%s\"", l->out_size,
-                    l->in_size, nn_act_name(l->spec.act));
-        fprintf(f, "}%s\n", i + 1 < m->n_layers ? "," : "");
-    }
-    fprintf(f, "  ],\n  \"tensors\": [\n");
+    struct nn_sb b = {0};
+    struct nn_json j;
+    nn_json_init(&j, &b);
+    nn_json_object(&j, NULL, 0);
+    nn_json_str(&j, "format", "nnctl npy export 1");
+    nn_json_str(&j, "dtype", "float32");
+    nn_json_str(&j, "weight_layout", "(in, out): y = x @ W + b");
+    nn_json_array(&j, "layers", 0);
+    for (int i = 0; i < m->n_layers; i++)
+        manifest_layer(&j, &m->layers[i]);
+    nn_json_end(&j);
+    nn_json_array(&j, "tensors", 0);
     for (int i = 0; i < m->n_tensors; i++) {
         const struct nn_tensor *t = &m->tensors[i];
-        fprintf(f, "    {\"name\": \"%s\", \"file\": \"%s.npy\", \"shape\": [%d", t->name, t->name,
-                t->shape.dims[0]);
-        if (t->shape.ndim == 2)
-            fprintf(f, ", %d", t->shape.dims[1]);
-        fprintf(f, "]}%s\n", i + 1 < m->n_tensors ? "," : "");
+        char file[sizeof t->name + 8];
+        snprintf(file, sizeof file, "%s.npy", t->name);
+        nn_json_object(&j, NULL, 1);
+        nn_json_str(&j, "name", t->name);
+        nn_json_str(&j, "file", file);
+        nn_json_array(&j, "shape", 1);
+        for (int k = 0; k < t->shape.ndim; k++)
+            nn_json_int(&j, NULL, t->shape.dims[k]);
+        nn_json_end(&j);
+        nn_json_end(&j);
     }
-    fprintf(f, "  ]\n}\n");
-    if (fclose(f) != 0) {
-        free(json);
-        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
-    }
+    nn_json_end(&j);
+    nn_json_end(&j);
+    char *json;
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    rc = nn_write_file_atomic(path, json, len, err);
+    rc = nn_sb_finish(&b, &json, path, err);
+    if (rc)
+        return rc;
+    rc = nn_write_file_atomic(path, json, strlen(json), err);
     free(json);
     return rc;
 }
