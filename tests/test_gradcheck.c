@@ -378,6 +378,204 @@ static void test_sgd_fold_equals_explicit_step(void **state)
     nn_config_free(&cfg);
 }
 
+/* ---- a layer kind registered only here: the layer-kind table is the only place to touch ----
+ * "scale": y = x ⊙ w + b + offset, feature by feature, with w and b learned (shape of the input)
+ * and `offset` a number read from the config through the kind's own key table. */
+static const char *const scale_types[] = {"scale", NULL};
+static const struct nn_key scale_keys[] = {
+    {.path = "offset",
+     .type = NN_KEY_REAL,
+     .offset = offsetof(struct nn_layer_spec, param[0]),
+     .lo = -10,
+     .hi = 10,
+     .def = "0",
+     .doc = "added to every output"},
+};
+
+static void scale_defaults(struct nn_layer_spec *s, int variant)
+{
+    (void)variant;
+    s->act = NN_ACT_IDENTITY;
+    s->param[0] = 0;
+}
+
+static int scale_infer(const struct nn_layer_spec *s, const struct nn_shape *in,
+                       struct nn_shape *out, char *why, size_t len)
+{
+    (void)s;
+    if (nn_shape_size(in) > 1000) {
+        snprintf(why, len, "scale takes at most 1000 values");
+        return -1;
+    }
+    *out = *in;
+    return 0;
+}
+
+static int scale_params(const struct nn_layer *l, struct nn_param_decl *d)
+{
+    d[0] = (struct nn_param_decl){"w", {1, {l->in_size}}, NN_INIT_GLOROT_UNIFORM, 1, 1};
+    d[1] = (struct nn_param_decl){"b", {1, {l->in_size}}, NN_INIT_ZEROS, 1, 1};
+    return 2;
+}
+
+static int scale_has_output(const struct nn_layer *l)
+{
+    (void)l;
+    return 1;
+}
+
+static void scale_forward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                          nn_real *y, int n)
+{
+    (void)be;
+    for (int r = 0; r < n; r++)
+        for (int j = 0; j < l->in_size; j++)
+            y[r * l->in_size + j] = x[r * l->in_size + j] * l->w[j] + l->b[j] + l->spec.param[0];
+}
+
+/* dX = dY ⊙ w;  db = Σ_rows dY (dZ = dY: no activation) */
+static void scale_backward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                           const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n)
+{
+    (void)be, (void)x, (void)y;
+    for (int j = 0; j < l->in_size; j++)
+        bias_grad[j] = 0;
+    for (int r = 0; r < n; r++)
+        for (int j = 0; j < l->in_size; j++) {
+            bias_grad[j] += dy[r * l->in_size + j];
+            if (dx)
+                dx[r * l->in_size + j] = dy[r * l->in_size + j] * l->w[j];
+        }
+}
+
+/* dW_j = Σ_rows x_j · dZ_j for features [lo, hi) */
+static void scale_param_grad(const struct nn_layer *l, const struct nn_backend *be,
+                             const nn_real *x, int B, int lo, int hi, nn_real alpha, nn_real beta,
+                             nn_real *dst)
+{
+    (void)be;
+    for (int j = lo; j < hi; j++) {
+        nn_real g = 0;
+        for (int r = 0; r < B; r++)
+            g += x[r * l->in_size + j] * l->dz[r * l->in_size + j];
+        dst[j] = alpha * g + beta * dst[j];
+    }
+}
+
+static const struct nn_layer_ops scale_ops = {
+    .types = scale_types,
+    .doc = "a test kind: y = x * w + b + offset",
+    .keys = scale_keys,
+    .n_keys = 1,
+    .defaults = scale_defaults,
+    .infer = scale_infer,
+    .params = scale_params,
+    .has_output = scale_has_output,
+    .forward = scale_forward,
+    .backward = scale_backward,
+    .param_grad = scale_param_grad,
+};
+
+static enum nn_layer_kind scale_kind;
+
+static int register_scale(void **state)
+{
+    (void)state;
+    if (nn_layer_ops(scale_kind) == &scale_ops)
+        return 0;
+    return nn_layer_register(&scale_ops, &scale_kind);
+}
+
+static void test_toy_kind_config(void **state)
+{
+    (void)state;
+    /* the registry refuses a second kind with a taken type word */
+    enum nn_layer_kind k;
+    assert_int_equal(nn_layer_register(&scale_ops, &k), -1);
+    char list[512];
+    assert_non_null(strstr(nn_layer_type_list(list, sizeof list), ", scale"));
+    /* its key is read, defaulted, bounded and emitted by the generic config code */
+    struct nn_config cfg;
+    load_cfg_text("model: {input_shape: [3], layers: [{type: scale, offset: 0.25}, "
+                  "{type: scale, name: s2}, {type: dense, units: 2}]}\n"
+                  "loss: mse\ndata: {x: [[1, 2, 3]], y: [[0, 1]]}\n",
+                  &cfg);
+    assert_int_equal(cfg.layers[0].kind, scale_kind);
+    assert_close_double(cfg.layers[0].param[0], 0.25, 0);
+    assert_close_double(cfg.layers[1].param[0], 0, 0);
+    char *yaml = nn_config_to_yaml(&cfg);
+    assert_non_null(yaml);
+    assert_non_null(strstr(yaml, "{type: scale, name: scale_0, offset: 0.25}"));
+    assert_non_null(strstr(yaml, "{type: scale, name: s2, offset: 0}"));
+    struct nn_config back;
+    load_cfg_text(yaml, &back);
+    assert_close_double(back.layers[0].param[0], 0.25, 0);
+    free(yaml);
+    nn_config_free(&back);
+    nn_config_free(&cfg);
+    struct nn_diags *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    assert_int_equal(nn_config_load("t.yaml",
+                                    "model: {input_shape: [2], layers: [{type: scale, offset: 11},"
+                                    " {type: scale, ofset: 1}]}\nloss: mse\n"
+                                    "data: {x: [[1, 2]], y: [[0, 1]]}\n",
+                                    NULL, 0, &cfg, d),
+                 NN_ERR_CONFIG);
+    assert_int_equal(d->n, 2);
+    assert_string_equal(d->d[0].msg, "'model.layers[0].offset': expected a number >= -10 and "
+                                     "<= 10, found 11");
+    assert_non_null(strstr(d->d[1].msg, "unknown key 'ofset'"));
+    nn_config_free(&cfg);
+    free(d);
+}
+
+static void test_toy_kind_gradients(void **state)
+{
+    (void)state;
+    /* build, forward, backward (one and three threads' partitions) and central differences */
+    check_case("{input_shape: [3], layers: [{type: scale, offset: 0.5}, {type: dense, units: 4,"
+               " activation: tanh}, {type: scale}, {type: dense, units: 2}]}",
+               "mse", 3, 2);
+    check_case("{input_shape: [4], layers: [{type: dense, units: 3, activation: relu},"
+               " {type: scale}, {type: softmax}]}",
+               "categorical_crossentropy", 4, 3);
+}
+
+static void test_toy_kind_trains(void **state)
+{
+    (void)state;
+    /* through nn_train: SGD folded into param_grad (alpha = -lr, beta = 1), a checkpoint, and
+     * the loss going down */
+    struct nn_config cfg;
+    load_cfg_text("model: {input_shape: [2], layers: [{type: scale, offset: 0.1},"
+                  " {type: dense, units: 1}]}\nloss: mse\noptimizer: {type: sgd, "
+                  "learning_rate: 0.1}\ntraining: {epochs: 200, batch_size: 4, seed: 3}\n"
+                  "data: {x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[0.1], [0.5], [0.3], "
+                  "[0.7]]}\n",
+                  &cfg);
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/nnctl-toy-%d", (int)getpid());
+    struct nn_train_opts o = {.out_dir = dir, .threads = 1, .quiet = 1};
+    struct nn_train_result r;
+    struct nn_error err;
+    int rc = nn_train(&cfg, &o, &r, &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    assert_true(r.eval_train_loss < 1e-3);
+    char ck[128];
+    snprintf(ck, sizeof ck, "%s/model.ckpt", dir);
+    struct nn_config c2;
+    struct nn_model m;
+    assert_int_equal(nn_checkpoint_load(ck, 4, &c2, &m, NULL, &err), NN_OK);
+    assert_string_equal(m.tensors[0].name, "scale_0.w");
+    nn_model_free(&m);
+    nn_config_free(&c2);
+    nn_config_free(&cfg);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +591,9 @@ int main(void)
         cmocka_unit_test(test_cce_fused_standalone),
         cmocka_unit_test(test_flatten_reshape),
         cmocka_unit_test(test_sgd_fold_equals_explicit_step),
+        cmocka_unit_test_setup(test_toy_kind_config, register_scale),
+        cmocka_unit_test_setup(test_toy_kind_gradients, register_scale),
+        cmocka_unit_test_setup(test_toy_kind_trains, register_scale),
     };
     return cmocka_run_group_tests_name("gradcheck", tests, NULL, NULL);
 }

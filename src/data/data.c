@@ -85,9 +85,10 @@ const nn_real *nn_dataset_gather(const struct nn_dataset *ds, const uint32_t *id
         for (int r = 0; r < B; r++)
             y[(size_t)r * yd + ds->labels[idx[r]]] = 1;
         return y;
-    default:
+    case NN_TARGET_Y:
         for (int r = 0; r < B; r++)
             memcpy(y + (size_t)r * yd, ds->yf + (size_t)idx[r] * yd, yd * sizeof *y);
         return y;
     }
+    return y; /* not reached: every target is handled above */
 }
