@@ -82,6 +82,10 @@ void nn_json_end(struct nn_json *j)
         return;
     }
     int d = --j->depth;
+    if (!j->inl[d] && j->count[d]) {
+        nn_sb_putc(j->sb, '\n');
+        indent(j->sb, d);
+    }
     nn_sb_putc(j->sb, (char)j->close[d]);
     if (j->depth == 0)
         nn_sb_putc(j->sb, '\n');
