@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "nnctl/clock.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/idx.h"
 #include "nnctl/mnist.h"
@@ -87,13 +87,6 @@ static int find_layer(const struct nn_model *m, const char *name, int *idx, stru
     return nn_error_set(err, NN_ERR_USAGE, "no layer named '%s'; the layers are: %s", name, names);
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int nn_encode(const char *ckpt, const struct nn_encode_opts *o, struct nn_encode_result *res,
               struct nn_error *err)
 {
@@ -132,7 +125,7 @@ int nn_encode(const char *ckpt, const struct nn_encode_opts *o, struct nn_encode
         rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for %zu × %d features", n, w);
         goto done;
     }
-    double t0 = now_seconds();
+    double t0 = nn_now_seconds();
     for (size_t s = 0; s < n; s += (size_t)batch) {
         int B = n - s < (size_t)batch ? (int)(n - s) : batch;
         rows_to_real(&img, per, cfg.data.scale, s, B, x);
@@ -140,7 +133,7 @@ int nn_encode(const char *ckpt, const struct nn_encode_opts *o, struct nn_encode
         for (size_t i = 0; i < (size_t)B * (size_t)w; i++)
             feat[s * (size_t)w + i] = (float)out[i];
     }
-    res->seconds = now_seconds() - t0;
+    res->seconds = nn_now_seconds() - t0;
     res->n = (int)n;
     res->width = w;
     if (o->format == NN_ENCODE_LIBSVM) {
