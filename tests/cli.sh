@@ -43,6 +43,33 @@ expect_exit 2 "bad --threads" -- "$NNCTL" train configs/xor.yaml --threads zero
 printf "nnctl: error: --threads expects a positive integer, found 'zero'\n" >"$T/g"
 head -1 "$T/err" >"$T/err1"; mv "$T/err1" "$T/err"; expect_stderr "$T/g"
 
+# --- one option parser: every command reports the same mistake with the same first line ---
+# first_err: the first line of stderr (the usage text that follows differs per command)
+first_err() { head -1 "$T/err" >"$T/err1"; mv "$T/err1" "$T/err"; }
+for c in "train configs/xor.yaml" "check configs/xor.yaml" "predict x.ckpt --input 0" "svm eval" "data check"; do
+    expect_exit 2 "$c --bogus" -- "$NNCTL" $c --bogus
+    printf "nnctl: error: unexpected argument '--bogus'\n" >"$T/g"; first_err; expect_stderr "$T/g"
+done
+for c in "train configs/xor.yaml --out" "check configs/xor.yaml --set" "export --init configs/xor.yaml --out" "svm train --features"; do
+    expect_exit 2 "$c without its value" -- "$NNCTL" $c
+    printf "nnctl: error: %s needs a value\n" "${c##* }" >"$T/g"; first_err; expect_stderr "$T/g"
+done
+for c in "predict x.ckpt --input 0" "encode x.ckpt --input x --output y"; do
+    expect_exit 2 "$c --threads=zero" -- "$NNCTL" $c --threads=zero
+    printf "nnctl: error: --threads expects a positive integer, found 'zero'\n" >"$T/g"; first_err; expect_stderr "$T/g"
+done
+SETS=(); for k in $(seq 65); do SETS+=(--set training.epochs=1); done
+for c in "train configs/xor.yaml" "check configs/xor.yaml" "export --init configs/xor.yaml --out $T/never"; do
+    expect_exit 2 "${c%% *} with 65 --set" -- "$NNCTL" $c "${SETS[@]}"
+    printf "nnctl: error: more than 64 --set arguments\n" >"$T/g"; first_err; expect_stderr "$T/g"
+done
+for c in "predict x.ckpt" "svm eval --model m --features f --labels l" "reconstruct x.ckpt"; do
+    expect_exit 2 "$c: a required option left out" -- "$NNCTL" $c
+    grep -q "^nnctl: error: missing --[a-z]*$" "$T/err" && ok || bad "$c: 'missing --OPTION'"
+done
+expect_exit 0 "check --set=KEY=VALUE" -- "$NNCTL" check configs/xor.yaml --set=training.epochs=7
+grep -q "^  epochs: 7$" "$T/out" && ok || bad "check --set=KEY=VALUE applies the override"
+
 # --- config errors: exit 2, compiler-style messages, all of them at once ---
 cat >"$T/bad.yaml" <<'Y'
 model:
@@ -95,6 +122,18 @@ awk -v l="$loss" 'BEGIN { exit !(l != "" && l <= 0.01) }' && ok || bad "xor fina
 [ "$(wc -l <"$T/xor/history.csv")" -eq 10001 ] && ok || bad "history has 10000 rows"
 expect_exit 0 "predict xor" -- "$NNCTL" predict "$T/xor/model.ckpt" --input "0 0; 0 1; 1 0; 1 1"
 awk 'NR==1&&$1<0.5{n++} NR==2&&$1>0.5{n++} NR==3&&$1>0.5{n++} NR==4&&$1<0.5{n++} END{exit n!=4}' "$T/out" && ok || { bad "xor predictions"; cat "$T/out"; }
+
+# --- --name=VALUE works as --name VALUE: train, encode and svm on XOR ---
+expect_exit 0 "train --k=v" -- "$NNCTL" train configs/xor.yaml --out="$T/kv" --threads=1 --set=training.epochs=10 --quiet
+[ "$(json_num "$T/kv/metrics.json" epochs)" = "10" ] && ok || bad "train --set=KEY=VALUE"
+printf '\x00\x00\x08\x02\x00\x00\x00\x04\x00\x00\x00\x02\x00\x00\x00\x01\x01\x00\x01\x01' >"$T/xor_x.idx"
+printf '\x00\x00\x08\x01\x00\x00\x00\x04\x00\x01\x01\x00' >"$T/xor_y.idx"
+expect_exit 0 "encode --k=v" -- "$NNCTL" encode "$T/xor/model.ckpt" --input="$T/xor_x.idx" --output="$T/xor_h.idx" --layer=dense_0 --batch=3
+[ "$(od -An -tx1 -N12 "$T/xor_h.idx" | tr -d ' ')" = "00000d020000000400000004" ] && ok || bad "encode --layer=dense_0 writes 4 × 4 floats"
+expect_exit 0 "svm train --k=v" -- "$NNCTL" svm train --features="$T/xor_h.idx" --labels="$T/xor_y.idx" --model="$T/xor.svm" --C=10 --classes=2
+expect_exit 0 "svm eval --k=v" -- "$NNCTL" svm eval --model="$T/xor.svm" --features="$T/xor_h.idx" --labels="$T/xor_y.idx" --out="$T/xor_svm" --classes=2
+grep -q '^  "C": 10,$' "$T/xor.svm.json" && ok || bad "svm train --C=10 recorded in the sidecar"
+grep -q "^Accuracy = .* (classification)$" "$T/xor_svm/report.txt" && ok || bad "svm eval --out=DIR writes report.txt"
 
 # --- same config and seed: bit-identical checkpoint ---
 expect_exit 0 "train xor again" -- "$NNCTL" train configs/xor.yaml --out "$T/xor2" --threads 1 --quiet

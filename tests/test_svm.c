@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nnctl/cli_svm.h"
+#include "cli/cmd_svm.h"
 #include "nnctl/heatmap.h"
 #include "nnctl/idx.h"
 #include "nnctl/png.h"

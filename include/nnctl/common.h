@@ -2,7 +2,7 @@
  *
  * Every function of the library returns 0 on success or a negative NN_ERR_* code, and on failure
  * fills a struct nn_error with a message that carries its context (file, field, line:column).
- * Only src/main.c prints errors and chooses the process exit code. */
+ * Only the command-line dispatcher (src/cli/cli.c) prints errors and chooses the exit code. */
 #ifndef NNCTL_COMMON_H
 #define NNCTL_COMMON_H
 

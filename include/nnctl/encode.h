@@ -27,10 +27,6 @@ struct nn_encode_result {
 int nn_encode(const char *ckpt, const struct nn_encode_opts *opts, struct nn_encode_result *res,
               struct nn_error *err);
 
-/* Forward pass for B rows up to layer `upto` (-1: the whole network) with the fused head applied
- * where the requested layer is at or after it, so the values are what the layer means (a sigmoid
- * layer gives probabilities, not logits). Returns a pointer into the model's arena. */
-const nn_real *nn_model_infer(struct nn_model *m, const nn_real *x, int B, int upto);
 
 /* Writes a PNG of `count` images drawn at random without replacement (seeded) from `images`
  * (default: the checkpoint's test set): originals on the top row, reconstructions below. */

@@ -99,8 +99,10 @@ int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model 
  * then returns that layer's output. This function can't fail. */
 const nn_real *nn_model_forward(struct nn_model *m, const nn_real *x, int B, int upto);
 
-/* Applies the fused head (sigmoid or softmax) in place, turning logits into probabilities. */
-void nn_model_apply_head(const struct nn_model *m, nn_real *out, int B);
+/* Forward pass for prediction: nn_model_forward() up to layer `upto` (-1: the whole network),
+ * then the fused head's sigmoid or softmax when that layer is at or above the folded one, so the
+ * output is what the network means (probabilities, not logits). */
+const nn_real *nn_model_infer(struct nn_model *m, const nn_real *x, int B, int upto);
 
 /* Forward pass for rows [r0, r0 + n) of a batch whose input x (rows from 0) is in place; returns
  * the output of row r0. Rows are independent, so threads may run disjoint row ranges at once. */

@@ -12,10 +12,6 @@
 
 #include "nnctl/common.h"
 #include "nnctl/idx.h"
-/* Transitional: the report and heatmap declarations lived here until they moved out of svm.c;
- * callers that use them should include these headers themselves, after which these go. */
-#include "nnctl/heatmap.h"
-#include "nnctl/report.h"
 
 /* Labels are u8, so there are at most 256 classes (the report takes as many). */
 #define NN_SVM_MAX_CLASSES 256

@@ -5,26 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "nnctl/clock.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/idx.h"
 #include "nnctl/mnist.h"
 #include "nnctl/png.h"
 #include "nnctl/train.h"
 
-#define ENCODE_MAX_BYTES ((size_t)2 << 30)
-
-const nn_real *nn_model_infer(struct nn_model *m, const nn_real *x, int B, int upto)
-{
-    int last = upto < 0 ? m->n_layers - 1 : upto;
-    const nn_real *out = nn_model_forward(m, x, B, last);
-    if (m->head_layer >= 0 && last >= m->head_layer) {
-        /* the arena row block of the head's output is ours to overwrite until the next forward */
-        nn_act_forward(m->head_act, (nn_real *)out, B, m->layers[last].out_size);
-    }
-    return out;
-}
+#define ENCODE_MAX_BYTES NN_MAX_DATA_BYTES
 
 /* Copies rows [start, start+B) of an IDX image array into x as reals. */
 static void rows_to_real(const struct nn_idx *img, size_t per, double scale, size_t start, int B,
@@ -87,13 +76,6 @@ static int find_layer(const struct nn_model *m, const char *name, int *idx, stru
     return nn_error_set(err, NN_ERR_USAGE, "no layer named '%s'; the layers are: %s", name, names);
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int nn_encode(const char *ckpt, const struct nn_encode_opts *o, struct nn_encode_result *res,
               struct nn_error *err)
 {
@@ -132,7 +114,7 @@ int nn_encode(const char *ckpt, const struct nn_encode_opts *o, struct nn_encode
         rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for %zu × %d features", n, w);
         goto done;
     }
-    double t0 = now_seconds();
+    double t0 = nn_now_seconds();
     for (size_t s = 0; s < n; s += (size_t)batch) {
         int B = n - s < (size_t)batch ? (int)(n - s) : batch;
         rows_to_real(&img, per, cfg.data.scale, s, B, x);
@@ -140,7 +122,7 @@ int nn_encode(const char *ckpt, const struct nn_encode_opts *o, struct nn_encode
         for (size_t i = 0; i < (size_t)B * (size_t)w; i++)
             feat[s * (size_t)w + i] = (float)out[i];
     }
-    res->seconds = now_seconds() - t0;
+    res->seconds = nn_now_seconds() - t0;
     res->n = (int)n;
     res->width = w;
     if (o->format == NN_ENCODE_LIBSVM) {

@@ -288,10 +288,15 @@ const nn_real *nn_model_forward(struct nn_model *m, const nn_real *x, int B, int
     return nn_model_forward_rows(m, x, 0, B, upto);
 }
 
-void nn_model_apply_head(const struct nn_model *m, nn_real *out, int B)
+const nn_real *nn_model_infer(struct nn_model *m, const nn_real *x, int B, int upto)
 {
-    if (m->head_layer >= 0)
-        nn_act_forward(m->head_act, out, B, m->out_size);
+    int last = upto < 0 ? m->n_layers - 1 : upto;
+    const nn_real *out = nn_model_forward(m, x, B, last);
+    if (m->head_layer >= 0 && last >= m->head_layer) {
+        /* the arena row block of the head's output is ours to overwrite until the next forward */
+        nn_act_forward(m->head_act, (nn_real *)out, B, m->layers[last].out_size);
+    }
+    return out;
 }
 
 /* The input a layer received in the last forward pass. */
