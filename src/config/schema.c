@@ -474,7 +474,7 @@ static const char *type_word(enum nn_key_type t)
     case NN_KEY_STRING:
         return "string";
     case NN_KEY_ENUM:
-        return "word";
+        return "choice";
     case NN_KEY_SHAPE:
         return "shape";
     case NN_KEY_MATRIX:
@@ -534,51 +534,46 @@ static void md_cell(FILE *f, const char *s)
         fputs(*s == '|' ? "\\|" : (char[2]){*s, 0}, f);
 }
 
-/* One key: a table row (first column: its section or layer type, "" under the type's own row),
- * or two indented lines of plain text. */
-static void print_key(FILE *f, int markdown, const char *first, const struct nn_key *k)
+/* One key: a table row, or indented lines of plain text. */
+static void print_key(FILE *f, int markdown, const char *indent, const struct nn_key *k)
 {
     char vals[512];
     values_text(k, vals, sizeof vals);
     const char *def = !k->def ? "required" : !k->def[0] ? "\"\"" : k->def;
     if (markdown) {
-        fprintf(f, "| %s | `%s` | %s | %s | %s%s%s | ", first, k->path, k->when ? k->when : "",
+        fprintf(f, "| `%s` | %s | %s | %s%s%s | ", k->path, k->when ? k->when : "",
                 type_word(k->type), k->def ? "`" : "", def, k->def ? "`" : "");
         md_cell(f, vals);
         fputs(" | ", f);
         md_cell(f, k->doc ? k->doc : "");
         fputs(" |\n", f);
     } else {
-        fprintf(f, "  %s%s%s%s\n      %s, default %s%s%s; %s\n", k->path, k->when ? " (when " : "",
-                k->when ? k->when : "", k->when ? ")" : "", type_word(k->type), def,
-                vals[0] ? ", " : "", vals, k->doc ? k->doc : "");
+        fprintf(f, "%s%s%s%s%s\n%s    %s; %s%s%s%s\n%s    %s\n", indent, k->path,
+                k->when ? " (when " : "", k->when ? k->when : "", k->when ? ")" : "", indent,
+                type_word(k->type), k->def ? "default " : "", def, vals[0] ? "; " : "", vals,
+                indent, k->doc ? k->doc : "");
     }
 }
 
 void nn_schema_print(FILE *f, int markdown)
 {
     if (markdown)
-        fputs("| section | key | when | type | default | values | meaning |\n"
-              "|---|---|---|---|---|---|---|\n",
+        fputs("| key | when | type | default | values | meaning |\n"
+              "|---|---|---|---|---|---|\n",
               f);
     else
-        fputs("Keys of a model file, with type, default, values and meaning:\n", f);
-    for (int i = 0; i < nn_config_n_keys; i++) {
-        const struct nn_key *k = &nn_config_keys[i];
-        const char *dot = strchr(k->path, '.');
-        char sect[40];
-        snprintf(sect, sizeof sect, "`%.*s`", dot ? (int)(dot - k->path) : 0, k->path);
-        print_key(f, markdown, dot ? sect : "", k);
-    }
+        fputs("The keys of a model file (type; default; values; meaning):\n\n", f);
+    for (int i = 0; i < nn_config_n_keys; i++)
+        print_key(f, markdown, "  ", &nn_config_keys[i]);
     if (markdown)
         fputs("\nEach layer is a mapping with `type`, an optional `name` (letters, digits, `_`, "
               "`-` and `.`; default `<type>_<index>`) and the keys of its type:\n\n"
-              "| type | key | when | type | default | values | meaning |\n"
-              "|---|---|---|---|---|---|---|\n",
+              "| type | key | type | default | values | meaning |\n"
+              "|---|---|---|---|---|---|\n",
               f);
     else
-        fputs("\nLayers (model.layers[i]): a type, an optional name (default <type>_<index>), "
-              "and the keys of the type:\n",
+        fputs("\nEach layer (model.layers[i]) has a type, an optional name (default "
+              "<type>_<index>) and the keys of its type:\n\n",
               f);
     for (int kind = 0; kind < nn_layer_kind_count(); kind++) {
         const struct nn_layer_ops *ops = nn_layer_ops((enum nn_layer_kind)kind);
@@ -589,13 +584,27 @@ void nn_schema_print(FILE *f, int markdown)
                      ops->types[v]);
         }
         if (markdown) {
-            fprintf(f, "| %s | | | | | | ", types);
+            fprintf(f, "| %s | | | | | ", types);
             md_cell(f, ops->doc ? ops->doc : "");
             fputs(" |\n", f);
         } else {
             fprintf(f, "  type: %s\n      %s\n", types, ops->doc ? ops->doc : "");
         }
-        for (int j = 0; j < ops->n_keys; j++)
-            print_key(f, markdown, "", &ops->keys[j]);
+        for (int j = 0; j < ops->n_keys; j++) {
+            const struct nn_key *k = &ops->keys[j];
+            if (!markdown) {
+                print_key(f, 0, "      ", k);
+                continue;
+            }
+            char vals[512];
+            values_text(k, vals, sizeof vals);
+            fprintf(f, "| | `%s`%s%s%s | %s | %s%s%s | ", k->path, k->when ? " (" : "",
+                    k->when ? k->when : "", k->when ? ")" : "", type_word(k->type),
+                    k->def ? "`" : "", k->def ? k->def : "required", k->def ? "`" : "");
+            md_cell(f, vals);
+            fputs(" | ", f);
+            md_cell(f, k->doc ? k->doc : "");
+            fputs(" |\n", f);
+        }
     }
 }
