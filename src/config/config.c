@@ -59,12 +59,13 @@ static const struct ynode *read_section(struct nn_diags *d, const struct ynode *
                                         struct nn_config *cfg, const char *name, int required,
                                         const char *selector)
 {
-    char prefix[32], sel[64];
+    char prefix[32];
     snprintf(prefix, sizeof prefix, "%s.", name);
     struct nn_section s = section(cfg, prefix, name, selector);
     nn_section_defaults(&s, 0);
     const struct ynode *m = want_map(d, root, name, required);
     if (m && selector) {
+        char sel[64];
         snprintf(sel, sizeof sel, "%s%s", prefix, selector);
         nn_section_read_key(d, m, &s, row(sel));
     }
