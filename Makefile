@@ -1,6 +1,6 @@
 # nnctl — build, test and demo. `make test` and `make demo` install missing Debian packages first.
 CC       ?= gcc
-WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wswitch-enum -Werror
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # -ffp-contract=fast: in ISO C mode (-std=c11) GCC otherwise never fuses a·b + c into one FMA;
 # fused, the exp/tanh/sigmoid polynomials run 1.5× faster and are as accurate or more (test_vmath).
@@ -13,7 +13,7 @@ TESTLIBS := -lcmocka
 SRC_DIRS := cli config core layers model backend train data io svm
 LIB_SRC  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 HEADERS  := $(wildcard include/nnctl/*.h) $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
-TESTS    := test_config test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team test_backend
+TESTS    := test_config test_schema test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team test_backend
 # Gradient checks run in the double-precision build of the same sources.
 DTESTS   := test_gradcheck
 
@@ -25,7 +25,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 
-.PHONY: all deps test check unit reliability valgrind tsan hygiene demo bench clean format lint
+.PHONY: all deps test check unit reliability valgrind tsan hygiene demo bench clean format lint schema-docs
 all: $(REL)/nnctl
 
 deps:
@@ -179,6 +179,10 @@ fuzz-smoke: $(addprefix $(FUZZ)/fuzz_,$(FUZZ_TARGETS))
 	  $(FUZZ)/fuzz_$$t -runs=2000 -seed=1 -max_len=65536 -artifact_prefix=$(FUZZ)/crash_$$t- \
 	    $(FUZZ)/smoke_$$t >$(FUZZ)/smoke_$$t.log 2>&1 || { tail -40 $(FUZZ)/smoke_$$t.log; exit 1; }; \
 	done
+
+# The README's config reference, generated from the schema rows (test_schema checks it).
+schema-docs: $(REL)/nnctl
+	@./scripts/gen-config-reference.sh $(REL)/nnctl
 
 format:
 	clang-format -i $(FORMATTED)

@@ -70,6 +70,18 @@ done
 expect_exit 0 "check --set=KEY=VALUE" -- "$NNCTL" check configs/xor.yaml --set=training.epochs=7
 grep -q "^  epochs: 7$" "$T/out" && ok || bad "check --set=KEY=VALUE applies the override"
 
+# --- check --schema: every key, each layer kind's included, and the README's tables ---
+expect_exit 0 "check --schema" -- "$NNCTL" check --schema
+for k in optimizer.learning_rate training.checkpoint_every data.train_limit "type: dense" "type: reshape" "units"; do
+    grep -q "$k" "$T/out" && ok || bad "check --schema lists '$k'"
+done
+expect_exit 0 "check --schema --markdown" -- "$NNCTL" check --schema --markdown
+awk '/^<!-- schema:begin -->$/{on=1;next} /^<!-- schema:end -->$/{on=0} on' README.md | sed '1d;$d' >"$T/readme_schema"
+diff -q "$T/out" "$T/readme_schema" >/dev/null && ok || bad "check --schema --markdown is the README's config reference"
+expect_exit 2 "check without CONFIG or --schema" -- "$NNCTL" check
+first_err; echo "nnctl: error: missing CONFIG" >"$T/g"; expect_stderr "$T/g"
+expect_exit 2 "check --schema with a CONFIG" -- "$NNCTL" check --schema configs/xor.yaml
+
 # --- config errors: exit 2, compiler-style messages, all of them at once ---
 cat >"$T/bad.yaml" <<'Y'
 model:

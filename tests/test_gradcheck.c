@@ -520,7 +520,7 @@ static void test_toy_kind_config(void **state)
                                     " {type: scale, ofset: 1}]}\nloss: mse\n"
                                     "data: {x: [[1, 2]], y: [[0, 1]]}\n",
                                     NULL, 0, &cfg, d),
-                 NN_ERR_CONFIG);
+                     NN_ERR_CONFIG);
     assert_int_equal(d->n, 2);
     assert_string_equal(d->d[0].msg, "'model.layers[0].offset': expected a number >= -10 and "
                                      "<= 10, found 11");

@@ -1,4 +1,5 @@
-/* The vectorisable float32 exp, tanh and sigmoid of src/core/vmath.h against double-precision libm. */
+/* The vectorisable float32 exp, tanh and sigmoid of src/core/vmath.h against double-precision libm.
+ */
 #include "testutil.h"
 
 #include "core/vmath.h"

@@ -49,9 +49,8 @@ const struct nn_backend *const *nn_backend_list(void);
 
 /* be->gemm(...), spelled shorter at the call sites. */
 static inline void nn_gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb, int m,
-                           int n, int k, nn_real alpha, const nn_real *a, int lda,
-                           const nn_real *b, int ldb, nn_real beta, nn_real *c, int ldc,
-                           int b_param)
+                           int n, int k, nn_real alpha, const nn_real *a, int lda, const nn_real *b,
+                           int ldb, nn_real beta, nn_real *c, int ldc, int b_param)
 {
     be->gemm(be, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, b_param);
 }

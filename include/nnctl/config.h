@@ -41,13 +41,8 @@ void nn_diags_print(const struct nn_diags *ds, FILE *f);
 
 /* The built-in layer kinds, in the order of the registry (layer.h); kinds registered at run time
  * (nn_layer_register) take the values from NN_LAYER_BUILTIN_COUNT on. */
-enum nn_layer_kind {
-    NN_LAYER_DENSE,
-    NN_LAYER_ACT,
-    NN_LAYER_FLATTEN,
-    NN_LAYER_RESHAPE,
-    NN_LAYER_BUILTIN_COUNT
-};
+enum nn_layer_kind { NN_LAYER_DENSE, NN_LAYER_ACT, NN_LAYER_FLATTEN, NN_LAYER_RESHAPE };
+#define NN_LAYER_BUILTIN_COUNT (NN_LAYER_RESHAPE + 1)
 enum nn_act { NN_ACT_IDENTITY, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_SOFTMAX };
 #define NN_ACT_COUNT (NN_ACT_SOFTMAX + 1)
 enum nn_init {
@@ -60,22 +55,23 @@ enum nn_init {
 enum nn_loss_kind { NN_LOSS_MSE, NN_LOSS_BCE, NN_LOSS_CCE };
 enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
 /* The data sources, in the order of the source table (src/data/data.c). */
-enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX, NN_DATA_SOURCE_COUNT };
+enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX };
+#define NN_DATA_SOURCE_COUNT (NN_DATA_IDX + 1)
 enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
 
 #define NN_LAYER_PARAMS 4
 
 struct nn_layer_spec {
     enum nn_layer_kind kind;
-    int variant;            /* which of the kind's type words declared it (relu, tanh, ...) */
-    char name[NN_NAME_MAX]; /* user's name, or "<type>_<index>" */
-    int user_named;         /* 1 when the config gave the name */
-    int units;              /* dense */
-    enum nn_act act;        /* dense's activation, or the activation layer's function */
+    int variant;                 /* which of the kind's type words declared it (relu, tanh, ...) */
+    char name[NN_NAME_MAX];      /* user's name, or "<type>_<index>" */
+    int user_named;              /* 1 when the config gave the name */
+    int units;                   /* dense */
+    enum nn_act act;             /* dense's activation, or the activation layer's function */
     enum nn_init w_init, b_init; /* dense */
     struct nn_shape shape;       /* reshape target */
     double param[NN_LAYER_PARAMS]; /* numbers for kinds that need others (see layer.h) */
-    int line, col; /* where the layer is declared, for graph errors */
+    int line, col;                 /* where the layer is declared, for graph errors */
 };
 
 struct nn_optim_spec {

@@ -27,7 +27,6 @@ struct nn_encode_result {
 int nn_encode(const char *ckpt, const struct nn_encode_opts *opts, struct nn_encode_result *res,
               struct nn_error *err);
 
-
 /* Writes a PNG of `count` images drawn at random without replacement (seeded) from `images`
  * (default: the checkpoint's test set): originals on the top row, reconstructions below. */
 int nn_reconstruct(const char *ckpt, const char *images, int count, uint64_t seed,

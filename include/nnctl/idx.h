@@ -20,7 +20,7 @@ enum nn_idx_type { NN_IDX_U8 = 0x08, NN_IDX_F32 = 0x0D };
 #define NN_IDX_DEFAULT_MAX_BYTES ((size_t)1 << 30)
 
 struct nn_idx {
-    int type; /* NN_IDX_U8 or NN_IDX_F32 */
+    enum nn_idx_type type;
     int ndim; /* 1..4 */
     uint32_t dims[4];
     size_t count; /* product of dims */
@@ -46,8 +46,8 @@ void nn_idx_free(struct nn_idx *idx);
 /* Writes a big-endian IDX file; `data` holds the product of dims elements in host byte order.
  * If path ends in ".gz" the file is gzip-compressed. Writes to "<path>.tmp", fsyncs, then renames,
  * so a failure never leaves a half-written file at `path`. */
-int nn_idx_write(const char *path, int type, int ndim, const uint32_t *dims, const void *data,
-                 struct nn_error *err);
+int nn_idx_write(const char *path, enum nn_idx_type type, int ndim, const uint32_t *dims,
+                 const void *data, struct nn_error *err);
 
 /* Checks that an images file (u8, 3 dims) and a labels file (u8, 1 dim) agree: equal counts, and
  * every label < n_classes (1..256). Errors name both files and the field. NN_ERR_FORMAT. */

@@ -38,7 +38,8 @@ void nn_json_int(struct nn_json *j, const char *key, long long v);
 void nn_json_uint(struct nn_json *j, const char *key, unsigned long long v);
 void nn_json_bool(struct nn_json *j, const char *key, int v);
 void nn_json_null(struct nn_json *j, const char *key);
-/* A number with "%.9g" (float32 round-trips), or with `fmt` (one double conversion, e.g. "%.6f"). */
+/* A number with "%.9g" (float32 round-trips), or with `fmt` (one double conversion, e.g. "%.6f").
+ */
 void nn_json_num(struct nn_json *j, const char *key, double v);
 void nn_json_numf(struct nn_json *j, const char *key, const char *fmt, double v);
 

@@ -34,8 +34,8 @@ struct nn_param_decl {
 };
 
 struct nn_layer_ops {
-    const char *const *types; /* the YAML type words it accepts, NULL-terminated */
-    const char *doc;          /* one line for `nnctl check --schema` and the README */
+    const char *const *types;  /* the YAML type words it accepts, NULL-terminated */
+    const char *doc;           /* one line for `nnctl check --schema` and the README */
     const struct nn_key *keys; /* its keys besides type and name; offsets into nn_layer_spec */
     int n_keys;
 

@@ -10,7 +10,8 @@
 #include "nnctl/common.h"
 #include "nnctl/config.h"
 
-double nn_loss(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int B, int D, nn_real *grad);
+double nn_loss(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int B, int D,
+               nn_real *grad);
 /* The same for n rows of a batch of B: the rows' share of the batch's mean (the shares of all
  * rows add up to nn_loss()), and their gradient rows scaled for the whole batch. */
 double nn_loss_rows(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int n, int D,

@@ -36,10 +36,10 @@ struct nn_layer {
     struct nn_shape in_shape, out_shape; /* per sample */
     int in_size;                         /* elements per sample */
     int out_size;
-    int wt;          /* index of its first parameter tensor, or -1 */
-    int n_tensors;   /* its parameter tensors (0 to NN_LAYER_MAX_PARAMS) */
-    nn_real *w, *b;  /* tensors 0 and 1 in the parameter arena (NULL when absent); dense's W is
-                      * (in, out) row-major, so Y = X·W + b */
+    int wt;           /* index of its first parameter tensor, or -1 */
+    int n_tensors;    /* its parameter tensors (0 to NN_LAYER_MAX_PARAMS) */
+    nn_real *w, *b;   /* tensors 0 and 1 in the parameter arena (NULL when absent); dense's W is
+                       * (in, out) row-major, so Y = X·W + b */
     nn_real *dw, *db; /* their gradients */
     nn_real *out;     /* (max_batch, out_size) output; NULL for layers that alias their input */
     nn_real *dz;      /* (max_batch, out_size): where dL/dY arrives in the backward pass; layers
@@ -60,8 +60,8 @@ struct nn_model {
     /* The fused head: BCE folds the final sigmoid and CCE the final softmax into the loss, so the
      * training forward stops at logits. head_act is applied only when predicting. */
     enum nn_act head_act;
-    int head_layer;  /* index of the layer whose activation was folded, or -1 */
-    int first_grad;  /* the lowest layer with parameters: backward stops there (n_layers: none) */
+    int head_layer; /* index of the layer whose activation was folded, or -1 */
+    int first_grad; /* the lowest layer with parameters: backward stops there (n_layers: none) */
     int n_tensors;
     struct nn_tensor tensors[NN_LAYER_MAX_PARAMS * NN_MAX_LAYERS];
     size_t n_params;

@@ -19,11 +19,13 @@ enum nn_key_type {
     NN_KEY_STRING, /* char[size] */
     NN_KEY_ENUM,   /* an enum field (int-sized), one of names[] */
     NN_KEY_SHAPE,  /* struct nn_shape: a list of 1 to NN_MAX_DIMS positive integers */
-    NN_KEY_MATRIX  /* inline data: a list of rows of numbers (handled by the data section) */
+    NN_KEY_MATRIX, /* inline data: a list of rows of numbers (handled by the data section) */
+    NN_KEY_LAYERS  /* the model's list of layers (handled by config.c; their keys come from the
+                    * layer kinds) */
 };
 
 struct nn_key {
-    const char *path;         /* dotted path: "optimizer.learning_rate"; a layer key: "units" */
+    const char *path; /* dotted path: "optimizer.learning_rate"; a layer key: "units" */
     enum nn_key_type type;
     size_t offset;            /* of the field in struct nn_config (layer keys: nn_layer_spec) */
     size_t size;              /* NN_KEY_STRING: the field's size, NUL included */
@@ -34,6 +36,44 @@ struct nn_key {
     const char *def;          /* the default as YAML text; NULL: required (or no default) */
     const char *when;         /* only with this sibling value, e.g. "type=adam"; NULL: always */
     const char *doc;          /* one line: what the key means */
+    /* Added fields (optional for layer kinds: zero is the usual behaviour). */
+    const char *hint; /* "missing required key 'k' (<hint>)"; NULL: derived from the type */
+    int late;         /* read after the section's other keys: the order diagnostics always had */
+    /* A rule on the value just read, beyond its type and bounds (base: the struct the offsets are
+     * into). Returns 0, or -1 with the message in `why` (the caller adds "'path': "). */
+    int (*check)(const void *base, char *why, size_t len);
+    size_t rows_at, cols_at; /* NN_KEY_MATRIX: offsets of its row count and row width (ints) */
 };
+
+/* The rows of the top-level sections (description, model, loss, optimizer, training, data), in
+ * the order the resolved YAML lists them. */
+extern const struct nn_key nn_config_keys[];
+extern const int nn_config_n_keys;
+
+/* The row whose path is `path`; when several rows share it (a different default per optimizer),
+ * the first. NULL when there is none. */
+const struct nn_key *nn_schema_find(const struct nn_key *rows, int n, const char *path);
+
+/* Whether row k applies: its `when` ("type=adam") holds, or it has none. The sibling named in
+ * `when` is read from the rows of the same section at `base`; a layer's "type" is `type_word`
+ * (NULL outside layers). */
+int nn_key_active(const struct nn_key *rows, int n, const struct nn_key *k, const void *base,
+                  const char *type_word);
+
+/* Sets the field of row k at `base` to the row's default. Returns 0, or -1 when the row has no
+ * default or its text does not parse (a mistake in the table; test_schema checks every row). */
+int nn_key_set_default(const struct nn_key *k, void *base);
+
+/* The value of row k's field at `base` as YAML writes it, unquoted: "0.001", "true", "adam",
+ * "[28, 28]", a string's text. Returns buf ("" for NN_KEY_MATRIX and NN_KEY_LAYERS). */
+const char *nn_key_format(const struct nn_key *k, const void *base, char *buf, size_t len);
+
+/* The shortest decimal that reads back to the same double ("0.001", "1e-08"). */
+void nn_format_double(double v, char *buf, size_t len);
+
+/* Prints every key: the top-level sections, then each registered layer kind with its keys, with
+ * type, default, bounds or choices and meaning. markdown = 0: plain text for a terminal;
+ * markdown = 1: the Markdown tables of the README's config reference. */
+void nn_schema_print(FILE *f, int markdown);
 
 #endif

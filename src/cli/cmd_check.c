@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "nnctl/layer.h"
 #include "nnctl/model.h"
+#include "nnctl/schema.h"
 
 /* Parameters of one layer, whatever its kind: the sizes of the tensors it declares. */
 static size_t layer_params(const struct nn_layer *l)
@@ -40,6 +41,16 @@ static void print_layer_table(const struct nn_model *m, FILE *f)
 
 static int run_check(const struct nn_args *a, struct nn_error *err)
 {
+    if (nn_opt_given(a, "--schema")) {
+        if (a->n_pos > 0)
+            return nn_cli_usage(err, "--schema takes no CONFIG");
+        nn_schema_print(stdout, nn_opt_given(a, "--markdown"));
+        return NN_OK;
+    }
+    if (nn_opt_given(a, "--markdown"))
+        return nn_cli_usage(err, "--markdown goes with --schema");
+    if (a->n_pos == 0)
+        return nn_cli_usage(err, "missing CONFIG");
     const char *path = a->pos[0];
     struct nn_config cfg;
     int rc = nn_cli_load_config(path, a, &cfg, err);
@@ -60,7 +71,11 @@ static int run_check(const struct nn_args *a, struct nn_error *err)
     return NN_OK;
 }
 
-static const struct nn_opt check_opts[] = {NN_CLI_OPT_SET(NULL)};
+static const struct nn_opt check_opts[] = {
+    NN_CLI_OPT_SET(NULL),
+    NN_CLI_OPT_FLAG("--schema", "print every config key (type, default, bounds, meaning) and exit"),
+    NN_CLI_OPT_FLAG("--markdown", "with --schema: as the Markdown tables of the README"),
+};
 static const char *const check_pos[] = {"CONFIG"};
 
 const struct nn_cmd nn_cmd_check = {
@@ -68,14 +83,16 @@ const struct nn_cmd nn_cmd_check = {
     .synopsis = "check CONFIG",
     .summary = "validate a config; print it resolved, with the layer table",
     .usage = "usage: nnctl check CONFIG [--set KEY=VALUE]...\n"
+             "       nnctl check --schema [--markdown]\n"
              "  Validates CONFIG, reporting every error with file:line:column, then prints the "
              "resolved\n"
              "  config (every default filled in) and the layer table with shapes and parameter "
-             "counts.\n",
+             "counts.\n"
+             "  --schema lists every key a config may hold, layer kinds' keys included.\n",
     .opts = check_opts,
     .n_opts = NN_CLI_N(check_opts),
     .pos = check_pos,
     .n_pos = 1,
-    .n_pos_required = 1,
+    .n_pos_required = 0, /* CONFIG is required unless --schema (run_check says so) */
     .run = run_check,
 };

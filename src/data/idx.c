@@ -307,7 +307,7 @@ static int idx_parse(struct idx_reader *r, size_t max_bytes, struct nn_idx *out,
                             r->path, ndim, 4 + dim_bytes, 4 + got);
 
     struct nn_idx h = {0};
-    h.type = (int)type;
+    h.type = (enum nn_idx_type)type; /* validated above */
     h.ndim = ndim;
     for (int i = 0; i < ndim; i++)
         h.dims[i] = load_be32(hdr + 4 + 4 * i);
@@ -477,8 +477,8 @@ static int idx_write_body(const char *path, struct idx_sink *s, int type, int nd
     return NN_OK;
 }
 
-int nn_idx_write(const char *path, int type, int ndim, const uint32_t *dims, const void *data,
-                 struct nn_error *err)
+int nn_idx_write(const char *path, enum nn_idx_type type, int ndim, const uint32_t *dims,
+                 const void *data, struct nn_error *err)
 {
     if (!path || !dims || !data)
         return nn_error_set(err, NN_ERR_RUNTIME, "nn_idx_write: path, dims and data are required");

@@ -86,4 +86,3 @@ int nn_source_idx_load(const struct nn_config *cfg, int test, struct nn_dataset 
     }
     return NN_OK;
 }
-

@@ -32,4 +32,3 @@ int nn_source_inline_load(const struct nn_config *cfg, int test, struct nn_datas
     ds->target = NN_TARGET_Y;
     return NN_OK;
 }
-

@@ -166,8 +166,8 @@ void nn_act_backward(enum nn_act act, const nn_real *y, nn_real *dy, int rows, i
         }                                                                                          \
     }
 
-void nn_act_backward_bias(enum nn_act act, const nn_real *y, nn_real *dy, nn_real *restrict db, int rows,
-                          int cols)
+void nn_act_backward_bias(enum nn_act act, const nn_real *y, nn_real *dy, nn_real *restrict db,
+                          int rows, int cols)
 {
     for (int j = 0; j < cols; j++)
         db[j] = 0;

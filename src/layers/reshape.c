@@ -30,9 +30,9 @@ static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struc
     long rs = nn_shape_size(&s->shape), size = nn_shape_size(in);
     if (rs != size) {
         char a[64], b[64];
-        snprintf(why, len, "reshape to %s (%ld values) does not fit its input shape %s (%ld values)",
-                 nn_shape_format(&s->shape, a, sizeof a), rs, nn_shape_format(in, b, sizeof b),
-                 size);
+        snprintf(
+            why, len, "reshape to %s (%ld values) does not fit its input shape %s (%ld values)",
+            nn_shape_format(&s->shape, a, sizeof a), rs, nn_shape_format(in, b, sizeof b), size);
         return -1;
     }
     *out = s->shape;

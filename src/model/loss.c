@@ -22,8 +22,8 @@
 
 /* Σ of the loss terms of n rows (per element for MSE and BCE, per sample for CCE), with the
  * gradient rows scaled by `scale` = 1 / (the batch's divisor). */
-static double loss_sum(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int B, int D,
-                       nn_real *grad, nn_real scale)
+static double loss_sum(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int B,
+                       int D, nn_real *grad, nn_real scale)
 {
     size_t n = (size_t)B * (size_t)D;
     double sum = 0; /* accumulate in double: a batch of 100k elements loses digits in float */
@@ -111,7 +111,8 @@ double nn_loss_rows(enum nn_loss_kind loss, const nn_real *out, const nn_real *t
     return loss_sum(loss, out, target, n, D, grad, (nn_real)(1.0 / div)) / div;
 }
 
-double nn_loss(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int B, int D, nn_real *grad)
+double nn_loss(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int B, int D,
+               nn_real *grad)
 {
     return nn_loss_rows(loss, out, target, B, D, grad, B);
 }

@@ -161,8 +161,7 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
         rc = m->backend->attach(m->backend, m);
         if (rc) {
             nn_model_free(m);
-            return nn_error_set(err, rc, "backend %s: cannot prepare the model",
-                                m->backend->name);
+            return nn_error_set(err, rc, "backend %s: cannot prepare the model", m->backend->name);
         }
     }
     return NN_OK;

@@ -21,4 +21,3 @@ void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, 
     nn_model_backward_rows(m, x, 0, B, NULL, NULL, NULL);
     nn_model_update_part(m, x, B, 0, 1, NULL, &o, 1);
 }
-

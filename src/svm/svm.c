@@ -17,16 +17,15 @@
 
 /* ---------------------------------------------------------------- data */
 
-static const char *type_name(int type)
+static const char *type_name(enum nn_idx_type type)
 {
     switch (type) {
     case NN_IDX_U8:
         return "u8";
     case NN_IDX_F32:
         return "f32";
-    default:
-        return "unknown";
     }
+    return "unknown";
 }
 
 int nn_svm_check_data(const char *feat_path, const struct nn_idx *feat, const char *label_path,

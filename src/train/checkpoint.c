@@ -254,8 +254,8 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
         uint32_t nl = get_u32(&r);
         const unsigned char *name = take(&r, nl);
         uint32_t nd = get_u32(&r);
-        int ok =
-            name && nl == strlen(t->name) && !memcmp(name, t->name, nl) && nd == (uint32_t)t->shape.ndim;
+        int ok = name && nl == strlen(t->name) && !memcmp(name, t->name, nl) &&
+                 nd == (uint32_t)t->shape.ndim;
         for (uint32_t k = 0; ok && k < nd; k++)
             ok = get_u32(&r) == (uint32_t)t->shape.dims[k] && !r.bad;
         if (!ok) {

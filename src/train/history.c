@@ -8,8 +8,7 @@
 #include "nnctl/fsutil.h"
 #include "nnctl/strbuf.h"
 
-int nn_history_write(const char *path, const struct nn_history_row *h, int n,
-                     struct nn_error *err)
+int nn_history_write(const char *path, const struct nn_history_row *h, int n, struct nn_error *err)
 {
     struct nn_sb b = {0};
     nn_sb_reserve(&b, 128 + (size_t)n * 128); /* one allocation, whatever the epoch count */

@@ -10,8 +10,7 @@ struct nn_history_row {
 };
 
 /* Writes rows 1..n (test_loss NaN: empty field) to `path` atomically. */
-int nn_history_write(const char *path, const struct nn_history_row *h, int n,
-                     struct nn_error *err);
+int nn_history_write(const char *path, const struct nn_history_row *h, int n, struct nn_error *err);
 /* Reads the first `want` rows; NN_ERR_FORMAT naming the file and field 'epoch' when it has fewer
  * consecutive rows. */
 int nn_history_read(const char *path, struct nn_history_row *h, int want, struct nn_error *err);

@@ -7,10 +7,10 @@
 #include "nnctl/train.h"
 
 struct nn_run_facts {
-    int threads;          /* threads per step */
-    int team;             /* 1: the step's own threads split the batch; 0: the backend does */
-    double median_epoch;  /* seconds, the median of the epochs after the first */
-    long n_train;         /* training samples */
+    int threads;         /* threads per step */
+    int team;            /* 1: the step's own threads split the batch; 0: the backend does */
+    double median_epoch; /* seconds, the median of the epochs after the first */
+    long n_train;        /* training samples */
 };
 
 /* Writes metrics.json atomically. */

@@ -309,8 +309,7 @@ static int check_resume_config(struct run *r, struct nn_error *err)
 /* Resume from the run directory's checkpoint, or build and initialise the model. */
 static int run_start_model(struct run *r, struct nn_error *err)
 {
-    if (r->opts->resume &&
-        (access(r->ckpt_path, F_OK) == 0 || access(r->prev_path, F_OK) == 0)) {
+    if (r->opts->resume && (access(r->ckpt_path, F_OK) == 0 || access(r->prev_path, F_OK) == 0)) {
         int rc = load_latest(r, err);
         return rc ? rc : check_resume_config(r, err);
     }

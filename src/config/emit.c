@@ -1,0 +1,111 @@
+/* The resolved config: every applicable row of the schema with its value, defaults included, as
+ * YAML that nn_config_load() reads back to the same struct. Checkpoints embed this text and
+ * compare it on resume, so its bytes are a format: row order, quoting and number formatting. */
+#include <stdio.h>
+#include <string.h>
+
+#include "nnctl/config.h"
+#include "nnctl/layer.h"
+#include "nnctl/schema.h"
+#include "nnctl/strbuf.h"
+
+static void put_quoted(struct nn_sb *b, const char *s)
+{
+    nn_sb_putc(b, '"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            nn_sb_printf(b, "\\%c", ch);
+        else if (ch < 0x20)
+            nn_sb_printf(b, "\\x%02x", ch);
+        else
+            nn_sb_putc(b, (char)ch);
+    }
+    nn_sb_putc(b, '"');
+}
+
+/* "[[0, 1], [1, 0]]" from the row's double * and its row count and width. */
+static void put_matrix(struct nn_sb *b, const struct nn_key *k, const void *base)
+{
+    const char *p = base;
+    const double *m;
+    int rows, cols;
+    memcpy(&m, p + k->offset, sizeof m);
+    memcpy(&rows, p + k->rows_at, sizeof rows);
+    memcpy(&cols, p + k->cols_at, sizeof cols);
+    char num[40];
+    nn_sb_putc(b, '[');
+    for (int i = 0; i < rows; i++) {
+        nn_sb_printf(b, "%s[", i ? ", " : "");
+        for (int j = 0; j < cols; j++) {
+            nn_format_double(m[(size_t)i * (size_t)cols + (size_t)j], num, sizeof num);
+            nn_sb_printf(b, "%s%s", j ? ", " : "", num);
+        }
+        nn_sb_putc(b, ']');
+    }
+    nn_sb_putc(b, ']');
+}
+
+/* A scalar value: strings quoted, everything else as nn_key_format writes it. */
+static void put_value(struct nn_sb *b, const struct nn_key *k, const void *base)
+{
+    char buf[NN_PATH_MAX + 64];
+    if (k->type == NN_KEY_STRING)
+        put_quoted(b, nn_key_format(k, base, buf, sizeof buf));
+    else if (k->type == NN_KEY_MATRIX)
+        put_matrix(b, k, base);
+    else
+        nn_sb_puts(b, nn_key_format(k, base, buf, sizeof buf));
+}
+
+/* One layer on one line: "{type: dense, name: h, units: 4, ...}", its kind's applicable rows in
+ * row order. */
+static void put_layer(struct nn_sb *b, const struct nn_layer_spec *l)
+{
+    const char *type = nn_layer_type_name(l);
+    nn_sb_printf(b, "    - {type: %s, name: %s", type, l->name);
+    const struct nn_layer_ops *ops = nn_layer_ops(l->kind);
+    for (int i = 0; ops && i < ops->n_keys; i++) {
+        const struct nn_key *k = &ops->keys[i];
+        if (k->type == NN_KEY_LAYERS || !nn_key_active(ops->keys, ops->n_keys, k, l, type))
+            continue;
+        nn_sb_printf(b, ", %s: ", k->path);
+        put_value(b, k, l);
+    }
+    nn_sb_puts(b, "}\n");
+}
+
+char *nn_config_to_yaml(const struct nn_config *cfg)
+{
+    struct nn_sb b = {0};
+    char section[32] = "";
+    for (int i = 0; i < nn_config_n_keys; i++) {
+        const struct nn_key *k = &nn_config_keys[i];
+        if (!nn_key_active(nn_config_keys, nn_config_n_keys, k, cfg, NULL))
+            continue;
+        /* an optional string left empty (description, data.dir) is not written */
+        if (k->type == NN_KEY_STRING && k->def && !k->def[0] && !((const char *)cfg + k->offset)[0])
+            continue;
+        const char *dot = strchr(k->path, '.');
+        const char *key = dot ? dot + 1 : k->path;
+        int slen = dot ? (int)(dot - k->path) : 0;
+        if (dot && (strncmp(section, k->path, (size_t)slen) || section[slen])) {
+            snprintf(section, sizeof section, "%.*s", slen, k->path);
+            nn_sb_printf(&b, "%s:\n", section);
+        } else if (!dot) {
+            section[0] = 0;
+        }
+        nn_sb_printf(&b, "%s%s:", dot ? "  " : "", key);
+        if (k->type == NN_KEY_LAYERS) {
+            nn_sb_putc(&b, '\n');
+            for (int j = 0; j < cfg->n_layers; j++)
+                put_layer(&b, &cfg->layers[j]);
+            continue;
+        }
+        nn_sb_putc(&b, ' ');
+        put_value(&b, k, cfg);
+        nn_sb_putc(&b, '\n');
+    }
+    char *out;
+    return nn_sb_finish(&b, &out, "resolved config", NULL) ? NULL : out;
+}

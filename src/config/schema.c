@@ -1,0 +1,610 @@
+/* The config schema: the rows of the top-level sections, defaults and values as text, and the
+ * reference that `nnctl check --schema` and the README print from the rows. */
+#include "nnctl/schema.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnctl/config.h"
+#include "nnctl/layer.h"
+#include "nnctl/mnist.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* The words of the top-level enums (index = value), and rules beyond a key's type */
+
+static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categorical_crossentropy",
+                                         NULL};
+static const char *const OPTIM_NAMES[] = {"sgd", "adam", NULL};
+static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", NULL};
+static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
+
+const char *nn_loss_name(enum nn_loss_kind loss)
+{
+    return (int)loss >= 0 && loss <= NN_LOSS_CCE ? LOSS_NAMES[loss] : "?";
+}
+
+static int check_nesterov(const void *base, char *why, size_t len)
+{
+    const struct nn_optim_spec *o = &((const struct nn_config *)base)->optim;
+    if (o->nesterov && o->momentum == 0) {
+        snprintf(why, len, "needs a momentum > 0");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_idx_target(const void *base, char *why, size_t len)
+{
+    if (((const struct nn_config *)base)->data.target == NN_TARGET_Y) {
+        snprintf(why, len,
+                 "'y' is for inline data; idx data takes 'input' (autoencoder) or 'labels' "
+                 "(classifier)");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The rows. Their order is the order of the resolved YAML and of "expected one of" lists;
+ * `late` keys are read last, which keeps the order diagnostics always had. */
+
+#define AT(field)   offsetof(struct nn_config, field)
+#define SIZE(field) sizeof(((struct nn_config *)0)->field)
+
+const struct nn_key nn_config_keys[] = {
+    {.path = "description",
+     .type = NN_KEY_STRING,
+     .offset = AT(description),
+     .size = SIZE(description),
+     .def = "",
+     .doc = "free text, kept with the model"},
+    {.path = "model.input_shape",
+     .type = NN_KEY_SHAPE,
+     .offset = AT(in_shape),
+     .hint = "a list like [2] or [28, 28]",
+     .doc = "the shape of one input sample"},
+    {.path = "model.layers",
+     .type = NN_KEY_LAYERS,
+     .hint = "a list of layers",
+     .doc = "the layers, applied in order (their keys are listed below)"},
+    {.path = "loss",
+     .type = NN_KEY_ENUM,
+     .offset = AT(loss),
+     .names = LOSS_NAMES,
+     .what = "loss",
+     .doc = "the training loss; binary_crossentropy and categorical_crossentropy need a last "
+            "activation of sigmoid and softmax"},
+    {.path = "optimizer.type",
+     .type = NN_KEY_ENUM,
+     .offset = AT(optim.kind),
+     .names = OPTIM_NAMES,
+     .what = "optimizer",
+     .def = "sgd",
+     .doc = "the update rule (PyTorch's formulation)"},
+    {.path = "optimizer.learning_rate",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.learning_rate),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = INFINITY,
+     .def = "0.01",
+     .when = "type=sgd",
+     .late = 1,
+     .doc = "the step size"},
+    {.path = "optimizer.learning_rate",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.learning_rate),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = INFINITY,
+     .def = "0.001",
+     .when = "type=adam",
+     .late = 1,
+     .doc = "the step size"},
+    {.path = "optimizer.momentum",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.momentum),
+     .lo = 0,
+     .hi = 1,
+     .open_hi = 1,
+     .def = "0",
+     .when = "type=sgd",
+     .doc = "μ in v ← μ·v + g; 0 is plain SGD"},
+    {.path = "optimizer.nesterov",
+     .type = NN_KEY_BOOL,
+     .offset = AT(optim.nesterov),
+     .def = "false",
+     .when = "type=sgd",
+     .check = check_nesterov,
+     .doc = "Nesterov momentum: w ← w − lr·(g + μ·v); needs a momentum > 0"},
+    {.path = "optimizer.beta1",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.beta1),
+     .lo = 0,
+     .hi = 1,
+     .open_hi = 1,
+     .def = "0.9",
+     .when = "type=adam",
+     .doc = "decay of the first moment"},
+    {.path = "optimizer.beta2",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.beta2),
+     .lo = 0,
+     .hi = 1,
+     .open_hi = 1,
+     .def = "0.999",
+     .when = "type=adam",
+     .doc = "decay of the second moment"},
+    {.path = "optimizer.epsilon",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.epsilon),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = INFINITY,
+     .def = "1e-08",
+     .when = "type=adam",
+     .doc = "added to √v̂ after the bias correction, as PyTorch does (Keras adds it to √v)"},
+    {.path = "training.epochs",
+     .type = NN_KEY_INT,
+     .offset = AT(train.epochs),
+     .lo = 1,
+     .hi = 100000000,
+     .def = "1",
+     .doc = "passes over the training data"},
+    {.path = "training.batch_size",
+     .type = NN_KEY_INT,
+     .offset = AT(train.batch_size),
+     .lo = 1,
+     .hi = 1 << 20,
+     .def = "32",
+     .doc = "samples per step; larger than the data is one partial batch"},
+    {.path = "training.shuffle",
+     .type = NN_KEY_BOOL,
+     .offset = AT(train.shuffle),
+     .def = "true",
+     .doc = "reshuffle the training samples every epoch, from the seed"},
+    {.path = "training.seed",
+     .type = NN_KEY_U64,
+     .offset = AT(train.seed),
+     .def = "0",
+     .late = 1,
+     .doc = "seeds the initial weights and the shuffles: same seed, same bytes"},
+    {.path = "training.checkpoint_every",
+     .type = NN_KEY_INT,
+     .offset = AT(train.checkpoint_every),
+     .lo = 0,
+     .hi = INT32_MAX,
+     .def = "0",
+     .doc = "epochs between checkpoints; 0 = only at the end"},
+    {.path = "data.source",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.source),
+     .names = SOURCE_NAMES,
+     .what = "data source",
+     .def = "idx",
+     .doc = "where the samples come from; the default is inline when data.x is given"},
+    {.path = "data.x",
+     .type = NN_KEY_MATRIX,
+     .offset = AT(data.x),
+     .rows_at = AT(data.n),
+     .cols_at = AT(data.x_dim),
+     .when = "source=inline",
+     .doc = "the inputs, one row per sample, as many values as model.input_shape holds"},
+    {.path = "data.y",
+     .type = NN_KEY_MATRIX,
+     .offset = AT(data.y),
+     .rows_at = AT(data.n),
+     .cols_at = AT(data.y_dim),
+     .when = "source=inline",
+     .doc = "the targets, one row per sample, as many values as the model outputs"},
+    {.path = "data.dir",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.dir),
+     .size = SIZE(data.dir),
+     .def = "",
+     .when = "source=idx",
+     .doc = "where the files are; empty: $MNIST_DIR"},
+    {.path = "data.train_images",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_images),
+     .size = SIZE(data.train_images),
+     .def = NN_MNIST_TRAIN_IMAGES,
+     .when = "source=idx",
+     .doc = "a name without '/' is looked up in dir as NAME or NAME.gz"},
+    {.path = "data.train_labels",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_labels),
+     .size = SIZE(data.train_labels),
+     .def = NN_MNIST_TRAIN_LABELS,
+     .when = "source=idx",
+     .doc = "read for target: labels"},
+    {.path = "data.test_images",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_images),
+     .size = SIZE(data.test_images),
+     .def = NN_MNIST_TEST_IMAGES,
+     .when = "source=idx",
+     .doc = "the test split; empty: none"},
+    {.path = "data.test_labels",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_labels),
+     .size = SIZE(data.test_labels),
+     .def = NN_MNIST_TEST_LABELS,
+     .when = "source=idx",
+     .doc = "read for target: labels"},
+    {.path = "data.target",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.target),
+     .names = TARGET_NAMES,
+     .what = "target",
+     .def = "input",
+     .when = "source=idx",
+     .check = check_idx_target,
+     .doc = "input: reconstruct the input (autoencoder); labels: one-hot classes (y is for "
+            "inline data)"},
+    {.path = "data.classes",
+     .type = NN_KEY_INT,
+     .offset = AT(data.classes),
+     .lo = 2,
+     .hi = 65536,
+     .def = "10",
+     .when = "source=idx",
+     .doc = "width of the one-hot targets for target: labels"},
+    {.path = "data.train_limit",
+     .type = NN_KEY_INT,
+     .offset = AT(data.train_limit),
+     .lo = 0,
+     .hi = INT32_MAX,
+     .def = "0",
+     .when = "source=idx",
+     .doc = "use only the first N training samples; 0 = all"},
+    {.path = "data.test_limit",
+     .type = NN_KEY_INT,
+     .offset = AT(data.test_limit),
+     .lo = 0,
+     .hi = INT32_MAX,
+     .def = "0",
+     .when = "source=idx",
+     .doc = "use only the first N test samples; 0 = all"},
+    {.path = "data.scale",
+     .type = NN_KEY_REAL,
+     .offset = AT(data.scale),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = INFINITY,
+     .def = "0.00392156862745098",
+     .when = "source=idx",
+     .doc = "u8 pixels are multiplied by this (1/255)"},
+};
+const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);
+
+/* Enum fields are written and read as int: the rows' ENUM fields are all int-sized. */
+_Static_assert(sizeof(enum nn_loss_kind) == sizeof(int) && sizeof(enum nn_act) == sizeof(int),
+               "enum fields are int-sized");
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rows */
+
+const struct nn_key *nn_schema_find(const struct nn_key *rows, int n, const char *path)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].path, path))
+            return &rows[i];
+    return NULL;
+}
+
+int nn_key_active(const struct nn_key *rows, int n, const struct nn_key *k, const void *base,
+                  const char *type_word)
+{
+    if (!k->when)
+        return 1;
+    const char *eq = strchr(k->when, '=');
+    if (!eq)
+        return 0;
+    int klen = (int)(eq - k->when);
+    if (type_word && klen == 4 && !strncmp(k->when, "type", 4))
+        return !strcmp(eq + 1, type_word);
+    /* the sibling: the same section as k ("optimizer.") plus the key named in `when` */
+    const char *dot = strrchr(k->path, '.');
+    int plen = dot ? (int)(dot - k->path) + 1 : 0;
+    char path[128], val[64];
+    snprintf(path, sizeof path, "%.*s%.*s", plen, k->path, klen, k->when);
+    const struct nn_key *s = nn_schema_find(rows, n, path);
+    return s && !strcmp(nn_key_format(s, base, val, sizeof val), eq + 1);
+}
+
+static int count_names(const char *const *names)
+{
+    int n = 0;
+    while (names[n])
+        n++;
+    return n;
+}
+
+int nn_key_set_default(const struct nn_key *k, void *base)
+{
+    if (!k->def)
+        return -1;
+    void *f = (char *)base + k->offset;
+    const char *s = k->def;
+    char *end = NULL;
+    errno = 0;
+    switch (k->type) {
+    case NN_KEY_INT: {
+        long v = strtol(s, &end, 10);
+        if (!*s || *end || errno || v < k->lo || v > k->hi)
+            return -1;
+        int iv = (int)v;
+        memcpy(f, &iv, sizeof iv);
+        return 0;
+    }
+    case NN_KEY_U64: {
+        unsigned long long v = strtoull(s, &end, 10);
+        if (!*s || *end || errno)
+            return -1;
+        uint64_t u = (uint64_t)v;
+        memcpy(f, &u, sizeof u);
+        return 0;
+    }
+    case NN_KEY_REAL: {
+        double v = strtod(s, &end);
+        if (!*s || *end || errno)
+            return -1;
+        memcpy(f, &v, sizeof v);
+        return 0;
+    }
+    case NN_KEY_BOOL: {
+        if (strcmp(s, "true") && strcmp(s, "false"))
+            return -1;
+        int b = !strcmp(s, "true");
+        memcpy(f, &b, sizeof b);
+        return 0;
+    }
+    case NN_KEY_STRING:
+        if (strlen(s) >= k->size)
+            return -1;
+        memcpy(f, s, strlen(s) + 1);
+        return 0;
+    case NN_KEY_ENUM:
+        for (int i = 0; k->names[i]; i++)
+            if (!strcmp(k->names[i], s)) {
+                memcpy(f, &i, sizeof i);
+                return 0;
+            }
+        return -1;
+    case NN_KEY_SHAPE: { /* "[28, 28]" */
+        struct nn_shape sh = {0};
+        if (*s++ != '[')
+            return -1;
+        while (*s != ']') {
+            long v = strtol(s, &end, 10);
+            if (end == s || v < 1 || v > (1 << 24) || sh.ndim == NN_MAX_DIMS)
+                return -1;
+            sh.dims[sh.ndim++] = (int)v;
+            s = end;
+            if (*s == ',')
+                s++;
+            while (*s == ' ')
+                s++;
+        }
+        if (sh.ndim == 0 || s[1])
+            return -1;
+        memcpy(f, &sh, sizeof sh);
+        return 0;
+    }
+    case NN_KEY_MATRIX:
+    case NN_KEY_LAYERS:
+        return -1;
+    }
+    return -1;
+}
+
+void nn_format_double(double v, char *buf, size_t len)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, len, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+}
+
+const char *nn_key_format(const struct nn_key *k, const void *base, char *buf, size_t len)
+{
+    const void *f = (const char *)base + k->offset;
+    buf[0] = 0;
+    switch (k->type) {
+    case NN_KEY_INT:
+    case NN_KEY_BOOL:
+    case NN_KEY_ENUM: {
+        int v;
+        memcpy(&v, f, sizeof v);
+        if (k->type == NN_KEY_INT)
+            snprintf(buf, len, "%d", v);
+        else if (k->type == NN_KEY_BOOL)
+            snprintf(buf, len, "%s", v ? "true" : "false");
+        else
+            snprintf(buf, len, "%s", v >= 0 && v < count_names(k->names) ? k->names[v] : "?");
+        break;
+    }
+    case NN_KEY_U64: {
+        uint64_t v;
+        memcpy(&v, f, sizeof v);
+        snprintf(buf, len, "%llu", (unsigned long long)v);
+        break;
+    }
+    case NN_KEY_REAL: {
+        double v;
+        memcpy(&v, f, sizeof v);
+        nn_format_double(v, buf, len);
+        break;
+    }
+    case NN_KEY_STRING:
+        snprintf(buf, len, "%s", (const char *)f);
+        break;
+    case NN_KEY_SHAPE: {
+        struct nn_shape sh;
+        memcpy(&sh, f, sizeof sh);
+        nn_shape_format(&sh, buf, len);
+        break;
+    }
+    case NN_KEY_MATRIX:
+    case NN_KEY_LAYERS:
+        break;
+    }
+    return buf;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The reference */
+
+static const char *type_word(enum nn_key_type t)
+{
+    switch (t) {
+    case NN_KEY_INT:
+        return "integer";
+    case NN_KEY_U64:
+        return "integer";
+    case NN_KEY_REAL:
+        return "number";
+    case NN_KEY_BOOL:
+        return "boolean";
+    case NN_KEY_STRING:
+        return "string";
+    case NN_KEY_ENUM:
+        return "choice";
+    case NN_KEY_SHAPE:
+        return "shape";
+    case NN_KEY_MATRIX:
+        return "rows of numbers";
+    case NN_KEY_LAYERS:
+        return "list";
+    }
+    return "?";
+}
+
+/* What values a key takes, as the diagnostics word it: "1 to 1048576", "> 0", "sgd, adam". */
+static void values_text(const struct nn_key *k, char *buf, size_t len)
+{
+    buf[0] = 0;
+    switch (k->type) {
+    case NN_KEY_INT:
+        if (k->hi == INT32_MAX)
+            snprintf(buf, len, ">= %.0f", k->lo);
+        else
+            snprintf(buf, len, "%.0f to %.0f", k->lo, k->hi);
+        break;
+    case NN_KEY_U64:
+        snprintf(buf, len, "0 to 2^64-1");
+        break;
+    case NN_KEY_REAL:
+        if (isinf(k->hi))
+            snprintf(buf, len, "%s %g", k->open_lo ? ">" : ">=", k->lo);
+        else
+            snprintf(buf, len, "%s %g and %s %g", k->open_lo ? ">" : ">=", k->lo,
+                     k->open_hi ? "<" : "<=", k->hi);
+        break;
+    case NN_KEY_BOOL:
+        snprintf(buf, len, "true, false");
+        break;
+    case NN_KEY_STRING:
+        snprintf(buf, len, "at most %zu characters", k->size - 1);
+        break;
+    case NN_KEY_ENUM:
+        for (int i = 0; k->names[i]; i++) {
+            size_t l = strlen(buf);
+            snprintf(buf + l, len - l, "%s%s", i ? ", " : "", k->names[i]);
+        }
+        break;
+    case NN_KEY_SHAPE:
+        snprintf(buf, len, "1 to %d positive integers", NN_MAX_DIMS);
+        break;
+    case NN_KEY_MATRIX:
+    case NN_KEY_LAYERS:
+        break;
+    }
+}
+
+/* Markdown cells: '|' would end the cell. */
+static void md_cell(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputs(*s == '|' ? "\\|" : (char[2]){*s, 0}, f);
+}
+
+/* One key: a table row, or indented lines of plain text. */
+static void print_key(FILE *f, int markdown, const char *indent, const struct nn_key *k)
+{
+    char vals[512];
+    values_text(k, vals, sizeof vals);
+    const char *def = !k->def ? "required" : !k->def[0] ? "\"\"" : k->def;
+    if (markdown) {
+        fprintf(f, "| `%s` | %s | %s | %s%s%s | ", k->path, k->when ? k->when : "",
+                type_word(k->type), k->def ? "`" : "", def, k->def ? "`" : "");
+        md_cell(f, vals);
+        fputs(" | ", f);
+        md_cell(f, k->doc ? k->doc : "");
+        fputs(" |\n", f);
+    } else {
+        fprintf(f, "%s%s%s%s%s\n%s    %s; %s%s%s%s\n%s    %s\n", indent, k->path,
+                k->when ? " (when " : "", k->when ? k->when : "", k->when ? ")" : "", indent,
+                type_word(k->type), k->def ? "default " : "", def, vals[0] ? "; " : "", vals,
+                indent, k->doc ? k->doc : "");
+    }
+}
+
+void nn_schema_print(FILE *f, int markdown)
+{
+    if (markdown)
+        fputs("| key | when | type | default | values | meaning |\n"
+              "|---|---|---|---|---|---|\n",
+              f);
+    else
+        fputs("The keys of a model file (type; default; values; meaning):\n\n", f);
+    for (int i = 0; i < nn_config_n_keys; i++)
+        print_key(f, markdown, "  ", &nn_config_keys[i]);
+    if (markdown)
+        fputs("\nEach layer is a mapping with `type`, an optional `name` (letters, digits, `_`, "
+              "`-` and `.`; default `<type>_<index>`) and the keys of its type:\n\n"
+              "| type | key | type | default | values | meaning |\n"
+              "|---|---|---|---|---|---|\n",
+              f);
+    else
+        fputs("\nEach layer (model.layers[i]) has a type, an optional name (default "
+              "<type>_<index>) and the keys of its type:\n\n",
+              f);
+    for (int kind = 0; kind < nn_layer_kind_count(); kind++) {
+        const struct nn_layer_ops *ops = nn_layer_ops((enum nn_layer_kind)kind);
+        char types[256] = "";
+        for (int v = 0; ops->types[v]; v++) {
+            size_t l = strlen(types);
+            snprintf(types + l, sizeof types - l, markdown ? "%s`%s`" : "%s%s", v ? ", " : "",
+                     ops->types[v]);
+        }
+        if (markdown) {
+            fprintf(f, "| %s | | | | | ", types);
+            md_cell(f, ops->doc ? ops->doc : "");
+            fputs(" |\n", f);
+        } else {
+            fprintf(f, "  type: %s\n      %s\n", types, ops->doc ? ops->doc : "");
+        }
+        for (int j = 0; j < ops->n_keys; j++) {
+            const struct nn_key *k = &ops->keys[j];
+            if (!markdown) {
+                print_key(f, 0, "      ", k);
+                continue;
+            }
+            char vals[512];
+            values_text(k, vals, sizeof vals);
+            fprintf(f, "| | `%s`%s%s%s | %s | %s%s%s | ", k->path, k->when ? " (" : "",
+                    k->when ? k->when : "", k->when ? ")" : "", type_word(k->type),
+                    k->def ? "`" : "", k->def ? k->def : "required", k->def ? "`" : "");
+            md_cell(f, vals);
+            fputs(" | ", f);
+            md_cell(f, k->doc ? k->doc : "");
+            fputs(" |\n", f);
+        }
+    }
+}

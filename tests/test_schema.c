@@ -1,0 +1,217 @@
+/* The config schema: the README's config reference is the generator's output, every row's
+ * default parses, and a layer kind registered at run time works through the config (keys of
+ * every type at any offset of nn_layer_spec: parsing, defaults, errors, the resolved YAML).
+ * `test_schema --markdown` prints the reference (scripts/gen-config-reference.sh uses it). */
+#include "testutil.h"
+
+#include "nnctl/layer.h"
+#include "nnctl/schema.h"
+
+#define BEGIN "<!-- schema:begin -->\n"
+#define END   "<!-- schema:end -->"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        fputc(c, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}
+
+/* The block between the README's markers: a blank line, the Markdown tables, a blank line. */
+static char *generated_block(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    fputs("\n", m);
+    nn_schema_print(m, 1);
+    fputs("\n", m);
+    fclose(m);
+    return buf;
+}
+
+/* Runs first: the README documents the built-in kinds only. */
+static void test_readme_is_generated(void **state)
+{
+    (void)state;
+    char *readme = slurp("README.md");
+    assert_non_null(readme);
+    char *b = strstr(readme, BEGIN), *e = b ? strstr(b, END) : NULL;
+    if (!b || !e)
+        fail_msg("README.md has no '%.21s' ... '%s' block", BEGIN, END);
+    b += strlen(BEGIN);
+    *e = 0;
+    char *want = generated_block();
+    if (strcmp(b, want))
+        fail_msg("README.md's config reference differs from nn_schema_print(); regenerate it "
+                 "with `make schema-docs` (scripts/gen-config-reference.sh)");
+    free(want);
+    free(readme);
+}
+
+/* Every default in the tables is valid text for its row, and gives the values nnctl always had. */
+static void test_defaults_parse(void **state)
+{
+    (void)state;
+    struct nn_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    for (int i = 0; i < nn_config_n_keys; i++) {
+        const struct nn_key *k = &nn_config_keys[i];
+        if (k->def && nn_key_set_default(k, &cfg))
+            fail_msg("%s: default '%s' does not parse", k->path, k->def);
+    }
+    for (int kind = 0; kind < nn_layer_kind_count(); kind++) {
+        const struct nn_layer_ops *ops = nn_layer_ops((enum nn_layer_kind)kind);
+        struct nn_layer_spec s;
+        memset(&s, 0, sizeof s);
+        for (int j = 0; j < ops->n_keys; j++)
+            if (ops->keys[j].def && nn_key_set_default(&ops->keys[j], &s))
+                fail_msg("%s.%s: default '%s' does not parse", ops->types[0], ops->keys[j].path,
+                         ops->keys[j].def);
+    }
+    assert_true(cfg.data.scale == 1.0 / 255.0);
+    assert_true(cfg.optim.beta2 == 0.999 && cfg.optim.epsilon == 1e-8);
+    assert_string_equal(cfg.data.test_labels, "t10k-labels-idx1-ubyte");
+}
+
+/* ---- a kind registered at run time: its keys go through config with no change there ---- */
+
+static const char *const toy_types[] = {"toy", NULL};
+static const struct nn_key toy_keys[] = {
+    {.path = "factor",
+     .type = NN_KEY_REAL,
+     .offset = offsetof(struct nn_layer_spec, param[0]),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = 10,
+     .def = "1.5",
+     .doc = "a number with a default"},
+    {.path = "bias",
+     .type = NN_KEY_REAL,
+     .offset = offsetof(struct nn_layer_spec, param[2]),
+     .lo = -1,
+     .hi = 1,
+     .doc = "a required number"},
+    {.path = "width",
+     .type = NN_KEY_INT,
+     .offset = offsetof(struct nn_layer_spec, units),
+     .lo = 1,
+     .hi = 8,
+     .def = "3",
+     .doc = "an integer"},
+    {.path = "fn",
+     .type = NN_KEY_ENUM,
+     .offset = offsetof(struct nn_layer_spec, act),
+     .names = nn_act_names,
+     .what = "activation",
+     .def = "tanh",
+     .doc = "a choice"},
+    {.path = "flag",
+     .type = NN_KEY_BOOL,
+     .offset = offsetof(struct nn_layer_spec, b_init),
+     .def = "false",
+     .doc = "a boolean in an int-sized field"},
+    {.path = "shape",
+     .type = NN_KEY_SHAPE,
+     .offset = offsetof(struct nn_layer_spec, shape),
+     .def = "[2, 1]",
+     .doc = "a shape"},
+};
+
+static int toy_infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
+                     char *why, size_t len)
+{
+    (void)s, (void)why, (void)len;
+    *out = *in;
+    return 0;
+}
+
+static const struct nn_layer_ops toy_ops = {
+    .types = toy_types,
+    .doc = "a toy",
+    .keys = toy_keys,
+    .n_keys = (int)(sizeof toy_keys / sizeof toy_keys[0]),
+    .infer = toy_infer,
+};
+
+#define TOY_REST                                                                                   \
+    "    - {type: dense, units: 1, activation: sigmoid}\nloss: mse\n"                              \
+    "data:\n  x: [[0, 0], [1, 1]]\n  y: [[0], [1]]\n"
+
+static void test_runtime_kind(void **state)
+{
+    (void)state;
+    enum nn_layer_kind kind;
+    assert_int_equal(nn_layer_register(&toy_ops, &kind), 0);
+    const char *yaml = "model:\n  input_shape: [2]\n  layers:\n"
+                       "    - {type: toy, bias: -0.25, fn: relu, flag: true}\n" TOY_REST;
+    struct nn_config a, b;
+    load_cfg_text(yaml, &a);
+    const struct nn_layer_spec *l = &a.layers[0];
+    assert_int_equal(l->kind, kind);
+    assert_true(l->param[0] == 1.5 && l->param[2] == -0.25);
+    assert_int_equal(l->units, 3);
+    assert_int_equal(l->act, NN_ACT_RELU);
+    assert_int_equal((int)l->b_init, 1);
+    assert_int_equal(l->shape.ndim, 2);
+    char *t1 = nn_config_to_yaml(&a);
+    assert_non_null(t1);
+    assert_non_null(strstr(t1, "    - {type: toy, name: toy_0, factor: 1.5, bias: -0.25, width: 3, "
+                               "fn: relu, flag: true, shape: [2, 1]}\n"));
+    load_cfg_text(t1, &b);
+    char *t2 = nn_config_to_yaml(&b);
+    assert_string_equal(t1, t2);
+    free(t1);
+    free(t2);
+    nn_config_free(&a);
+    nn_config_free(&b);
+
+    /* its errors read like a built-in kind's */
+    struct nn_diags *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    const char *bad = "model:\n  input_shape: [2]\n  layers:\n"
+                      "    - {type: toy, factor: 0, widht: 2, shape: [0]}\n" TOY_REST;
+    assert_int_equal(nn_config_load("t.yaml", bad, NULL, 0, &a, d), NN_ERR_CONFIG);
+    char *got = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&got, &len);
+    assert_non_null(m);
+    nn_diags_print(d, m);
+    fclose(m);
+    assert_string_equal(
+        got, "t.yaml:4:30: error: unknown key 'widht' in 'model.layers[0]'; did you mean "
+             "'width'? (expected one of: type, name, factor, bias, width, fn, flag, shape)\n"
+             "t.yaml:4:27: error: 'model.layers[0].factor': expected a number > 0 and <= 10, "
+             "found 0\n"
+             "t.yaml:4:7: error: 'model.layers[0]': missing required key 'bias' (a number)\n"
+             "t.yaml:4:48: error: 'model.layers[0].shape[0]': expected a positive integer, "
+             "found '0'\n");
+    free(got);
+    free(d);
+    nn_config_free(&a);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--markdown")) {
+        nn_schema_print(stdout, 1);
+        return 0;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_readme_is_generated),
+        cmocka_unit_test(test_defaults_parse),
+        cmocka_unit_test(test_runtime_kind),
+    };
+    return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
+}
