@@ -30,6 +30,8 @@
 #include "nnctl/mnist.h"
 #include "nnctl/team.h"
 #include "nnctl/backend.h"
+#include "nnctl/fsutil.h"
+#include "nnctl/json.h"
 #include "nnctl/train.h"
 
 static double now(void)
@@ -401,55 +403,53 @@ int main(int argc, char **argv)
         printf("ratio_vs_keras              %8.3f   (Keras %.3f s/epoch; target <= 0.5)\n", rk,
                peer_keras);
 
-    FILE *f = fopen(out, "w");
-    if (!f) {
-        perror(out);
-        return 1;
-    }
     time_t tnow = time(NULL);
     char date[32];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tnow));
-#define NUM(k, v)                                                                                  \
-    fprintf(f, "  \"%s\": %s%.6g%s,\n", k, isnan(v) ? "null" : "", isnan(v) ? 0.0 : v, "")
-    fprintf(f,
-            "{\n  \"date\": \"%s\",\n  \"nnctl_version\": \"%s\",\n  \"cpu\": \"%s\",\n  \"blas\": "
-            "\"%s\",\n  \"threads\": %d,\n  \"epochs\": %d,\n",
-            date, NN_VERSION, cpu, blas, threads, epochs);
-    fprintf(f, "  \"sgemm_peak_gflops\": %.6g,\n  \"ae_gemm_floor_seconds\": %.6g,\n", peak,
-            floor_s);
-    fprintf(f, "  \"ae_gemm_floor_blas_seconds\": %.6g,\n", floor_blas);
-    if (isnan(floor_team))
-        fprintf(f, "  \"ae_gemm_floor_team_seconds\": null,\n");
-    else
-        fprintf(f, "  \"ae_gemm_floor_team_seconds\": %.6g,\n", floor_team);
-    fprintf(f, "  \"ae_seconds_per_epoch_over_blas_floor\": %.6g,\n", med_sgd[0] / floor_blas);
-    fprintf(f, "  \"ae_seconds_per_epoch\": %.6g,\n  \"ae_adam_seconds_per_epoch\": %.6g,\n",
-            med_sgd[0], med_adam[0]);
-    fprintf(f,
-            "  \"ae_adam_first_epoch_seconds\": %.6g,\n  \"ae_adam_last_epoch_seconds\": %.6g,\n",
-            med_adam[1], med_adam[2]);
-    fprintf(f, "  \"ae_gflops\": %.6g,\n  \"ae_overhead_fraction\": %.6g,\n", gflops, overhead);
-    fprintf(f, "  \"xor_us_per_step\": %.6g,\n", xor_us);
-    if (isnan(enc))
-        fprintf(f, "  \"encode_images_per_second\": null,\n");
-    else
-        fprintf(f, "  \"encode_images_per_second\": %.6g,\n", enc);
-    if (isnan(rss))
-        fprintf(f, "  \"peak_rss_mb\": null,\n");
-    else
-        fprintf(f, "  \"peak_rss_mb\": %.6g,\n", rss);
-    if (isnan(peer_torch))
-        fprintf(f, "  \"ratio_vs_pytorch\": null,\n");
-    else
-        fprintf(f, "  \"pytorch_seconds_per_epoch\": %.6g,\n  \"ratio_vs_pytorch\": %.6g,\n",
-                peer_torch, rt);
-    if (isnan(peer_keras))
-        fprintf(f, "  \"ratio_vs_keras\": null\n}\n");
-    else
-        fprintf(f, "  \"keras_seconds_per_epoch\": %.6g,\n  \"ratio_vs_keras\": %.6g\n}\n",
-                peer_keras, rk);
-#undef NUM
-    fclose(f);
+    struct nn_sb sb = {0};
+    struct nn_json j;
+    nn_json_init(&j, &sb);
+    nn_json_object(&j, NULL, 0);
+    nn_json_str(&j, "date", date);
+    nn_json_str(&j, "nnctl_version", NN_VERSION);
+    nn_json_str(&j, "cpu", cpu);
+    nn_json_str(&j, "blas", blas);
+    nn_json_int(&j, "threads", threads);
+    nn_json_int(&j, "epochs", epochs);
+    const struct {
+        const char *key;
+        double v;
+    } nums[] = {
+        {"sgemm_peak_gflops", peak},
+        {"ae_gemm_floor_seconds", floor_s},
+        {"ae_gemm_floor_blas_seconds", floor_blas},
+        {"ae_gemm_floor_team_seconds", floor_team},
+        {"ae_seconds_per_epoch_over_blas_floor", med_sgd[0] / floor_blas},
+        {"ae_seconds_per_epoch", med_sgd[0]},
+        {"ae_adam_seconds_per_epoch", med_adam[0]},
+        {"ae_adam_first_epoch_seconds", med_adam[1]},
+        {"ae_adam_last_epoch_seconds", med_adam[2]},
+        {"ae_gflops", gflops},
+        {"ae_overhead_fraction", overhead},
+        {"xor_us_per_step", xor_us},
+        {"encode_images_per_second", enc},
+        {"peak_rss_mb", rss},
+        {"pytorch_seconds_per_epoch", peer_torch},
+        {"ratio_vs_pytorch", rt},
+        {"keras_seconds_per_epoch", peer_keras},
+        {"ratio_vs_keras", rk},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        nn_json_numf(&j, nums[i].key, "%.6g", nums[i].v); /* NaN (not measured): null */
+    nn_json_end(&j);
+    char *text;
+    struct nn_error jerr;
+    if (nn_sb_finish(&sb, &text, "results", &jerr) ||
+        nn_write_file_atomic(out, text, strlen(text), &jerr)) {
+        fprintf(stderr, "bench: %s\n", jerr.msg);
+        return 1;
+    }
+    free(text);
     printf("wrote %s\n", out);
     return 0;
 }

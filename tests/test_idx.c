@@ -296,15 +296,15 @@ static const struct bad_case k_bad[] = {
      NN_ERR_FORMAT,
      "overflow_f32.idx: field 'dims': "}, /* which product overflows depends on size_t's width */
     {"over_cap.idx",
-     {0, 0, 8, 1, 0x40, 0, 0, 1},
+     {0, 0, 8, 1, 0x80, 0, 0, 1}, /* one byte over NN_MAX_DATA_BYTES, the default cap */
      8,
      16,
      0,
      M_NONE,
      0,
      NN_ERR_FORMAT,
-     "over_cap.idx: field 'dims': header says 1073741825 elements x 1 bytes = 1073741825 bytes "
-     "of data, more than the limit of 1073741824 bytes"},
+     "over_cap.idx: field 'dims': header says 2147483649 elements x 1 bytes = 2147483649 bytes "
+     "of data, more than the limit of 2147483648 bytes"},
     {"over_small_cap.idx",
      {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 3},
      16,

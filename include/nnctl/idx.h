@@ -17,7 +17,7 @@ enum nn_idx_type { NN_IDX_U8 = 0x08, NN_IDX_F32 = 0x0D };
 #define NN_IDX_MAX_DIMS 4
 
 /* Data cap used when nn_idx_read() is given max_bytes == 0: 1 GiB, twenty times MNIST's largest. */
-#define NN_IDX_DEFAULT_MAX_BYTES ((size_t)1 << 30)
+#define NN_IDX_DEFAULT_MAX_BYTES NN_MAX_DATA_BYTES
 
 struct nn_idx {
     enum nn_idx_type type;

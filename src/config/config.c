@@ -399,7 +399,7 @@ static char *read_text(const char *path, size_t *len, struct nn_diags *diags)
     }
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
-    const size_t max = 64u << 20; /* a config file is text; refuse giant inputs */
+    const size_t max = NN_MAX_TEXT_BYTES; /* a config file is text; refuse giant inputs */
     while (buf) {
         if (n + 1 >= cap) {
             if (cap >= max) {

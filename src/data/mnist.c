@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "nnctl/idx.h"
+#include "nnctl/json.h"
 #include "nnctl/sha256.h"
 
 #define MNIST_PATH_MAX     4096
@@ -320,93 +321,81 @@ static void write_text(const struct mnist_report *rep, FILE *out)
         fprintf(out, "  - %s\n", rep->failures[i]);
 }
 
-static void json_string(FILE *out, const char *s)
+/* The JSON report, through the one JSON writer: blocks for the document and its lists, one
+ * inline object per file. */
+static void json_body(const struct mnist_report *rep, struct nn_json *j)
 {
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
-static const char *json_bool(int b)
-{
-    return b ? "true" : "false";
-}
-
-static void write_json_body(const struct mnist_report *rep, FILE *out)
-{
-    fprintf(out, "{\n  \"dir\": ");
-    json_string(out, rep->dir);
-    fprintf(out, ",\n  \"ok\": %s,\n  \"files\": [\n", json_bool(rep->n_failures == 0));
+    nn_json_object(j, NULL, 0);
+    nn_json_str(j, "dir", rep->dir);
+    nn_json_bool(j, "ok", rep->n_failures == 0);
+    nn_json_array(j, "files", 0);
     for (int i = 0; i < 4; i++) {
         const struct mnist_file *f = &rep->files[i];
-        fprintf(out, "    {\"name\": ");
-        json_string(out, f->known->base);
-        fprintf(out, ", \"path\": ");
-        json_string(out, f->path);
-        fprintf(out, ", \"loaded\": %s", json_bool(f->loaded));
+        nn_json_object(j, NULL, 1);
+        nn_json_str(j, "name", f->known->base);
+        nn_json_str(j, "path", f->path);
+        nn_json_bool(j, "loaded", f->loaded);
         if (f->loaded) {
-            fprintf(out,
-                    ", \"bytes\": %" PRIu64 ", \"expected_bytes\": %" PRIu64
-                    ", \"bytes_ok\": %s, \"sha256\": \"%s\", \"expected_sha256\": \"%s\", "
-                    "\"sha256_ok\": %s, \"type\": \"%s\", \"dims\": [",
-                    f->bytes, f->known->bytes, json_bool(f->bytes_ok), f->sha_hex, f->known->sha256,
-                    json_bool(f->sha_ok), f->idx.type == NN_IDX_U8 ? "u8" : "f32");
+            nn_json_uint(j, "bytes", f->bytes);
+            nn_json_uint(j, "expected_bytes", f->known->bytes);
+            nn_json_bool(j, "bytes_ok", f->bytes_ok);
+            nn_json_str(j, "sha256", f->sha_hex);
+            nn_json_str(j, "expected_sha256", f->known->sha256);
+            nn_json_bool(j, "sha256_ok", f->sha_ok);
+            nn_json_str(j, "type", f->idx.type == NN_IDX_U8 ? "u8" : "f32");
+            nn_json_array(j, "dims", 1);
             for (int d = 0; d < f->idx.ndim; d++)
-                fprintf(out, "%s%" PRIu32, d ? ", " : "", f->idx.dims[d]);
-            fprintf(out, "], \"shape_ok\": %s", json_bool(f->shape_ok));
+                nn_json_uint(j, NULL, f->idx.dims[d]);
+            nn_json_end(j);
+            nn_json_bool(j, "shape_ok", f->shape_ok);
         } else {
-            fprintf(out, ", \"error\": ");
-            json_string(out, f->error);
+            nn_json_str(j, "error", f->error);
         }
-        fprintf(out, "}%s\n", i < 3 ? "," : "");
+        nn_json_end(j);
     }
-    fprintf(out, "  ],\n  \"label_histogram\": {");
-    int first = 1;
+    nn_json_end(j);
+    nn_json_object(j, "label_histogram", 0);
     for (int s = 0; s < 2; s++) {
         if (!rep->hist_done[s])
             continue;
-        fprintf(out, "%s\n    \"%s\": {\"counts\": [", first ? "" : ",", s == 0 ? "train" : "test");
+        nn_json_object(j, s == 0 ? "train" : "test", 1);
+        nn_json_array(j, "counts", 1);
         for (int c = 0; c < MNIST_CLASSES; c++)
-            fprintf(out, "%s%" PRIu32, c ? ", " : "", rep->hist[s][c]);
-        fprintf(out, "], \"ok\": %s}", json_bool(rep->hist_ok[s]));
-        first = 0;
+            nn_json_uint(j, NULL, rep->hist[s][c]);
+        nn_json_end(j);
+        nn_json_bool(j, "ok", rep->hist_ok[s]);
+        nn_json_end(j);
     }
-    fprintf(out, "%s},\n  \"disjointness\": ", first ? "" : "\n  ");
-    if (rep->disjoint_done)
-        fprintf(out, "{\"test_in_train\": %zu, \"train_internal_duplicates\": %zu, \"ok\": %s},\n",
-                rep->test_in_train, rep->train_dups, json_bool(rep->test_in_train == 0));
-    else
-        fprintf(out, "null,\n");
-    fprintf(out, "  \"failures\": [");
-    for (int i = 0; i < rep->n_failures && i < MNIST_MAX_FAILURES; i++) {
-        fprintf(out, "%s\n    ", i ? "," : "");
-        json_string(out, rep->failures[i]);
+    nn_json_end(j);
+    if (rep->disjoint_done) {
+        nn_json_object(j, "disjointness", 1);
+        nn_json_uint(j, "test_in_train", rep->test_in_train);
+        nn_json_uint(j, "train_internal_duplicates", rep->train_dups);
+        nn_json_bool(j, "ok", rep->test_in_train == 0);
+        nn_json_end(j);
+    } else {
+        nn_json_null(j, "disjointness");
     }
-    fprintf(out, "%s]\n}\n", rep->n_failures ? "\n  " : "");
+    nn_json_array(j, "failures", 0);
+    for (int i = 0; i < rep->n_failures && i < MNIST_MAX_FAILURES; i++)
+        nn_json_str(j, NULL, rep->failures[i]);
+    nn_json_end(j);
+    nn_json_end(j);
 }
 
 /* The JSON report is built in memory and written atomically: a reader never sees half a report. */
 static int write_json(const struct mnist_report *rep, const char *path, struct nn_error *err)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    if (!out)
-        return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
-    write_json_body(rep, out);
-    if (fclose(out) != 0) {
-        free(buf);
-        return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
-    }
-    int rc = nn_write_file_atomic(path, buf, len, err);
-    free(buf);
+    struct nn_sb b = {0};
+    struct nn_json j;
+    nn_json_init(&j, &b);
+    json_body(rep, &j);
+    char *text;
+    int rc = nn_sb_finish(&b, &text, path, err);
+    if (rc)
+        return rc;
+    rc = nn_write_file_atomic(path, text, strlen(text), err);
+    free(text);
     return rc;
 }
 

@@ -129,7 +129,7 @@ int nn_npy_read(const char *path, float **data, size_t *count, int *ndim, int di
 {
     char *buf = NULL;
     size_t len = 0;
-    int rc = nn_read_file(path, (size_t)1 << 30, &buf, &len, err);
+    int rc = nn_read_file(path, NN_MAX_MODEL_BYTES, &buf, &len, err);
     if (rc)
         return rc;
     rc = NN_ERR_FORMAT;

@@ -540,7 +540,7 @@ int nn_svm_read_sidecar(const char *sidecar_path, double *train_seconds, int *n_
         return NN_OK;
     char *text = NULL;
     size_t len = 0;
-    int rc = nn_read_file(sidecar_path, 1 << 20, &text, &len, err);
+    int rc = nn_read_file(sidecar_path, NN_MAX_TEXT_BYTES, &text, &len, err);
     if (rc)
         return rc;
     /* The file is ours (written by `svm train`), so a key search is enough; the values are still

@@ -12,7 +12,7 @@
 #include "nnctl/common.h"
 
 /* Largest model file accepted (1 GiB). */
-#define NN_SVM_MODEL_MAX_BYTES ((size_t)1 << 30)
+#define NN_SVM_MODEL_MAX_BYTES NN_MAX_MODEL_BYTES
 
 /* Checks `len` bytes of model text (NUL-terminated at text[len]) against the grammar
  * svm_save_model() writes for a C-SVC RBF model with 2..256 classes labelled 0..255. The text is

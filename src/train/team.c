@@ -16,6 +16,7 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
+#include "nnctl/mem.h"
 #include "nnctl/team.h"
 
 /* Spins before yielding inside a job, and before an idle worker goes to sleep: a pause is 10–140
@@ -103,7 +104,7 @@ int nn_team_create(int n, struct nn_team **out, struct nn_error *err)
     *out = NULL;
     if (n < 1 || n > NN_TEAM_MAX)
         return nn_error_set(err, NN_ERR_USAGE, "thread count %d: expected 1 to %d", n, NN_TEAM_MAX);
-    struct nn_team *team = aligned_alloc(64, (sizeof *team + 63) / 64 * 64);
+    struct nn_team *team = nn_alloc_aligned(sizeof *team);
     if (!team)
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory for a team of %d threads", n);
     memset(team, 0, sizeof *team);
