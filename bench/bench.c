@@ -30,16 +30,11 @@
 #include "nnctl/mnist.h"
 #include "nnctl/team.h"
 #include "nnctl/backend.h"
+#include "nnctl/clock.h"
+#include "nnctl/mem.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/json.h"
 #include "nnctl/train.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static double sgemm_peak(void)
 {
@@ -54,9 +49,9 @@ static double sgemm_peak(void)
     }
     double best = 1e9;
     for (int r = 0; r < 4; r++) {
-        double t = now();
+        double t = nn_now_seconds();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-        t = now() - t;
+        t = nn_now_seconds() - t;
         if (r > 0 && t < best) /* the first call pays thread start-up */
             best = t;
     }
@@ -74,13 +69,11 @@ static float *fw[4], *fdw[4], *fact[5], *fdz[5];
 /* zeroed and 64-byte aligned, as the engine's arenas are */
 static float *zalloc(size_t n)
 {
-    size_t bytes = (n * 4 + 63) / 64 * 64;
-    float *p = aligned_alloc(64, bytes);
+    float *p = nn_alloc_aligned_array(n, sizeof *p);
     if (!p) {
         fprintf(stderr, "bench: out of memory\n");
         exit(1);
     }
-    memset(p, 0, bytes);
     return p;
 }
 
@@ -196,7 +189,7 @@ static double gemm_floor(int team_threads, double *flops_out)
         flops += step_flops(N_TRAIN - s < BATCH ? N_TRAIN - s : BATCH);
     double best = 1e9;
     for (int rep = 0; rep < 3; rep++) {
-        double t = now();
+        double t = nn_now_seconds();
         if (team) {
             static struct floor_job j;
             j.team = team;
@@ -217,7 +210,7 @@ static double gemm_floor(int team_threads, double *flops_out)
             for (int s = 0; s < N_TRAIN; s += BATCH)
                 blas_step(N_TRAIN - s < BATCH ? N_TRAIN - s : BATCH);
         }
-        t = now() - t;
+        t = nn_now_seconds() - t;
         if (t < best)
             best = t;
     }

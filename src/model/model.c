@@ -65,7 +65,7 @@ static int plan_layers(const struct nn_config *cfg, struct nn_model *m, struct n
         }
         for (int k = 0; k < l->n_tensors; k++) {
             struct nn_tensor *t = &m->tensors[m->n_tensors++];
-            snprintf(t->name, sizeof t->name, "%s.%s", l->spec.name, decl[k].suffix);
+            snprintf(t->name, sizeof t->name, "%s.%s", cfg->layers[i].name, decl[k].suffix);
             t->shape = decl[k].shape;
             t->count = (size_t)nn_shape_size(&t->shape);
             t->offset = m->n_params;
