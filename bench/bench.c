@@ -435,14 +435,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         nn_json_numf(&j, nums[i].key, "%.6g", nums[i].v); /* NaN (not measured): null */
     nn_json_end(&j);
-    char *text;
     struct nn_error jerr;
-    if (nn_sb_finish(&sb, &text, "results", &jerr) ||
-        nn_write_file_atomic(out, text, strlen(text), &jerr)) {
+    if (nn_sb_write_file(&sb, out, &jerr)) {
         fprintf(stderr, "bench: %s\n", jerr.msg);
         return 1;
     }
-    free(text);
     printf("wrote %s\n", out);
     return 0;
 }

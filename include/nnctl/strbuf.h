@@ -36,6 +36,10 @@ void nn_sb_append(struct nn_sb *b, const char *s, size_t n);
  * appended) and the builder is empty again. After a failed allocation it frees what it had,
  * sets *out to NULL and returns NN_ERR_NOMEM with "out of memory formatting the <what>". */
 int nn_sb_finish(struct nn_sb *b, char **out, const char *what, struct nn_error *err);
+/* Finishes the text and writes it to `path` atomically (nn_write_file_atomic: the old file stays
+ * until the new one is complete); the builder is empty afterwards, whatever happened. */
+int nn_sb_write_file(struct nn_sb *b, const char *path, struct nn_error *err);
+
 /* Drops the text. This function can't fail. */
 void nn_sb_free(struct nn_sb *b);
 

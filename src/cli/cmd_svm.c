@@ -116,11 +116,7 @@ static int run_svm_train(const struct nn_args *a, struct nn_error *err)
     nn_json_str(&j, "features", feat);
     nn_json_str(&j, "labels", lbl);
     nn_json_end(&j);
-    char *text = NULL;
-    rc = nn_sb_finish(&sb, &text, "svm sidecar", err);
-    if (!rc)
-        rc = nn_write_file_atomic(side, text, strlen(text), err);
-    free(text);
+    rc = nn_sb_write_file(&sb, side, err);
     if (rc)
         return rc;
     printf("svm train: model written to %s (settings and timing in %s)\n", model_path, side);

@@ -1,5 +1,7 @@
 #include "nnctl/strbuf.h"
 
+#include "nnctl/fsutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,17 @@ int nn_sb_finish(struct nn_sb *b, char **out, const char *what, struct nn_error 
     b->s = NULL;
     b->len = b->cap = 0;
     return NN_OK;
+}
+
+int nn_sb_write_file(struct nn_sb *b, const char *path, struct nn_error *err)
+{
+    char *text;
+    int rc = nn_sb_finish(b, &text, path, err);
+    if (rc)
+        return rc;
+    rc = nn_write_file_atomic(path, text, strlen(text), err);
+    free(text);
+    return rc;
 }
 
 void nn_sb_free(struct nn_sb *b)

@@ -390,13 +390,7 @@ static int write_json(const struct mnist_report *rep, const char *path, struct n
     struct nn_json j;
     nn_json_init(&j, &b);
     json_body(rep, &j);
-    char *text;
-    int rc = nn_sb_finish(&b, &text, path, err);
-    if (rc)
-        return rc;
-    rc = nn_write_file_atomic(path, text, strlen(text), err);
-    free(text);
-    return rc;
+    return nn_sb_write_file(&b, path, err);
 }
 
 int nn_mnist_check(const char *dir, FILE *report_txt, const char *json_path, struct nn_error *err)

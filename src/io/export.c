@@ -114,14 +114,8 @@ int nn_export_npy(const struct nn_model *m, const char *dir, struct nn_error *er
     }
     nn_json_end(&j);
     nn_json_end(&j);
-    char *json;
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    rc = nn_sb_finish(&b, &json, path, err);
-    if (rc)
-        return rc;
-    rc = nn_write_file_atomic(path, json, strlen(json), err);
-    free(json);
-    return rc;
+    return nn_sb_write_file(&b, path, err);
 }
 
 int nn_npy_read(const char *path, float **data, size_t *count, int *ndim, int dims[4],

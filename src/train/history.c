@@ -20,13 +20,7 @@ int nn_history_write(const char *path, const struct nn_history_row *h, int n, st
         nn_sb_printf(&b, "%d,%.9g,%s,%.6f,%.1f\n", i + 1, h[i].train_loss, test, h[i].seconds,
                      h[i].samples_per_second);
     }
-    char *text;
-    int rc = nn_sb_finish(&b, &text, path, err);
-    if (rc)
-        return rc;
-    rc = nn_write_file_atomic(path, text, strlen(text), err);
-    free(text);
-    return rc;
+    return nn_sb_write_file(&b, path, err);
 }
 
 int nn_history_read(const char *path, struct nn_history_row *h, int want, struct nn_error *err)

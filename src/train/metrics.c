@@ -43,11 +43,5 @@ int nn_metrics_write(const char *path, const struct nn_config *cfg, const struct
     nn_json_num(&j, "samples_per_second",
                 r->train_seconds > 0 ? (double)f->n_train * r->epochs / r->train_seconds : NAN);
     nn_json_end(&j);
-    char *text;
-    int rc = nn_sb_finish(&b, &text, path, err);
-    if (rc)
-        return rc;
-    rc = nn_write_file_atomic(path, text, strlen(text), err);
-    free(text);
-    return rc;
+    return nn_sb_write_file(&b, path, err);
 }
