@@ -13,7 +13,7 @@ TESTLIBS := -lcmocka
 SRC_DIRS := cli config core layers model backend train data io svm
 LIB_SRC  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 HEADERS  := $(wildcard include/nnctl/*.h) $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
-TESTS    := test_config test_schema test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team test_backend
+TESTS    := test_config test_schema test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team test_backend test_coretype
 # Gradient checks run in the double-precision build of the same sources.
 DTESTS   := test_gradcheck
 
@@ -36,7 +36,7 @@ define flavour
 $(1)/obj/%.o: src/%.c $(HEADERS) Makefile | $(1)/obj
 	@echo "  CC    $$@"
 	@mkdir -p $$(@D)
-	@$$(CC) $$(WARN) $$(CPPFLAGS) $(2) -c $$< -o $$@
+	@$$(CC) $$(WARN) $$(CPPFLAGS) $(2) '-DNN_BUILD_FLAGS="$(strip $(2))"' -c $$< -o $$@
 $(1)/obj:
 	@mkdir -p $$@
 $(1)/libnnctl.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC))

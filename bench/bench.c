@@ -31,6 +31,8 @@
 #include "nnctl/team.h"
 #include "nnctl/backend.h"
 #include "nnctl/clock.h"
+#include "nnctl/coretype.h"
+#include "nnctl/cpu.h"
 #include "nnctl/mem.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/json.h"
@@ -273,13 +275,42 @@ static int train_config(const char *path, const char *const *sets, int n, int th
     return 0;
 }
 
+/* The OpenBLAS core types worth timing on this CPU: those it can run, best first, and Prescott
+ * (the fallback) for scale. */
+static void list_coretypes(void)
+{
+    struct nn_cpu cpu;
+    nn_cpu_detect(&cpu);
+    int level = nn_cpu_level(&cpu);
+    if (level >= 4)
+        printf("SkylakeX Cooperlake ");
+    if (level >= 3)
+        printf("Haswell Zen ");
+    if (level >= 2)
+        printf("Sandybridge ");
+    printf("Prescott\n");
+}
+
 int main(int argc, char **argv)
 {
-    int threads = 2, epochs = 10;
-    const char *out = "bench/results.json";
-    double peer_torch = NAN, peer_keras = NAN;
+    nn_backend_default()->startup(argv); /* as nnctl does: better kernels if OpenBLAS fell back */
+    int threads = 2, epochs = 10, sgd_only = 0;
+    const char *out = "bench/results.json", *best_core = NULL, *core_times = NULL;
+    double peer_torch = NAN, peer_keras = NAN, best_secs = NAN;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+        if (!strcmp(argv[i], "--list-coretypes")) {
+            list_coretypes();
+            return 0;
+        } else if (!strcmp(argv[i], "--sgd-only")) {
+            sgd_only = 1;
+        } else if (!strcmp(argv[i], "--best-coretype") && i + 1 < argc) {
+            /* NAME=SECONDS: the SGD epoch with OPENBLAS_CORETYPE=NAME set by hand */
+            best_core = argv[++i];
+            const char *eq = strchr(best_core, '=');
+            best_secs = eq ? atof(eq + 1) : NAN;
+        } else if (!strcmp(argv[i], "--coretype-times") && i + 1 < argc) {
+            core_times = argv[++i]; /* "SkylakeX=0.58 Haswell=0.75 ...", for the record */
+        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--epochs") && i + 1 < argc)
             epochs = atoi(argv[++i]);
@@ -293,7 +324,8 @@ int main(int argc, char **argv)
                 peer_keras = atof(p + 6);
         } else {
             fprintf(stderr, "usage: bench [--threads N] [--epochs N] [--peer pytorch=S] [--peer "
-                            "keras=S] [--out FILE]\n");
+                            "keras=S] [--best-coretype NAME=S] [--coretype-times LIST] [--out "
+                            "FILE] | --sgd-only | --list-coretypes\n");
             return 2;
         }
     }
@@ -315,6 +347,19 @@ int main(int argc, char **argv)
         }
     if (ci)
         fclose(ci);
+    if (sgd_only) {
+        /* one number, measured as the full run measures it: for timing core types side by side */
+        char ep1[32];
+        snprintf(ep1, sizeof ep1, "training.epochs=%d", epochs);
+        const char *sets[] = {ep1, "data.test_limit=1", "training.checkpoint_every=0"};
+        struct nn_train_result r1;
+        double med[3];
+        if (train_config("configs/mnist_autoencoder_seed.yaml", sets, 3, threads, &r1, med,
+                         "bench/out/sgd_core"))
+            return 1;
+        printf("%.6f\n", med[0]);
+        return 0;
+    }
     printf("bench: %d threads, %s, %s\n", threads, cpu, blas);
 
     double peak = sgemm_peak();
@@ -388,6 +433,12 @@ int main(int argc, char **argv)
     }
     printf("peak_rss_mb                 %8.1f   (autoencoder training process; target <= 200)\n",
            rss);
+    if (best_core) {
+        printf("ae_seconds_per_epoch_best_coretype %6.3f   (OPENBLAS_CORETYPE=%.*s by hand; "
+               "this run %.3f: %+.1f%%, target within 10%%)\n",
+               best_secs, (int)strcspn(best_core, "="), best_core, med_sgd[0],
+               100 * (med_sgd[0] / best_secs - 1));
+    }
     double rt = med_sgd[0] / peer_torch, rk = med_sgd[0] / peer_keras;
     if (!isnan(peer_torch))
         printf("ratio_vs_pytorch            %8.3f   (PyTorch %.3f s/epoch; target <= 0.6)\n", rt,
@@ -409,6 +460,20 @@ int main(int argc, char **argv)
     nn_json_str(&j, "blas", blas);
     nn_json_int(&j, "threads", threads);
     nn_json_int(&j, "epochs", epochs);
+    struct nn_backend_fact facts[NN_BACKEND_MAX_FACTS];
+    const struct nn_backend *be = nn_backend_default();
+    int n_facts = be->facts ? be->facts(facts, NN_BACKEND_MAX_FACTS) : 0;
+    for (int k = 0; k < n_facts; k++)
+        nn_json_str(&j, facts[k].key, facts[k].value);
+    if (best_core) {
+        char best_name[64];
+        snprintf(best_name, sizeof best_name, "%.*s", (int)strcspn(best_core, "="), best_core);
+        nn_json_str(&j, "best_coretype", best_name);
+    } else {
+        nn_json_null(&j, "best_coretype");
+    }
+    if (core_times)
+        nn_json_str(&j, "coretype_seconds_per_epoch", core_times);
     const struct {
         const char *key;
         double v;
@@ -419,6 +484,8 @@ int main(int argc, char **argv)
         {"ae_gemm_floor_team_seconds", floor_team},
         {"ae_seconds_per_epoch_over_blas_floor", med_sgd[0] / floor_blas},
         {"ae_seconds_per_epoch", med_sgd[0]},
+        {"ae_seconds_per_epoch_best_coretype", best_secs},
+        {"ae_seconds_per_epoch_over_best_coretype", med_sgd[0] / best_secs},
         {"ae_adam_seconds_per_epoch", med_adam[0]},
         {"ae_adam_first_epoch_seconds", med_adam[1]},
         {"ae_adam_last_epoch_seconds", med_adam[2]},

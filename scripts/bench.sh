@@ -21,4 +21,26 @@ if [ -x "$PY" ] && [ -f scripts/peers/torch_run.py ]; then
 else
     echo "bench: peers not installed (scripts/peers/setup.sh); ratio_vs_pytorch/keras will be null" >&2
 fi
-"$BENCH" --threads "$THREADS" --epochs "$EPOCHS" "${peers[@]}" --out bench/results.json | tee bench/results.txt
+# OpenBLAS's kernels: time the SGD epoch with each core type this CPU can run, set by hand
+# (CORE_EPOCHS short runs), then the fastest one over the full EPOCHS, so that the main run's
+# ae_seconds_per_epoch (kernels as nnctl picks them, no variable set) has its reference beside it.
+CORE_EPOCHS=${BENCH_CORE_EPOCHS:-4}
+times=()
+best=""
+best_s=""
+for core in $(env -u OPENBLAS_CORETYPE "$BENCH" --list-coretypes); do
+    s=$(OPENBLAS_CORETYPE=$core "$BENCH" --threads "$THREADS" --epochs "$CORE_EPOCHS" --sgd-only) || continue
+    echo "bench: OPENBLAS_CORETYPE=$core  $s s/epoch (SGD, $CORE_EPOCHS epochs)"
+    times+=("$core=$s")
+    if [ -z "$best" ] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then
+        best=$core
+        best_s=$s
+    fi
+done
+extra=()
+if [ -n "$best" ]; then
+    full=$(OPENBLAS_CORETYPE=$best "$BENCH" --threads "$THREADS" --epochs "$EPOCHS" --sgd-only)
+    extra=(--best-coretype "$best=$full" --coretype-times "${times[*]}")
+fi
+env -u OPENBLAS_CORETYPE "$BENCH" --threads "$THREADS" --epochs "$EPOCHS" "${peers[@]}" "${extra[@]}" \
+    --out bench/results.json | tee bench/results.txt

@@ -158,6 +158,31 @@ expect_exit 0 "train with --set" -- "$NNCTL" train configs/xor.yaml --out "$T/xs
 expect_exit 0 "xor_adam" -- "$NNCTL" train configs/xor_adam.yaml --out "$T/xa" --quiet
 [ "$(json_num "$T/xa/metrics.json" accuracy)" = "1" ] && ok || bad "xor_adam accuracy"
 
+# --- OpenBLAS kernels: nnctl info, and the one re-execution on a CPU OpenBLAS does not know ---
+# NNCTL_TEST_CORE=FIRST[,AFTER] plays OpenBLAS reporting FIRST before the re-execution (and AFTER
+# after it): Prescott is the fallback OpenBLAS 0.3.21 runs on family 6 model 207.
+expect_exit 0 "info" -- "$NNCTL" info
+grep -q "^libraries:   libyaml .*, libsvm .*, zlib .*, libpng " "$T/out" && ok || bad "info names the libraries"
+expect_exit 0 "info --json" -- "$NNCTL" info --json
+grep -q '"blas_core": "' "$T/out" && grep -q '"amx_bf16": ' "$T/out" && ok || bad "info --json: core and features"
+if grep -q '"avx": true' "$T/out"; then
+    expect_exit 0 "re-executed with better kernels" -- env NNCTL_TEST_CORE=Prescott "$NNCTL" info --json
+    grep -q '"blas_core_detected": "Prescott"' "$T/out" && ! grep -q '"blas_core": "Prescott"' "$T/out" &&
+        grep -q '"warning": null' "$T/out" && ok || bad "a fallback core is replaced, once, without a warning"
+    chosen=$(sed -n 's/.*"blas_core": "\([A-Za-z]*\)".*/\1/p' "$T/out")
+    expect_exit 0 "train after the re-execution" -- env NNCTL_TEST_CORE=Prescott "$NNCTL" train configs/xor.yaml --out "$T/rx1" --quiet --threads 1
+    [ -s "$T/err" ] && bad "no warning when the re-execution helped: $(cat "$T/err")" || ok
+    grep -q "\"blas_core_detected\": \"Prescott\"" "$T/rx1/metrics.json" && grep -q "nnctl set OPENBLAS_CORETYPE=$chosen" "$T/rx1/metrics.json" && ok || bad "metrics.json records the detected and chosen cores"
+    expect_exit 0 "train with that core set by hand" -- env OPENBLAS_CORETYPE="$chosen" "$NNCTL" train configs/xor.yaml --out "$T/rx2" --quiet --threads 1
+    grep -q "\"blas_core_reason\": \"OPENBLAS_CORETYPE=$chosen was set by the user\"" "$T/rx2/metrics.json" && ok || bad "the user's value is reported as theirs"
+    cmp -s "$T/rx1/model.ckpt" "$T/rx2/model.ckpt" && ok || bad "re-executed run and hand-set core give the same checkpoint"
+    # the variable does not help: one warning, no second re-execution (timeout guards a loop)
+    expect_exit 0 "a core that stays a fallback" -- env NNCTL_TEST_CORE=Prescott,Prescott timeout 20 "$NNCTL" check configs/xor.yaml
+    [ "$(grep -c 'warning: OpenBLAS detected Prescott kernels and still runs Prescott ones' "$T/err")" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && ok || bad "exactly one warning when the re-execution did not help: $(cat "$T/err")"
+fi
+expect_exit 0 "the user's OPENBLAS_CORETYPE wins" -- env OPENBLAS_CORETYPE=Prescott NNCTL_TEST_CORE=Prescott "$NNCTL" info --json
+grep -q '"blas_core_reason": "OPENBLAS_CORETYPE=Prescott was set by the user"' "$T/out" && ok || bad "no re-execution over the user's value"
+
 # --- damaged checkpoints: exit 1, nothing written ---
 head -c 100 "$T/xor/model.ckpt" >"$T/trunc.ckpt"
 expect_exit 1 "truncated checkpoint" -- "$NNCTL" predict "$T/trunc.ckpt" --input "0 0"

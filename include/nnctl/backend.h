@@ -17,6 +17,14 @@ enum nn_trans { NN_NO_TRANS, NN_TRANS };
 
 struct nn_model;
 
+/* A fact about a backend for metrics.json, `nnctl info` and bench results: "blas_core" →
+ * "SkylakeX". */
+struct nn_backend_fact {
+    const char *key;
+    char value[256];
+};
+#define NN_BACKEND_MAX_FACTS 8
+
 struct nn_backend {
     const char *name; /* "openblas": the word `--backend` and metrics.json use */
     const char *doc;  /* one line for `nnctl info` */
@@ -33,6 +41,14 @@ struct nn_backend {
     int (*threads)(void);
     /* "OpenBLAS 0.3.21 ... ; core SkylakeX": library, build and kernel, for metrics and bugs. */
     void (*describe)(char *buf, size_t len);
+    /* Optional: called first thing in main(), before any computation, with the program's argv;
+     * may re-execute the process (once) to change how a library loads. Never returns an error:
+     * what it could not fix, `warning` reports. */
+    void (*startup)(char **argv);
+    /* Optional: key/value facts (at most NN_BACKEND_MAX_FACTS); returns their count. */
+    int (*facts)(struct nn_backend_fact *f, int max);
+    /* Optional: 1 and a message when the backend runs a slow path it could not fix. */
+    int (*warning)(char *buf, size_t len);
     /* Optional: called once a model's parameter arena is allocated, and after the optimizer
      * changed elements [off, off + n) of it. Return 0, or a negative NN_ERR_* code. */
     int (*attach)(const struct nn_backend *be, const struct nn_model *m);

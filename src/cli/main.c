@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "nnctl/backend.h"
 
 /* In the order `nnctl --help` lists them. */
 static const struct nn_cmd *const commands[] = {
-    &nn_cmd_train,       &nn_cmd_check, &nn_cmd_predict, &nn_cmd_encode,
-    &nn_cmd_reconstruct, &nn_cmd_svm,   &nn_cmd_data,    &nn_cmd_export,
+    &nn_cmd_train, &nn_cmd_check, &nn_cmd_predict, &nn_cmd_encode, &nn_cmd_reconstruct,
+    &nn_cmd_svm,   &nn_cmd_data,  &nn_cmd_export,  &nn_cmd_info,
 };
 
 static void print_usage(FILE *f)
@@ -24,8 +25,26 @@ static void print_usage(FILE *f)
           f);
 }
 
+/* Once per process, on stderr: a slow path a backend could not fix (a reference BLAS, fallback
+ * kernels). `info` reports it in its own output instead. */
+static void warn_slow_paths(void)
+{
+    const struct nn_backend *const *all = nn_backend_list();
+    for (int i = 0; all[i]; i++) {
+        char msg[512];
+        if (all[i]->warning && all[i]->warning(msg, sizeof msg))
+            fprintf(stderr, "nnctl: warning: %s\n", msg);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    /* Before any computation: a backend may re-execute the program once to load better
+     * kernels (OpenBLAS on a CPU it does not know; see coretype.h). */
+    const struct nn_backend *const *all = nn_backend_list();
+    for (int i = 0; all[i]; i++)
+        if (all[i]->startup)
+            all[i]->startup(argv);
     if (argc < 2) {
         print_usage(stderr);
         return 2;
@@ -40,8 +59,11 @@ int main(int argc, char **argv)
         return 0;
     }
     for (int i = 0; i < NN_CLI_N(commands); i++)
-        if (!strcmp(cmd, commands[i]->name))
+        if (!strcmp(cmd, commands[i]->name)) {
+            if (commands[i] != &nn_cmd_info)
+                warn_slow_paths();
             return nn_cli_dispatch(commands[i], cmd, argc - 2, argv + 2);
+        }
     fprintf(stderr, "nnctl: error: unknown command '%s'\n", cmd);
     print_usage(stderr);
     return 2;

@@ -24,6 +24,15 @@ int nn_metrics_write(const char *path, const struct nn_config *cfg, const struct
     nn_json_str(&j, "real", NN_REAL_NAME);
     nn_json_str(&j, "backend", m->backend->name);
     nn_json_str(&j, "blas", blas);
+    struct nn_backend_fact facts[NN_BACKEND_MAX_FACTS];
+    int n_facts = m->backend->facts ? m->backend->facts(facts, NN_BACKEND_MAX_FACTS) : 0;
+    for (int k = 0; k < n_facts; k++)
+        nn_json_str(&j, facts[k].key, facts[k].value);
+    char warn[512];
+    nn_json_array(&j, "warnings", 0); /* slow paths the backend could not fix */
+    if (m->backend->warning && m->backend->warning(warn, sizeof warn))
+        nn_json_str(&j, NULL, warn);
+    nn_json_end(&j);
     nn_json_int(&j, "threads", f->threads);
     /* "batch": the step's own threads split the batch (the backend single-threaded); "blas":
      * the backend splits each GEMM */
