@@ -32,7 +32,7 @@ static void test_choice_table(void **state)
         const char *core;
     } t[] = {
         {"fallback on AVX-512 with BF16 (model 207)", "GenuineIntel", BF16, "Prescott", NULL,
-         NN_CORE_SWITCH, "Cooperlake"},
+         NN_CORE_SWITCH, "SkylakeX"},
         {"fallback on AVX-512", "GenuineIntel", A512, "Prescott", NULL, NN_CORE_SWITCH, "SkylakeX"},
         {"AVX2 kernels on AVX-512", "GenuineIntel", A512, "Haswell", NULL, NN_CORE_SWITCH,
          "SkylakeX"},
@@ -50,7 +50,7 @@ static void test_choice_table(void **state)
         {"the user's value wins, even a worse one", "GenuineIntel", BF16, "SkylakeX", "Prescott",
          NN_CORE_USER, NULL},
         {"an empty variable is no value", "GenuineIntel", BF16, "Prescott", "", NN_CORE_SWITCH,
-         "Cooperlake"},
+         "SkylakeX"},
         {"already good: SkylakeX on AVX-512", "GenuineIntel", BF16, "SkylakeX", NULL, NN_CORE_KEEP,
          NULL},
         {"already good: Cooperlake on AVX-512 without BF16", "GenuineIntel", A512, "Cooperlake",
@@ -82,7 +82,7 @@ static void test_messages(void **state)
     nn_coretype_choose(&c, "Prescott", NULL, &ch);
     assert_string_equal(ch.why, "OpenBLAS detected Prescott (SSE kernels) on a CPU with AVX-512 "
                                 "(GenuineIntel family 6 model 207); nnctl set "
-                                "OPENBLAS_CORETYPE=Cooperlake");
+                                "OPENBLAS_CORETYPE=SkylakeX");
     nn_coretype_choose(&c, "Prescott", "Haswell", &ch);
     assert_string_equal(ch.why, "OPENBLAS_CORETYPE=Haswell was set by the user");
     nn_coretype_choose(&c, "SkylakeX", NULL, &ch);

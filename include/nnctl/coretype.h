@@ -7,11 +7,13 @@
  * is below what the CPU can run (src/cli/kernels.c). The choice is a pure function of the CPU's
  * features, the detected core and the user's variable, so it is tested on a table of cases.
  *
- * Measured on this project's machines (README, Speed): for the autoencoder's shapes SkylakeX and
- * Cooperlake run the same sgemm kernels (0.58–0.60 s per epoch on 2 threads), Haswell's AVX2
- * kernels take 27% longer, Zen's 28%, Prescott's 2.8×. Hence: AVX-512 → Cooperlake when the CPU
- * has AVX512-BF16 (its extra kernels are bf16 ones) else SkylakeX; AVX2 + FMA → Zen on AMD and
- * Hygon, Haswell elsewhere; AVX → Sandybridge. */
+ * Measured on this project's machines (make bench, 2026-12-01; README, Speed): for the
+ * autoencoder's shapes on 2 threads SkylakeX and Cooperlake take the same time (0.55–0.59 s per
+ * SGD epoch, either one ahead by up to 3.5% from run to run), Haswell's AVX2 kernels 0.73–0.75 s,
+ * Zen's 0.75, Sandybridge's 1.01–1.03, Prescott's 1.64–1.68. Hence: AVX-512 → SkylakeX (Cooperlake
+ * adds only bf16 kernels nnctl does not call, and SkylakeX's give the same bits as on the machines
+ * where OpenBLAS picks SkylakeX by itself; Cooperlake's sgemm rounds differently); AVX2 + FMA →
+ * Zen on AMD and Hygon, Haswell elsewhere; AVX → Sandybridge. */
 #ifndef NNCTL_CORETYPE_H
 #define NNCTL_CORETYPE_H
 

@@ -43,7 +43,7 @@ static const char *best_core(const struct nn_cpu *cpu, int level)
 {
     switch (level) {
     case 4:
-        return nn_cpu_has(cpu, NN_CPU_AVX512_BF16) ? "Cooperlake" : "SkylakeX";
+        return "SkylakeX";
     case 3:
         return !strcmp(cpu->vendor, "AuthenticAMD") || !strcmp(cpu->vendor, "HygonGenuine")
                    ? "Zen"
