@@ -180,6 +180,14 @@ if grep -q '"avx": true' "$T/out"; then
     expect_exit 0 "a core that stays a fallback" -- env NNCTL_TEST_CORE=Prescott,Prescott timeout 20 "$NNCTL" check configs/xor.yaml
     [ "$(grep -c 'warning: OpenBLAS detected Prescott kernels and still runs Prescott ones' "$T/err")" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && ok || bad "exactly one warning when the re-execution did not help: $(cat "$T/err")"
 fi
+# a generic BLAS in OpenBLAS's place (the reference one, when libblas3 is installed): one warning,
+# also in metrics.json
+refblas=/usr/lib/x86_64-linux-gnu/blas/libblas.so.3
+if [ -f "$refblas" ] && nm -D "$refblas" 2>/dev/null | grep -q " T cblas_sgemm$"; then
+    expect_exit 0 "train on the reference BLAS" -- env LD_PRELOAD="$refblas" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$NNCTL" train configs/xor.yaml --out "$T/refblas" --quiet --set training.epochs=10
+    [ "$(grep -c "^nnctl: warning: GEMMs run in $refblas, not OpenBLAS" "$T/err")" = 1 ] && ok || bad "one warning for a reference BLAS: $(cat "$T/err")"
+    grep -q "\"GEMMs run in $refblas, not OpenBLAS" "$T/refblas/metrics.json" && ok || bad "metrics.json lists the reference-BLAS warning"
+fi
 expect_exit 0 "the user's OPENBLAS_CORETYPE wins" -- env OPENBLAS_CORETYPE=Prescott NNCTL_TEST_CORE=Prescott "$NNCTL" info --json
 grep -q '"blas_core_reason": "OPENBLAS_CORETYPE=Prescott was set by the user"' "$T/out" && ok || bad "no re-execution over the user's value"
 

@@ -149,8 +149,8 @@ static int warning(char *buf, size_t len)
     const char *lib = blas_library();
     if (lib[0] && !strstr(lib, "openblas")) {
         snprintf(buf, len,
-                 "GEMMs run in %s, not OpenBLAS: a reference BLAS is 25-50x slower (install "
-                 "libopenblas0 and make it the libblas.so.3 alternative)",
+                 "GEMMs run in %s, not OpenBLAS (nnctl links libopenblas; check LD_PRELOAD and "
+                 "LD_LIBRARY_PATH): a reference BLAS is 25-50x slower",
                  lib);
         return 1;
     }
