@@ -5,7 +5,7 @@ CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # -ffp-contract=fast: in ISO C mode (-std=c11) GCC otherwise never fuses a·b + c into one FMA;
 # fused, the exp/tanh/sigmoid polynomials run 1.5× faster and are as accurate or more (test_vmath).
 OPT      ?= -O3 -march=native -mprefer-vector-width=512 -ffp-contract=fast -fno-math-errno -g
-LIBS     := -pthread -lyaml -lopenblas -lsvm -lpng -lz -lm
+LIBS     := -pthread -lyaml -lopenblas -ldnnl -lgomp -lsvm -lpng -lz -lm
 TESTLIBS := -lcmocka
 
 # One folder per concern under src/ (see the README's design section); private headers sit beside
@@ -13,7 +13,7 @@ TESTLIBS := -lcmocka
 SRC_DIRS := cli config core layers model backend train data io svm
 LIB_SRC  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 HEADERS  := $(wildcard include/nnctl/*.h) $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
-TESTS    := test_config test_schema test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team test_backend test_coretype
+TESTS    := test_config test_schema test_optim test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team test_backend test_coretype test_bf16
 # Gradient checks run in the double-precision build of the same sources.
 DTESTS   := test_gradcheck
 
@@ -106,6 +106,10 @@ valgrind: deps $(VG)/nnctl
 reliability: deps $(REL)/nnctl
 	@echo "== tests/kill_resume.sh"
 	@NNCTL=$(REL)/nnctl ./tests/kill_resume.sh
+	@if $(REL)/nnctl check configs/xor.yaml --set training.precision=bfloat16 >/dev/null 2>&1; then \
+	   echo "== tests/kill_resume.sh in bfloat16"; \
+	   NNCTL=$(REL)/nnctl ./tests/kill_resume.sh 10 777 --set training.precision=bfloat16; \
+	 else echo "== kill_resume in bfloat16 skipped: this CPU has neither AMX-BF16 nor AVX512-BF16"; fi
 	@echo "== tests/malformed.sh"
 	@NNCTL=$(REL)/nnctl ./tests/malformed.sh
 

@@ -3,11 +3,14 @@
 # moments (half at random times, half as soon as a checkpoint's temporary file appears), resume each time, and check that the final
 # checkpoint is byte-identical to an uninterrupted run's and the history's losses match.
 # At every kill point the newest surviving checkpoint must load.
-# Usage: NNCTL=build/rel/nnctl MNIST_DIR=... tests/kill_resume.sh [KILLS] [SEED]
+# Usage: NNCTL=build/rel/nnctl MNIST_DIR=... tests/kill_resume.sh [KILLS] [SEED] [--set K=V ...]
+# (the extra arguments go to every train command: `--set training.precision=bfloat16` runs the
+# same test in bf16)
 set -u
 NNCTL=${NNCTL:-build/rel/nnctl}
 KILLS=${1:-20}
 SEED=${2:-12345}
+shift 2 2>/dev/null || shift $#
 cd "$(dirname "$0")/.."
 if [ -z "${MNIST_DIR:-}" ] || ! ls "$MNIST_DIR"/train-images-idx3-ubyte* >/dev/null 2>&1; then
     echo "kill_resume: MNIST_DIR not set or empty: skipped"; exit 0
@@ -16,7 +19,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export OPENBLAS_NUM_THREADS=1
 ARGS=(configs/mnist_autoencoder.yaml --threads 1 --quiet --set data.train_limit=4000
-      --set data.test_limit=300 --set training.epochs=12 --set training.checkpoint_every=1)
+      --set data.test_limit=300 --set training.epochs=12 --set training.checkpoint_every=1 "$@")
 
 t0=$(date +%s.%N)
 "$NNCTL" train "${ARGS[@]}" --out "$T/ref" || { echo "kill_resume: reference run failed"; exit 1; }

@@ -54,6 +54,8 @@ struct nn_backend {
     int (*attach)(const struct nn_backend *be, const struct nn_model *m);
     void (*params_updated)(const struct nn_backend *be, const struct nn_model *m, size_t off,
                            size_t n);
+    /* Optional: the model's arenas are about to be freed; drop what attach made. */
+    void (*detach)(const struct nn_backend *be, const struct nn_model *m);
 };
 
 /* The default backend (OpenBLAS). */

@@ -54,6 +54,9 @@ enum nn_init {
 };
 enum nn_loss_kind { NN_LOSS_MSE, NN_LOSS_BCE, NN_LOSS_CCE };
 enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
+/* The precision of the GEMMs: float32 everywhere, or bf16 GEMM inputs with fp32 accumulation,
+ * master weights and everything else (the onednn-bf16 backend). */
+enum nn_precision { NN_PRECISION_FLOAT32, NN_PRECISION_BFLOAT16 };
 /* The data sources, in the order of the source table (src/data/data.c). */
 enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX };
 #define NN_DATA_SOURCE_COUNT (NN_DATA_IDX + 1)
@@ -88,6 +91,7 @@ struct nn_train_spec {
     int shuffle;
     uint64_t seed;
     int checkpoint_every; /* epochs between checkpoints; 0 = only at the end */
+    enum nn_precision precision;
 };
 
 struct nn_data_spec {

@@ -43,6 +43,9 @@ struct nn_key {
      * into). Returns 0, or -1 with the message in `why` (the caller adds "'path': "). */
     int (*check)(const void *base, char *why, size_t len);
     size_t rows_at, cols_at; /* NN_KEY_MATRIX: offsets of its row count and row width (ints) */
+    /* The resolved YAML leaves the key out while it holds its default: a key added after
+     * checkpoints existed keeps their embedded configs (and resumes) byte-identical. */
+    int quiet_default;
 };
 
 /* The rows of the top-level sections (description, model, loss, optimizer, training, data), in

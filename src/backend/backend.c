@@ -3,7 +3,10 @@
 
 #include <string.h>
 
-static const struct nn_backend *const backends[] = {&nn_backend_openblas, NULL};
+#include "nnctl/onednn.h"
+
+static const struct nn_backend *const backends[] = {&nn_backend_openblas, &nn_backend_onednn_bf16,
+                                                    NULL};
 
 const struct nn_backend *nn_backend_default(void)
 {

@@ -86,6 +86,9 @@ char *nn_config_to_yaml(const struct nn_config *cfg)
         /* an optional string left empty (description, data.dir) is not written */
         if (k->type == NN_KEY_STRING && k->def && !k->def[0] && !((const char *)cfg + k->offset)[0])
             continue;
+        char val[64];
+        if (k->quiet_default && k->def && !strcmp(nn_key_format(k, cfg, val, sizeof val), k->def))
+            continue;
         const char *dot = strchr(k->path, '.');
         const char *key = dot ? dot + 1 : k->path;
         int slen = dot ? (int)(dot - k->path) : 0;

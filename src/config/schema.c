@@ -11,6 +11,7 @@
 #include "nnctl/config.h"
 #include "nnctl/layer.h"
 #include "nnctl/mnist.h"
+#include "nnctl/onednn.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* The words of the top-level enums (index = value), and rules beyond a key's type */
@@ -20,10 +21,21 @@ static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categori
 static const char *const OPTIM_NAMES[] = {"sgd", "adam", NULL};
 static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", NULL};
 static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
+static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
 
 const char *nn_loss_name(enum nn_loss_kind loss)
 {
     return (int)loss >= 0 && loss <= NN_LOSS_CCE ? LOSS_NAMES[loss] : "?";
+}
+
+/* bfloat16 needs the matrix engine or AVX512-BF16: refused when the config is checked, before
+ * anything is written. */
+static int check_precision(const void *base, char *why, size_t len)
+{
+    const struct nn_train_spec *t = &((const struct nn_config *)base)->train;
+    if (t->precision == NN_PRECISION_BFLOAT16)
+        return nn_onednn_check(why, len);
+    return 0;
 }
 
 static int check_nesterov(const void *base, char *why, size_t len)
@@ -179,6 +191,16 @@ const struct nn_key nn_config_keys[] = {
      .hi = INT32_MAX,
      .def = "0",
      .doc = "epochs between checkpoints; 0 = only at the end"},
+    {.path = "training.precision",
+     .type = NN_KEY_ENUM,
+     .offset = AT(train.precision),
+     .names = PRECISION_NAMES,
+     .what = "precision",
+     .def = "float32",
+     .check = check_precision,
+     .quiet_default = 1,
+     .doc = "bfloat16: GEMM inputs in bf16 with fp32 accumulation, on AMX or AVX512-BF16 "
+            "(weights, optimizer, loss stay fp32)"},
     {.path = "data.source",
      .type = NN_KEY_ENUM,
      .offset = AT(data.source),

@@ -14,6 +14,7 @@
 
 #include "nnctl/mem.h"
 #include "nnctl/model.h"
+#include "nnctl/onednn.h"
 #include "nnctl/team.h"
 
 /* A layer whose backward writes dL/dX into another buffer than the one dL/dY arrived in. */
@@ -89,7 +90,8 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
     m->cfg.data.x = m->cfg.data.y = NULL;
-    m->backend = nn_backend_default();
+    m->backend = cfg->train.precision == NN_PRECISION_BFLOAT16 ? &nn_backend_onednn_bf16
+                                                               : nn_backend_default();
     m->n_layers = cfg->n_layers;
     m->max_batch = max_batch;
     m->head_layer = -1;
@@ -169,6 +171,8 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
 
 void nn_model_free(struct nn_model *m)
 {
+    if (m->params && m->backend && m->backend->detach)
+        m->backend->detach(m->backend, m);
     free(m->params);
     free(m->grads);
     free(m->opt_state);

@@ -1,0 +1,20 @@
+/* nnctl — the bf16 backend (src/backend/onednn.c): oneDNN matmul on AMX or AVX512-BF16. */
+#ifndef NNCTL_ONEDNN_H
+#define NNCTL_ONEDNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnctl/backend.h"
+
+extern const struct nn_backend nn_backend_onednn_bf16;
+
+/* 0 when this CPU and OS can run bf16 matmuls (AMX-BF16 granted to the process, or
+ * AVX512-BF16); otherwise -1 with a message naming what is missing. Asks Linux for AMX once. */
+int nn_onednn_check(char *why, size_t len);
+/* Asks Linux to grant AMX tiles to this process; 0, or -1 with the reason. */
+int nn_onednn_request_amx(char *why, size_t len);
+/* dst[i] = src[i] rounded to bf16, to nearest with ties to even (NaN stays NaN). */
+void nn_bf16_round(uint16_t *restrict dst, const float *restrict src, size_t n);
+
+#endif
