@@ -33,6 +33,7 @@
 #include "nnctl/clock.h"
 #include "nnctl/coretype.h"
 #include "nnctl/cpu.h"
+#include "nnctl/onednn.h"
 #include "nnctl/mem.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/json.h"
@@ -66,7 +67,12 @@ static double sgemm_peak(void)
 /* The GEMMs of one autoencoder epoch at the engine's shapes, in two schedules. */
 static const int dims[5] = {784, 256, 64, 256, 784};
 enum { N_TRAIN = 60000, BATCH = 128 };
-static float *fw[4], *fdw[4], *fact[5], *fdz[5];
+static float *fw[4], *fdw[4], *fact[5], *fdz[5], *warena;
+static size_t wcount;
+/* the backend the floor runs on, and a model holding just the four weight matrices, so that a
+ * backend with its own weight copies (bf16) keeps them as in training */
+static const struct nn_backend *floor_be = &nn_backend_openblas;
+static struct nn_model floor_model;
 
 /* zeroed and 64-byte aligned, as the engine's arenas are */
 static float *zalloc(size_t n)
@@ -81,8 +87,14 @@ static float *zalloc(size_t n)
 
 static void floor_alloc(void)
 {
+    wcount = 0;
+    for (int l = 0; l < 4; l++)
+        wcount += (size_t)dims[l] * (size_t)dims[l + 1];
+    warena = zalloc(wcount);
+    float *w = warena;
     for (int l = 0; l < 4; l++) {
-        fw[l] = zalloc((size_t)dims[l] * (size_t)dims[l + 1]);
+        fw[l] = w;
+        w += (size_t)dims[l] * (size_t)dims[l + 1];
         fdw[l] = zalloc((size_t)dims[l] * (size_t)dims[l + 1]);
         for (size_t i = 0; i < (size_t)dims[l] * (size_t)dims[l + 1]; i++)
             fw[l][i] = 0.01f * (float)((i * 2654435761u) % 200 - 100) / 100.0f;
@@ -91,14 +103,15 @@ static void floor_alloc(void)
         fact[l] = zalloc((size_t)BATCH * (size_t)dims[l]);
         fdz[l] = zalloc((size_t)BATCH * (size_t)dims[l]);
     }
+    floor_model.params = warena;
+    floor_model.n_params = wcount;
 }
 
 static void floor_free(void)
 {
-    for (int l = 0; l < 4; l++) {
-        free(fw[l]);
+    free(warena);
+    for (int l = 0; l < 4; l++)
         free(fdw[l]);
-    }
     for (int l = 0; l < 5; l++) {
         free(fact[l]);
         free(fdz[l]);
@@ -113,24 +126,24 @@ static double step_flops(int b)
     return f;
 }
 
-/* one after another, each GEMM split by OpenBLAS */
+/* one after another, each GEMM split by the backend */
 static void blas_step(int b)
 {
     for (int l = 0; l < 4; l++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, dims[l + 1], dims[l], 1, fact[l],
-                    dims[l], fw[l], dims[l + 1], 0, fact[l + 1], dims[l + 1]);
+        nn_gemm(floor_be, NN_NO_TRANS, NN_NO_TRANS, b, dims[l + 1], dims[l], 1, fact[l], dims[l],
+                fw[l], dims[l + 1], 0, fact[l + 1], dims[l + 1], l);
     for (int l = 3; l >= 0; l--) {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dims[l], dims[l + 1], b, 1, fact[l],
-                    dims[l], fdz[l + 1], dims[l + 1], 0, fdw[l], dims[l + 1]);
+        nn_gemm(floor_be, NN_TRANS, NN_NO_TRANS, dims[l], dims[l + 1], b, 1, fact[l], dims[l],
+                fdz[l + 1], dims[l + 1], 0, fdw[l], dims[l + 1], -1);
         if (l > 0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, dims[l], dims[l + 1], 1,
-                        fdz[l + 1], dims[l + 1], fw[l], dims[l + 1], 0, fdz[l], dims[l]);
+            nn_gemm(floor_be, NN_NO_TRANS, NN_TRANS, b, dims[l], dims[l + 1], 1, fdz[l + 1],
+                    dims[l + 1], fw[l], dims[l + 1], 0, fdz[l], dims[l], l);
     }
 }
 
-/* the training step's schedule (train.c): each thread's rows, then chunks of each W (halves of the
- * small layers, quarters of the large ones on 2 threads) claimed in order, top layer first, each
- * as soon as every thread has finished that layer's rows; SGD folded in */
+/* the training step's schedule (step.c): each thread's rows, then chunks of each W (halves of
+ * the small layers, quarters of the large ones on 2 threads) claimed in order, top layer first,
+ * each as soon as every thread has finished that layer's rows; SGD folded in */
 struct floor_job {
     struct nn_team *team;
     int n_chunks, chunk_layer[32], chunk_c[32], chunk_n[32];
@@ -145,14 +158,14 @@ static void team_epoch(void *arg, int t, int n)
         int b = N_TRAIN - s < BATCH ? N_TRAIN - s : BATCH, lo, hi;
         nn_team_split(b, t, n, &lo, &hi);
         for (int l = 0; l < 4; l++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, dims[l + 1], dims[l], 1,
-                        fact[l] + (size_t)lo * dims[l], dims[l], fw[l], dims[l + 1], 0,
-                        fact[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1]);
+            nn_gemm(floor_be, NN_NO_TRANS, NN_NO_TRANS, hi - lo, dims[l + 1], dims[l], 1,
+                    fact[l] + (size_t)lo * dims[l], dims[l], fw[l], dims[l + 1], 0,
+                    fact[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1], l);
         for (int l = 3; l >= 0; l--) {
             if (l > 0)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hi - lo, dims[l], dims[l + 1],
-                            1, fdz[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1], fw[l],
-                            dims[l + 1], 0, fdz[l] + (size_t)lo * dims[l], dims[l]);
+                nn_gemm(floor_be, NN_NO_TRANS, NN_TRANS, hi - lo, dims[l], dims[l + 1], 1,
+                        fdz[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1], fw[l], dims[l + 1], 0,
+                        fdz[l] + (size_t)lo * dims[l], dims[l], l);
             atomic_fetch_add(&j->ready[l], 1);
         }
         for (;;) {
@@ -162,9 +175,13 @@ static void team_epoch(void *arg, int t, int n)
             int l = j->chunk_layer[k];
             nn_team_wait_count(&j->ready[l], n);
             nn_team_split(dims[l], j->chunk_c[k], j->chunk_n[k], &lo, &hi);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, dims[l + 1], b, -1e-9f,
-                        fact[l] + lo, dims[l], fdz[l + 1], dims[l + 1], 1,
-                        fw[l] + (size_t)lo * dims[l + 1], dims[l + 1]);
+            nn_gemm(floor_be, NN_TRANS, NN_NO_TRANS, hi - lo, dims[l + 1], b, -1e-9f, fact[l] + lo,
+                    dims[l], fdz[l + 1], dims[l + 1], 1, fw[l] + (size_t)lo * dims[l + 1],
+                    dims[l + 1], -1);
+            if (floor_be->params_updated) /* the weight copy follows the chunk, as in training */
+                floor_be->params_updated(floor_be, &floor_model,
+                                         (size_t)(fw[l] - warena) + (size_t)lo * dims[l + 1],
+                                         (size_t)(hi - lo) * dims[l + 1]);
         }
         /* the step ends when every thread is done (nn_team_run's join, here a barrier) */
         nn_team_barrier(j->team);
@@ -177,14 +194,17 @@ static void team_epoch(void *arg, int t, int n)
     }
 }
 
-static double gemm_floor(int team_threads, double *flops_out)
+static double gemm_floor(int team_threads, double *flops_out, const struct nn_backend *be)
 {
     struct nn_team *team = NULL;
     struct nn_error err;
+    floor_be = be;
+    if (be->attach && be->attach(be, &floor_model))
+        return NAN;
     if (team_threads > 1) {
         if (nn_team_create(team_threads, &team, &err))
             return NAN;
-        nn_backend_default()->set_threads(1);
+        be->set_threads(1);
     }
     double flops = 0;
     for (int s = 0; s < N_TRAIN; s += BATCH)
@@ -218,8 +238,11 @@ static double gemm_floor(int team_threads, double *flops_out)
     }
     if (team) {
         nn_team_free(team);
-        nn_backend_default()->set_threads(team_threads);
+        be->set_threads(team_threads);
     }
+    if (be->detach)
+        be->detach(be, &floor_model);
+    floor_be = &nn_backend_openblas;
     *flops_out = flops;
     return best;
 }
@@ -289,6 +312,32 @@ static void list_coretypes(void)
     if (level >= 2)
         printf("Sandybridge ");
     printf("Prescott\n");
+}
+
+/* Seconds of training until history.csv's test loss first reaches `target` (NAN: never), and the
+ * epoch where it did. */
+static double time_to_quality(const char *dir, double target, int *epoch)
+{
+    char hp[512], line[256];
+    snprintf(hp, sizeof hp, "%s/history.csv", dir);
+    FILE *f = fopen(hp, "r");
+    double total = 0;
+    *epoch = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        int ep;
+        double tl, te, s, sps;
+        if (sscanf(line, "%d,%lf,%lf,%lf,%lf", &ep, &tl, &te, &s, &sps) != 5)
+            continue;
+        total += s;
+        if (te <= target) {
+            *epoch = ep;
+            fclose(f);
+            return total;
+        }
+    }
+    if (f)
+        fclose(f);
+    return NAN;
 }
 
 int main(int argc, char **argv)
@@ -366,8 +415,17 @@ int main(int argc, char **argv)
     printf("sgemm_peak_gflops           %8.1f   (2048^3 sgemm)\n", peak);
     double flops;
     floor_alloc();
-    double floor_blas = gemm_floor(1, &flops);
-    double floor_team = threads > 1 ? gemm_floor(threads, &flops) : NAN;
+    double floor_blas = gemm_floor(1, &flops, &nn_backend_openblas);
+    double floor_team = threads > 1 ? gemm_floor(threads, &flops, &nn_backend_openblas) : NAN;
+    char why[256];
+    const int bf16 = nn_onednn_check(why, sizeof why) == 0;
+    double floor_bf16 = NAN;
+    if (bf16) {
+        double f1 = gemm_floor(1, &flops, &nn_backend_onednn_bf16);
+        double f2 = threads > 1 ? gemm_floor(threads, &flops, &nn_backend_onednn_bf16) : NAN;
+        floor_bf16 = f2 < f1 ? f2 : f1;
+        nn_backend_openblas.set_threads(threads);
+    }
     floor_free();
     double floor_s = floor_team < floor_blas ? floor_team : floor_blas;
     printf("ae_gemm_floor_blas_seconds  %8.3f   (one GEMM after another, OpenBLAS on %d threads)\n",
@@ -396,6 +454,53 @@ int main(int argc, char **argv)
     printf("ae_gflops                   %8.1f\n", gflops);
     printf("ae_overhead_fraction        %8.3f   (target <= 0.10)\n", overhead);
     printf("adam_over_sgd               %8.3f   (target <= 1.15)\n", med_adam[0] / med_sgd[0]);
+
+    /* bfloat16 on the matrix engine (the onednn-bf16 backend), when this CPU has it */
+    double bf16_sgd[3] = {NAN, NAN, NAN}, bf16_adam[3] = {NAN, NAN, NAN};
+    double ttq16 = NAN, ttq32 = NAN, mse16 = NAN, mse32 = NAN;
+    int ttq16_ep = 0, ttq32_ep = 0;
+    if (bf16) {
+        const char *sgd16[] = {ep, "data.test_limit=1", "training.checkpoint_every=0",
+                               "training.precision=bfloat16"};
+        const char *adam16[] = {ep, "data.test_limit=1", "training.checkpoint_every=0",
+                                "training.precision=bfloat16"};
+        if (train_config("configs/mnist_autoencoder_seed.yaml", sgd16, 4, threads, &r, bf16_sgd,
+                         "bench/out/sgd16") ||
+            train_config("configs/mnist_autoencoder.yaml", adam16, 4, threads, &r, bf16_adam,
+                         "bench/out/adam16"))
+            return 1;
+        /* time to the study's quality, on the whole test set: the default config, 5 epochs */
+        const char *q16[] = {"training.epochs=5", "training.checkpoint_every=0",
+                             "training.precision=bfloat16"};
+        const char *q32[] = {"training.epochs=5", "training.checkpoint_every=0"};
+        if (train_config("configs/mnist_autoencoder.yaml", q16, 3, threads, &r, NULL,
+                         "bench/out/q16"))
+            return 1;
+        mse16 = r.final_test_loss;
+        if (train_config("configs/mnist_autoencoder.yaml", q32, 2, threads, &r, NULL,
+                         "bench/out/q32"))
+            return 1;
+        mse32 = r.final_test_loss;
+        ttq16 = time_to_quality("bench/out/q16", 0.0099, &ttq16_ep);
+        ttq32 = time_to_quality("bench/out/q32", 0.0099, &ttq32_ep);
+        printf(
+            "ae_bf16_gemm_floor_seconds  %8.3f   (the same GEMMs in bf16 on the matrix engine)\n",
+            floor_bf16);
+        printf("ae_bf16_seconds_per_epoch   %8.3f   (SGD; fp32 %.3f: %.2fx faster; non-GEMM share "
+               "%.0f%%)\n",
+               bf16_sgd[0], med_sgd[0], med_sgd[0] / bf16_sgd[0],
+               100 * (1 - floor_bf16 / bf16_sgd[0]));
+        printf("ae_bf16_adam_seconds_per_epoch %5.3f   (Adam; fp32 %.3f; target <= 0.25; non-GEMM "
+               "share %.0f%%, target <= 35%%)\n",
+               bf16_adam[0], med_adam[0], 100 * (1 - floor_bf16 / bf16_adam[0]));
+        printf("ae_bf16_seconds_to_mse_0.0099 %6.3f   (epoch %d; fp32 %.3f s, epoch %d; target <= "
+               "1)\n",
+               ttq16, ttq16_ep, ttq32, ttq32_ep);
+        printf("ae_bf16_test_mse_5_epochs   %8.6f   (fp32 %.6f: %+.1f%%)\n", mse16, mse32,
+               100 * (mse16 / mse32 - 1));
+    } else {
+        printf("bf16: skipped: %s\n", why);
+    }
 
     const char *xs[] = {"training.checkpoint_every=0"};
     if (train_config("configs/xor.yaml", xs, 1, threads, &r, NULL, xor_dir))
@@ -489,6 +594,14 @@ int main(int argc, char **argv)
         {"ae_adam_seconds_per_epoch", med_adam[0]},
         {"ae_adam_first_epoch_seconds", med_adam[1]},
         {"ae_adam_last_epoch_seconds", med_adam[2]},
+        {"ae_bf16_gemm_floor_seconds", floor_bf16},
+        {"ae_bf16_seconds_per_epoch", bf16_sgd[0]},
+        {"ae_bf16_adam_seconds_per_epoch", bf16_adam[0]},
+        {"ae_bf16_adam_non_gemm_fraction", 1 - floor_bf16 / bf16_adam[0]},
+        {"ae_bf16_seconds_to_test_mse_0.0099", ttq16},
+        {"ae_seconds_to_test_mse_0.0099", ttq32},
+        {"ae_bf16_test_mse_5_epochs", mse16},
+        {"ae_test_mse_5_epochs", mse32},
         {"ae_gflops", gflops},
         {"ae_overhead_fraction", overhead},
         {"xor_us_per_step", xor_us},

@@ -86,8 +86,19 @@ void nn_cli_warn(const char *msg)
 int nn_cli_load_config(const char *path, const struct nn_args *a, struct nn_config *cfg,
                        struct nn_error *err)
 {
+    return nn_cli_load_config_extra(path, a, NULL, cfg, err);
+}
+
+int nn_cli_load_config_extra(const char *path, const struct nn_args *a, const char *extra,
+                             struct nn_config *cfg, struct nn_error *err)
+{
     int n_sets = 0;
-    const char *const *sets = nn_opt_list(a, "--set", &n_sets);
+    const char *const *given = nn_opt_list(a, "--set", &n_sets);
+    const char *sets[NN_CLI_MAX_SETS + 1];
+    for (int i = 0; i < n_sets && i < NN_CLI_MAX_SETS; i++)
+        sets[i] = given[i];
+    if (extra)
+        sets[n_sets++] = extra; /* after the --set arguments: an option wins over them */
     err->msg[0] = 0;
     struct nn_diags *d = calloc(1, sizeof *d);
     if (!d) {

@@ -52,6 +52,10 @@ void nn_cli_warn(const char *msg);
  * empty: nothing more to print). On failure the config is freed. */
 int nn_cli_load_config(const char *path, const struct nn_args *a, struct nn_config *cfg,
                        struct nn_error *err);
+/* The same with one more "key=value" override after the --set ones (NULL: none), for options
+ * that stand for a config key (train --precision). */
+int nn_cli_load_config_extra(const char *path, const struct nn_args *a, const char *extra,
+                             struct nn_config *cfg, struct nn_error *err);
 
 /* ---- options several commands take: one definition each, the help line per command ---- */
 #define NN_CLI_MAX_SETS 64

@@ -11,6 +11,7 @@
 #include "nnctl/backend.h"
 #include "nnctl/cpu.h"
 #include "nnctl/json.h"
+#include "nnctl/onednn.h"
 
 #ifndef NN_BUILD_FLAGS
 #define NN_BUILD_FLAGS "unknown"
@@ -51,6 +52,14 @@ static void print_json(const struct nn_cpu *cpu)
     nn_json_bool(&j, "amx_tile_state", cpu->os_amx);
     nn_json_bool(&j, "amx_permitted", cpu->amx_permitted);
     nn_json_end(&j);
+    nn_json_end(&j);
+    char why[256];
+    int bf16 = nn_onednn_check(why, sizeof why) == 0;
+    nn_json_object(&j, "precisions", 1);
+    nn_json_bool(&j, "float32", 1);
+    nn_json_bool(&j, "bfloat16", bf16);
+    if (!bf16)
+        nn_json_str(&j, "bfloat16_why_not", why);
     nn_json_end(&j);
     nn_json_array(&j, "backends", 0);
     const struct nn_backend *const *all = nn_backend_list();
@@ -110,6 +119,11 @@ static void print_text(const struct nn_cpu *cpu)
            "process: %s\n",
            cpu->os_avx ? "on" : "off", cpu->os_avx512 ? "on" : "off", cpu->os_amx ? "on" : "off",
            cpu->amx_permitted ? "yes" : "no (nnctl asks only when a run needs it)");
+    char why[256];
+    if (nn_onednn_check(why, sizeof why) == 0)
+        printf("precisions:  float32, bfloat16 (training.precision)\n");
+    else
+        printf("precisions:  float32 (not bfloat16: %s)\n", why);
     const struct nn_backend *const *all = nn_backend_list();
     for (int i = 0; all[i]; i++) {
         const struct nn_backend *be = all[i];

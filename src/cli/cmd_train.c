@@ -17,7 +17,11 @@ static int run_train(const struct nn_args *a, struct nn_error *err)
     opts.resume = nn_opt_given(a, "--resume") > 0;
     opts.quiet = nn_opt_given(a, "--quiet") > 0;
     struct nn_config cfg;
-    int rc = nn_cli_load_config(path, a, &cfg, err);
+    char precision[64] = "";
+    if (nn_opt_given(a, "--precision"))
+        snprintf(precision, sizeof precision, "training.precision=%s",
+                 nn_opt_str(a, "--precision", ""));
+    int rc = nn_cli_load_config_extra(path, a, precision[0] ? precision : NULL, &cfg, err);
     if (rc)
         return rc;
     char def_out[NN_PATH_MAX + 8];
@@ -60,6 +64,10 @@ static const struct nn_opt train_opts[] = {
     NN_CLI_OPT_THREADS("threads for each training step (default: all cores); each\n"
                        "thread takes rows of the batch and a share of the update"),
     NN_CLI_OPT_FLAG("--resume", "continue from DIR/model.ckpt if it exists"),
+    NN_CLI_OPT_STR("--precision", "P",
+                   "float32 or bfloat16 (bf16 GEMMs on AMX or AVX512-BF16), the same as\n"
+                   "--set training.precision=P",
+                   0),
     NN_CLI_OPT_POS_INT("--log-every", "print a progress line every N epochs (default 1)"),
     NN_CLI_OPT_FLAG("--quiet", "no progress lines"),
     NN_CLI_OPT_STR("--batch-losses", "F",
