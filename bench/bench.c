@@ -346,6 +346,9 @@ int main(int argc, char **argv)
     int threads = 2, epochs = 10, sgd_only = 0;
     const char *out = "bench/results.json", *best_core = NULL, *core_times = NULL;
     double peer_torch = NAN, peer_keras = NAN, best_secs = NAN;
+    /* the peers' Adam epochs, fp32 and bf16 (PyTorch with the fused Adam and autocast, Keras with
+     * the mixed_bfloat16 policy), for the bf16 comparison */
+    double torch_adam = NAN, torch_bf16_adam = NAN, keras_adam = NAN, keras_bf16_adam = NAN;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--list-coretypes")) {
             list_coretypes();
@@ -369,6 +372,14 @@ int main(int argc, char **argv)
             const char *p = argv[++i];
             if (!strncmp(p, "pytorch=", 8))
                 peer_torch = atof(p + 8);
+            else if (!strncmp(p, "pytorch_adam=", 13))
+                torch_adam = atof(p + 13);
+            else if (!strncmp(p, "pytorch_bf16_adam=", 18))
+                torch_bf16_adam = atof(p + 18);
+            else if (!strncmp(p, "keras_adam=", 11))
+                keras_adam = atof(p + 11);
+            else if (!strncmp(p, "keras_bf16_adam=", 16))
+                keras_bf16_adam = atof(p + 16);
             else if (!strncmp(p, "keras=", 6))
                 peer_keras = atof(p + 6);
         } else {
@@ -498,6 +509,16 @@ int main(int argc, char **argv)
                ttq16, ttq16_ep, ttq32, ttq32_ep);
         printf("ae_bf16_test_mse_5_epochs   %8.6f   (fp32 %.6f: %+.1f%%)\n", mse16, mse32,
                100 * (mse16 / mse32 - 1));
+        double best_torch =
+            torch_bf16_adam < torch_adam || isnan(torch_adam) ? torch_bf16_adam : torch_adam;
+        if (!isnan(best_torch))
+            printf("ratio_bf16_vs_pytorch       %8.3f   (nnctl bf16 Adam / PyTorch's faster Adam: "
+                   "fp32 "
+                   "%.3f, bf16 %.3f s/epoch; target <= 0.12)\n",
+                   bf16_adam[0] / best_torch, torch_adam, torch_bf16_adam);
+        if (!isnan(keras_adam) || !isnan(keras_bf16_adam))
+            printf("keras_adam                  %8.3f   (s/epoch; mixed_bfloat16 %.3f)\n",
+                   keras_adam, keras_bf16_adam);
     } else {
         printf("bf16: skipped: %s\n", why);
     }
@@ -599,6 +620,13 @@ int main(int argc, char **argv)
         {"ae_bf16_adam_seconds_per_epoch", bf16_adam[0]},
         {"ae_bf16_adam_non_gemm_fraction", 1 - floor_bf16 / bf16_adam[0]},
         {"ae_bf16_seconds_to_test_mse_0.0099", ttq16},
+        {"pytorch_adam_seconds_per_epoch", torch_adam},
+        {"pytorch_bf16_adam_seconds_per_epoch", torch_bf16_adam},
+        {"keras_adam_seconds_per_epoch", keras_adam},
+        {"keras_bf16_adam_seconds_per_epoch", keras_bf16_adam},
+        {"ratio_bf16_vs_pytorch",
+         bf16_adam[0] /
+             (torch_bf16_adam < torch_adam || isnan(torch_adam) ? torch_bf16_adam : torch_adam)},
         {"ae_seconds_to_test_mse_0.0099", ttq32},
         {"ae_bf16_test_mse_5_epochs", mse16},
         {"ae_test_mse_5_epochs", mse32},

@@ -191,6 +191,20 @@ fi
 expect_exit 0 "the user's OPENBLAS_CORETYPE wins" -- env OPENBLAS_CORETYPE=Prescott NNCTL_TEST_CORE=Prescott "$NNCTL" info --json
 grep -q '"blas_core_reason": "OPENBLAS_CORETYPE=Prescott was set by the user"' "$T/out" && ok || bad "no re-execution over the user's value"
 
+# --- bfloat16: refused on a CPU without AMX-BF16 or AVX512-BF16 (played with NNCTL_TEST_NO_BF16),
+# and a bf16-trained checkpoint still runs there, in float32 ---
+expect_exit 2 "bfloat16 on a CPU without it" -- env NNCTL_TEST_NO_BF16=1 "$NNCTL" train configs/xor.yaml --precision bfloat16 --out "$T/nobf16"
+grep -q "error: 'training.precision': bfloat16 needs AMX-BF16 or AVX512-BF16, and this CPU (.*) has neither" "$T/err" && [ ! -e "$T/nobf16" ] && ok || bad "bfloat16 refused before anything is written: $(cat "$T/err")"
+if "$NNCTL" check configs/xor.yaml --precision bfloat16 >/dev/null 2>&1 || "$NNCTL" check configs/xor.yaml --set training.precision=bfloat16 >/dev/null 2>&1; then
+    expect_exit 0 "train XOR in bfloat16" -- "$NNCTL" train configs/xor.yaml --precision bfloat16 --out "$T/bf16" --quiet
+    grep -q '"backend": "onednn-bf16"' "$T/bf16/metrics.json" && grep -q '"accuracy": 1,' "$T/bf16/metrics.json" && ok || bad "XOR learns in bfloat16"
+    expect_exit 0 "predict a bf16 checkpoint" -- "$NNCTL" predict "$T/bf16/model.ckpt" --input "0 0; 1 1"
+    cp "$T/out" "$T/pred16"
+    expect_exit 0 "predict it on a CPU without bf16 (float32)" -- env NNCTL_TEST_NO_BF16=1 "$NNCTL" predict "$T/bf16/model.ckpt" --input "0 0; 1 1"
+    [ -s "$T/out" ] && ok || bad "a bf16 checkpoint predicts in float32 where bf16 is missing"
+    expect_exit 2 "resume it there: refused" -- env NNCTL_TEST_NO_BF16=1 "$NNCTL" train configs/xor.yaml --precision bfloat16 --set training.epochs=20000 --out "$T/bf16" --resume
+fi
+
 # --- damaged checkpoints: exit 1, nothing written ---
 head -c 100 "$T/xor/model.ckpt" >"$T/trunc.ckpt"
 expect_exit 1 "truncated checkpoint" -- "$NNCTL" predict "$T/trunc.ckpt" --input "0 0"

@@ -10,6 +10,7 @@
 #define NNCTL_BACKEND_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nnctl/common.h"
 
@@ -54,6 +55,9 @@ struct nn_backend {
     int (*attach)(const struct nn_backend *be, const struct nn_model *m);
     void (*params_updated)(const struct nn_backend *be, const struct nn_model *m, size_t off,
                            size_t n);
+    /* Optional: the backend's copy of the parameter arena in bf16 (same layout), which the
+     * optimizer then refreshes in its own pass instead of a call to params_updated; NULL: none. */
+    uint16_t *(*param_copy)(const struct nn_backend *be, const struct nn_model *m);
     /* Optional: the model's arenas are about to be freed; drop what attach made. */
     void (*detach)(const struct nn_backend *be, const struct nn_model *m);
 };

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "nnctl/backend.h"
+#include "nnctl/bf16.h"
 
 extern const struct nn_backend nn_backend_onednn_bf16;
 
@@ -14,7 +15,5 @@ extern const struct nn_backend nn_backend_onednn_bf16;
 int nn_onednn_check(char *why, size_t len);
 /* Asks Linux to grant AMX tiles to this process; 0, or -1 with the reason. */
 int nn_onednn_request_amx(char *why, size_t len);
-/* dst[i] = src[i] rounded to bf16, to nearest with ties to even (NaN stays NaN). */
-void nn_bf16_round(uint16_t *restrict dst, const float *restrict src, size_t n);
 
 #endif

@@ -3,6 +3,7 @@
 #define NNCTL_OPTIM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nnctl/common.h"
 #include "nnctl/config.h"
@@ -18,5 +19,11 @@ void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *params,
  * at the same time by different threads. */
 void nn_optim_step_range(const struct nn_optim_spec *o, long long t, nn_real *params,
                          const nn_real *grads, nn_real *state, size_t n, size_t off, size_t count);
+
+/* The same, also writing each updated parameter rounded to bf16 into copy[off..off + count) (copy:
+ * a bf16 arena laid out as the parameters, or NULL), in the same pass over the memory. */
+void nn_optim_step_range_copy(const struct nn_optim_spec *o, long long t, nn_real *w,
+                              const nn_real *g, nn_real *state, size_t n, size_t off, size_t count,
+                              uint16_t *copy);
 
 #endif

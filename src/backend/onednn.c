@@ -26,6 +26,7 @@
 #endif
 
 #include "nnctl/backend.h"
+#include "nnctl/bf16.h"
 #include "nnctl/cpu.h"
 #include "nnctl/mem.h"
 #include "nnctl/model.h"
@@ -136,6 +137,10 @@ int nn_onednn_check(char *why, size_t len)
     nn_cpu_detect(&cpu);
     int amx = nn_cpu_has(&cpu, NN_CPU_AMX_BF16) && nn_cpu_has(&cpu, NN_CPU_AMX_TILE);
     int avx = nn_cpu_has(&cpu, NN_CPU_AVX512_BF16);
+    /* tests play a CPU without bf16 with NNCTL_TEST_NO_BF16=1 */
+    const char *no = getenv("NNCTL_TEST_NO_BF16");
+    if (no && no[0] == '1')
+        amx = avx = 0;
     if (!amx && !avx) {
         snprintf(why, len,
                  "bfloat16 needs AMX-BF16 or AVX512-BF16, and this CPU (%s family %d model %d) "
@@ -172,22 +177,6 @@ static struct tcache *thread_cache(void)
     return tc;
 }
 #endif
-
-static inline uint16_t bf16_of(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    if ((u & 0x7fffffffu) > 0x7f800000u)
-        return (uint16_t)((u >> 16) | 0x40u); /* a NaN stays a (quiet) NaN */
-    u += 0x7fffu + ((u >> 16) & 1u);          /* round to nearest, ties to even */
-    return (uint16_t)(u >> 16);
-}
-
-void nn_bf16_round(uint16_t *restrict dst, const float *restrict src, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        dst[i] = bf16_of(src[i]);
-}
 
 #ifndef NN_DOUBLE
 /* rows × cols of src (row stride ld) into a contiguous bf16 buffer of at least that size. */
@@ -384,6 +373,17 @@ static void params_updated(const struct nn_backend *be, const struct nn_model *m
 #endif
 }
 
+static uint16_t *param_copy(const struct nn_backend *be, const struct nn_model *m)
+{
+    (void)be;
+#ifdef NN_DOUBLE
+    (void)m;
+    return NULL;
+#else
+    return (uint16_t *)bf16_copy_of(m->params);
+#endif
+}
+
 static void detach(const struct nn_backend *be, const struct nn_model *m)
 {
     (void)be;
@@ -441,5 +441,6 @@ const struct nn_backend nn_backend_onednn_bf16 = {
     .facts = facts,
     .attach = attach,
     .params_updated = params_updated,
+    .param_copy = param_copy,
     .detach = detach,
 };

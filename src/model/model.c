@@ -343,6 +343,9 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
     const int fold = o && o->kind == NN_OPT_SGD && o->momentum == 0;
     const nn_real lr = o ? (nn_real)o->learning_rate : 0;
     const struct nn_backend *be = m->backend;
+    /* a backend's own weight copy (bf16) is refreshed by the optimizer's pass itself; plain SGD,
+     * folded into the GEMM, refreshes it right after, while the chunk is in cache */
+    uint16_t *copy = o && be->param_copy ? be->param_copy(be, m) : NULL;
     struct nn_layer *l = &m->layers[i];
     const struct nn_tensor *tw = &m->tensors[l->wt];
     const int rows = tw->shape.dims[0];
@@ -358,9 +361,9 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
         else
             l->ops->param_grad(l, be, in, B, lo, hi, 1, 0, l->dw);
         if (o && !fold)
-            nn_optim_step_range(o, t, m->params, m->grads, m->opt_state, m->n_params,
-                                tw->offset + w0, wn);
-        if (o && be->params_updated)
+            nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params,
+                                     tw->offset + w0, wn, copy);
+        if (o && be->params_updated && (fold || !copy))
             be->params_updated(be, m, tw->offset + w0, wn);
     }
     if (l->n_tensors < 2)
@@ -377,9 +380,9 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
         for (int j = lo; j < hi; j++)
             l->b[j] -= lr * l->db[j];
     else if (o && hi > lo)
-        nn_optim_step_range(o, t, m->params, m->grads, m->opt_state, m->n_params,
-                            tb->offset + (size_t)lo, (size_t)(hi - lo));
-    if (o && hi > lo && be->params_updated)
+        nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params,
+                                 tb->offset + (size_t)lo, (size_t)(hi - lo), copy);
+    if (o && hi > lo && be->params_updated && (fold || !copy))
         be->params_updated(be, m, tb->offset + (size_t)lo, (size_t)(hi - lo));
 }
 

@@ -13,6 +13,8 @@
 
 #include "nnctl/optim.h"
 
+#include "nnctl/bf16.h"
+
 #ifdef NN_DOUBLE
 #define SQRT sqrt
 #else
@@ -27,8 +29,18 @@ int nn_optim_state_per_param(const struct nn_optim_spec *o)
 }
 
 /* m/s1: momentum velocity or Adam's first moment; s2: Adam's second moment. */
+/* wb: when not NULL, each updated weight is also written rounded to bf16 there, in the same pass
+ * (the bf16 backend's weight copy; loop unswitching keeps the NULL case as it was). */
+#ifdef NN_DOUBLE
+#define COPY(i) ((void)wb)
+#else
+#define COPY(i)                                                                                    \
+    if (wb)                                                                                        \
+    wb[i] = nn_bf16_of(w[i])
+#endif
 static void update(const struct nn_optim_spec *o, long long t, nn_real *restrict w,
-                   const nn_real *restrict g, nn_real *restrict s1, nn_real *restrict s2, size_t n)
+                   const nn_real *restrict g, nn_real *restrict s1, nn_real *restrict s2, size_t n,
+                   uint16_t *restrict wb)
 {
     const nn_real lr = (nn_real)o->learning_rate;
     if (o->kind == NN_OPT_ADAM) {
@@ -43,6 +55,7 @@ static void update(const struct nn_optim_spec *o, long long t, nn_real *restrict
             m[i] = b1 * m[i] + omb1 * g[i];
             v[i] = b2 * v[i] + omb2 * g[i] * g[i];
             w[i] -= c1 * m[i] / (SQRT(v[i]) * c2 + eps);
+            COPY(i);
         }
         return;
     }
@@ -53,17 +66,21 @@ static void update(const struct nn_optim_spec *o, long long t, nn_real *restrict
             for (size_t i = 0; i < n; i++) {
                 v[i] = mu * v[i] + g[i];
                 w[i] -= lr * (g[i] + mu * v[i]);
+                COPY(i);
             }
         } else {
             for (size_t i = 0; i < n; i++) {
                 v[i] = mu * v[i] + g[i];
                 w[i] -= lr * v[i];
+                COPY(i);
             }
         }
         return;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         w[i] -= lr * g[i];
+        COPY(i);
+    }
 }
 
 void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *w, const nn_real *g,
@@ -75,7 +92,14 @@ void nn_optim_step(const struct nn_optim_spec *o, long long t, nn_real *w, const
 void nn_optim_step_range(const struct nn_optim_spec *o, long long t, nn_real *w, const nn_real *g,
                          nn_real *state, size_t n, size_t off, size_t count)
 {
+    nn_optim_step_range_copy(o, t, w, g, state, n, off, count, NULL);
+}
+
+void nn_optim_step_range_copy(const struct nn_optim_spec *o, long long t, nn_real *w,
+                              const nn_real *g, nn_real *state, size_t n, size_t off, size_t count,
+                              uint16_t *copy)
+{
     int per = nn_optim_state_per_param(o);
     update(o, t, w + off, g + off, per > 0 ? state + off : NULL, per > 1 ? state + n + off : NULL,
-           count);
+           count, copy ? copy + off : NULL);
 }

@@ -17,6 +17,7 @@
 
 #include "nnctl/fsutil.h"
 #include "nnctl/checkpoint.h"
+#include "nnctl/onednn.h"
 
 #define CKPT_MAGIC     "NNCTLCKP"
 #define CKPT_VERSION   1u
@@ -221,7 +222,14 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
     struct nn_diags *diags = calloc(1, sizeof *diags);
     char label[NN_PATH_MAX + 16];
     snprintf(label, sizeof label, "%s (embedded config)", path);
-    rc = diags ? nn_config_load(label, text, NULL, 0, cfg, diags) : NN_ERR_NOMEM;
+    /* A checkpoint trained in bfloat16 still loads on a CPU without bf16: its master weights are
+     * fp32, so it runs in float32 there (and a resume is refused when the user's config, which
+     * says bfloat16, is checked). */
+    char why[256];
+    const char *fp32[] = {"training.precision=float32"};
+    int to_fp32 = strstr(text, "\n  precision: bfloat16\n") && nn_onednn_check(why, sizeof why);
+    rc = diags ? nn_config_load(label, text, to_fp32 ? fp32 : NULL, to_fp32, cfg, diags)
+               : NN_ERR_NOMEM;
     free(text);
     if (rc) {
         if (diags && diags->n)
