@@ -256,7 +256,8 @@ static int train_config(const char *path, const char *const *sets, int n, int th
         nn_diags_print(&d, stderr);
         return -1;
     }
-    struct nn_train_opts o = {.out_dir = out_dir, .threads = threads, .quiet = 1};
+    /* bench/out/ is rewritten by every run: replace what the last one left */
+    struct nn_train_opts o = {.out_dir = out_dir, .threads = threads, .quiet = 1, .overwrite = 1};
     struct nn_error err = {0};
     int rc = nn_train(&cfg, &o, r, &err);
     nn_config_free(&cfg);

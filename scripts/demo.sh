@@ -6,7 +6,7 @@ OUT=${DEMO_OUT:-runs/demo}
 mkdir -p "$OUT"
 
 echo "== XOR, as in the study: 2-4-1 tanh/sigmoid, MSE, SGD lr 0.5, full batch, 10,000 epochs"
-"$NNCTL" train configs/xor.yaml --out "$OUT/xor" --log-every 2000
+"$NNCTL" train configs/xor.yaml --out "$OUT/xor" --log-every 2000 --overwrite
 echo
 printf "%-12s %-7s %-22s %s\n" "input" "target" "predicted probability" "rounded"
 "$NNCTL" predict "$OUT/xor/model.ckpt" --input "0 0; 0 1; 1 0; 1 1" |
@@ -22,7 +22,7 @@ echo "== MNIST: integrity of the data"
 "$NNCTL" data check --json "$OUT/mnist_check.json" | tail -4
 echo
 echo "== MNIST autoencoder 784-256-64-256-784, MSE, Adam (configs/mnist_autoencoder.yaml)"
-"$NNCTL" train configs/mnist_autoencoder.yaml --out "$OUT/autoencoder"
+"$NNCTL" train configs/mnist_autoencoder.yaml --out "$OUT/autoencoder" --overwrite
 "$NNCTL" reconstruct "$OUT/autoencoder/model.ckpt" --count 10 --seed 1 --out "$OUT/autoencoder/reconstructions.png"
 scripts/plot-loss.sh "$OUT/autoencoder/history.csv" "$OUT/autoencoder/loss.png" "MNIST autoencoder (nnctl, Adam)"
 echo

@@ -13,6 +13,14 @@ struct nn_train_state {
     uint64_t epoch;        /* epochs completed */
     uint64_t step;         /* optimizer steps taken (Adam's t) */
     struct nn_rng shuffle; /* the shuffling stream, as it stands after `epoch` epochs */
+    /* Inside an epoch (a run stopped by a signal or a time-based checkpoint): batches of epoch
+     * `epoch` + 1 already trained (0: at an epoch boundary), the shuffling stream as it stood
+     * before that epoch's shuffle (so the same order is drawn again), and the epoch's loss sum
+     * and seconds so far. A checkpoint at an epoch boundary is format version 1, one inside an
+     * epoch version 2 (these fields appended). */
+    uint64_t batch;
+    struct nn_rng epoch_shuffle;
+    double epoch_loss_sum, epoch_seconds;
 };
 
 /* Writes a checkpoint atomically (temporary file, fsync, rename): magic, version, the resolved

@@ -23,13 +23,15 @@ typedef float nn_real;
 
 enum nn_status {
     NN_OK = 0,
-    NN_ERR_USAGE = -1,   /* bad command line: exit code 2 */
-    NN_ERR_CONFIG = -2,  /* bad configuration: exit code 2 */
-    NN_ERR_IO = -3,      /* a file could not be read or written: exit code 1 */
-    NN_ERR_FORMAT = -4,  /* a data or checkpoint file is malformed: exit code 1 */
-    NN_ERR_NOMEM = -5,   /* allocation failed: exit code 1 */
-    NN_ERR_NUMERIC = -6, /* loss or gradient became NaN/Inf: exit code 1 */
-    NN_ERR_RUNTIME = -7  /* anything else that fails at run time: exit code 1 */
+    NN_ERR_USAGE = -1,       /* bad command line: exit code 2 */
+    NN_ERR_CONFIG = -2,      /* bad configuration: exit code 2 */
+    NN_ERR_IO = -3,          /* a file could not be read or written: exit code 1 */
+    NN_ERR_FORMAT = -4,      /* a data or checkpoint file is malformed: exit code 1 */
+    NN_ERR_NOMEM = -5,       /* allocation failed: exit code 1 */
+    NN_ERR_NUMERIC = -6,     /* loss or gradient became NaN/Inf: exit code 1 */
+    NN_ERR_RUNTIME = -7,     /* anything else that fails at run time: exit code 1 */
+    NN_ERR_INTERRUPTED = -8, /* stopped by SIGINT after writing a checkpoint: exit code 130 */
+    NN_ERR_TERMINATED = -9   /* stopped by SIGTERM after writing a checkpoint: exit code 143 */
 };
 
 #define NN_MSG_MAX 1024

@@ -90,7 +90,8 @@ struct nn_train_spec {
     int batch_size;
     int shuffle;
     uint64_t seed;
-    int checkpoint_every; /* epochs between checkpoints; 0 = only at the end */
+    int checkpoint_every;      /* epochs between checkpoints; 0 = only at the end */
+    double checkpoint_minutes; /* also a checkpoint (inside an epoch too) after this long */
     enum nn_precision precision;
 };
 

@@ -2,6 +2,7 @@
 #ifndef NNCTL_TRAIN_H
 #define NNCTL_TRAIN_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "nnctl/common.h"
@@ -13,10 +14,16 @@
 
 /* ---- training (train.c) ---- */
 struct nn_train_opts {
-    const char *out_dir;      /* where metrics.json, history.csv and model.ckpt go */
-    int threads;              /* threads per training step; 0 = all cores (see step_threads) */
-    int log_every;            /* print every N epochs (0: every epoch) */
-    int resume;               /* continue from out_dir/model.ckpt when it exists */
+    const char *out_dir; /* where metrics.json, history.csv and model.ckpt go */
+    int threads;         /* threads per training step; 0 = all cores (see step_threads) */
+    int log_every;       /* print every N epochs (0: every epoch) */
+    int resume;          /* continue from out_dir/model.ckpt when it exists */
+    int overwrite;       /* replace a run out_dir holds (its files go once the new run's
+                          * first checkpoint is written) */
+    /* Set asynchronously to SIGINT or SIGTERM (a signal handler's flag): the run finishes the
+     * step it is in, writes a checkpoint with its position inside the epoch and returns
+     * NN_ERR_INTERRUPTED or NN_ERR_TERMINATED. NULL: never stops. */
+    const volatile sig_atomic_t *stop;
     const char *batch_losses; /* if set: write the first epoch's loss of every batch here */
     int quiet;
     FILE *log; /* progress stream (stdout) */

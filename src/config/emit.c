@@ -2,6 +2,7 @@
  * YAML that nn_config_load() reads back to the same struct. Checkpoints embed this text and
  * compare it on resume, so its bytes are a format: row order, quoting and number formatting. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nnctl/config.h"
@@ -75,6 +76,20 @@ static void put_layer(struct nn_sb *b, const struct nn_layer_spec *l)
     nn_sb_puts(b, "}\n");
 }
 
+/* Whether row k's field holds the row's default (numbers compared as numbers: "10" is 1e+01). */
+static int holds_default(const struct nn_key *k, const void *base)
+{
+    if (!k->def)
+        return 0;
+    if (k->type == NN_KEY_REAL) {
+        double v;
+        memcpy(&v, (const char *)base + k->offset, sizeof v);
+        return v == strtod(k->def, NULL);
+    }
+    char val[64];
+    return !strcmp(nn_key_format(k, base, val, sizeof val), k->def);
+}
+
 char *nn_config_to_yaml(const struct nn_config *cfg)
 {
     struct nn_sb b = {0};
@@ -86,8 +101,7 @@ char *nn_config_to_yaml(const struct nn_config *cfg)
         /* an optional string left empty (description, data.dir) is not written */
         if (k->type == NN_KEY_STRING && k->def && !k->def[0] && !((const char *)cfg + k->offset)[0])
             continue;
-        char val[64];
-        if (k->quiet_default && k->def && !strcmp(nn_key_format(k, cfg, val, sizeof val), k->def))
+        if (k->quiet_default && holds_default(k, cfg))
             continue;
         const char *dot = strchr(k->path, '.');
         const char *key = dot ? dot + 1 : k->path;

@@ -21,5 +21,9 @@ int nn_exit_code(int status)
         return 0;
     if (status == NN_ERR_USAGE || status == NN_ERR_CONFIG)
         return 2;
+    if (status == NN_ERR_INTERRUPTED)
+        return 130; /* 128 + SIGINT, as a shell reports it */
+    if (status == NN_ERR_TERMINATED)
+        return 143; /* 128 + SIGTERM */
     return 1;
 }

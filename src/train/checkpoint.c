@@ -8,6 +8,10 @@
  *           28  u32 reserved (0)                 u32 optimizer state per parameter, u64 count,
  * reals
  *
+ * Version 2 (a checkpoint inside an epoch) appends u64 batch, u64 shuffle PRNG state[4] at the
+ * epoch's start, and the epoch's loss sum and seconds so far as f64 bit patterns. Checkpoints at
+ * an epoch boundary stay version 1, byte for byte as before.
+ *
  * The config travels inside the checkpoint so that a checkpoint alone rebuilds its model; tensor
  * names and shapes are stored as well, so that a mismatch is reported by name rather than as a
  * wrong size. */
@@ -19,10 +23,11 @@
 #include "nnctl/checkpoint.h"
 #include "nnctl/onednn.h"
 
-#define CKPT_MAGIC     "NNCTLCKP"
-#define CKPT_VERSION   1u
-#define CKPT_HEADER    32u
-#define CKPT_MAX_BYTES NN_MAX_MODEL_BYTES
+#define CKPT_MAGIC       "NNCTLCKP"
+#define CKPT_VERSION     1u /* at an epoch boundary */
+#define CKPT_VERSION_MID 2u /* inside an epoch */
+#define CKPT_HEADER      32u
+#define CKPT_MAX_BYTES   NN_MAX_MODEL_BYTES
 
 struct wbuf {
     unsigned char *p;
@@ -60,8 +65,9 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
     if (!host_is_little_endian())
         return nn_error_set(err, NN_ERR_RUNTIME, "%s: checkpoints are little-endian only", path);
     size_t clen = strlen(config_yaml);
-    size_t cap =
-        CKPT_HEADER + 4 + clen + 8 * 6 + 4 + 8 + 4 + 8 + (m->n_params + m->n_opt) * sizeof(nn_real);
+    const int mid = st->batch > 0;
+    size_t cap = CKPT_HEADER + 4 + clen + 8 * 6 + 4 + 8 + 4 + 8 +
+                 (m->n_params + m->n_opt) * sizeof(nn_real) + (mid ? 8 * 7 : 0);
     for (int i = 0; i < m->n_tensors; i++)
         cap += 4 + strlen(m->tensors[i].name) + 4 + 4 * (size_t)m->tensors[i].shape.ndim;
     struct wbuf b = {malloc(cap), 0, cap};
@@ -88,6 +94,16 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
     put_u32(&b, (uint32_t)(m->n_params ? m->n_opt / m->n_params : 0));
     put_u64(&b, m->n_opt);
     put(&b, m->opt_state, m->n_opt * sizeof(nn_real));
+    if (mid) {
+        put_u64(&b, st->batch);
+        for (int i = 0; i < 4; i++)
+            put_u64(&b, st->epoch_shuffle.s[i]);
+        uint64_t bits;
+        memcpy(&bits, &st->epoch_loss_sum, 8);
+        put_u64(&b, bits);
+        memcpy(&bits, &st->epoch_seconds, 8);
+        put_u64(&b, bits);
+    }
 
     size_t payload = b.n - CKPT_HEADER;
     uLong crc = crc32(0L, Z_NULL, 0);
@@ -99,7 +115,7 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
     size_t end = b.n;
     b.n = 0;
     put(&b, CKPT_MAGIC, 8);
-    put_u32(&b, CKPT_VERSION);
+    put_u32(&b, mid ? CKPT_VERSION_MID : CKPT_VERSION);
     put_u32(&b, (uint32_t)sizeof(nn_real));
     put_u64(&b, payload);
     put_u32(&b, (uint32_t)crc);
@@ -171,9 +187,9 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
     uint32_t version = get_u32(&h), real = get_u32(&h);
     uint64_t payload = get_u64(&h);
     uint32_t crc_stored = get_u32(&h), reserved = get_u32(&h);
-    if (version != CKPT_VERSION) {
-        snprintf(msg, sizeof msg, "format version %u, this nnctl reads version %u", version,
-                 CKPT_VERSION);
+    if (version != CKPT_VERSION && version != CKPT_VERSION_MID) {
+        snprintf(msg, sizeof msg, "format version %u, this nnctl reads versions %u and %u", version,
+                 CKPT_VERSION, CKPT_VERSION_MID);
         rc = ckpt_bad(err, path, "version", msg);
         goto fail;
     }
@@ -242,7 +258,7 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
         goto fail;
     }
     free(diags);
-    struct nn_train_state s;
+    struct nn_train_state s = {0};
     s.epoch = get_u64(&r);
     s.step = get_u64(&r);
     for (int i = 0; i < 4; i++)
@@ -290,6 +306,21 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
         goto fail;
     }
     memcpy(m->opt_state, op, m->n_opt * sizeof(nn_real));
+    if (version == CKPT_VERSION_MID) {
+        s.batch = get_u64(&r);
+        for (int i = 0; i < 4; i++)
+            s.epoch_shuffle.s[i] = get_u64(&r);
+        uint64_t bits = get_u64(&r);
+        memcpy(&s.epoch_loss_sum, &bits, 8);
+        bits = get_u64(&r);
+        memcpy(&s.epoch_seconds, &bits, 8);
+        if (r.bad || s.batch == 0) {
+            rc = ckpt_bad(err, path, "batch",
+                          r.bad ? "the position inside the epoch runs past the end of the payload"
+                                : "a version-2 checkpoint must be inside an epoch (batch > 0)");
+            goto fail;
+        }
+    }
     if (r.off != r.n) {
         rc = ckpt_bad(err, path, "payload", "unexpected bytes after the optimizer state");
         goto fail;

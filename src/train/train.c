@@ -21,6 +21,7 @@
 #include "nnctl/train.h"
 #include "train/history.h"
 #include "train/metrics.h"
+#include "train/rundir.h"
 #include "train/step.h"
 
 /* Subnormal floats (Adam's moments for rows whose gradient is exactly zero) make every operation
@@ -219,6 +220,12 @@ struct run {
     nn_real *xb, *yb;
     struct nn_step step;
     double train_time, last_loss;
+    /* the run directory: its lock; a run being replaced (--overwrite) until our first
+     * checkpoint; the epoch's shuffling state before its shuffle (mid-epoch checkpoints) */
+    struct nn_rundir_lock lock;
+    int replacing;
+    struct nn_rng epoch_rng;
+    double last_save; /* clock of the last checkpoint (training.checkpoint_minutes) */
     /* progress */
     FILE *log;
     int tty;
@@ -235,6 +242,22 @@ static int run_open(struct run *r, struct nn_error *err)
     snprintf(r->hist_path, sizeof r->hist_path, "%s/history.csv", dir);
     snprintf(r->metrics_path, sizeof r->metrics_path, "%s/metrics.json", dir);
     int rc = nn_mkdir_p(dir, err);
+    if (!rc)
+        rc = nn_rundir_lock(dir, &r->lock, err);
+    if (rc)
+        return rc;
+    /* A directory that holds a run is never reused silently. */
+    struct nn_rundir_info info;
+    nn_rundir_info(dir, &info);
+    if (info.has_run && !r->opts->resume && !r->opts->overwrite) {
+        char what[256];
+        nn_rundir_describe(&info, what, sizeof what);
+        return nn_error_set(err, NN_ERR_CONFIG,
+                            "%s holds %s; pass --resume to continue, --overwrite to replace it, "
+                            "or choose another --out",
+                            dir, what);
+    }
+    r->replacing = info.has_run && r->opts->overwrite;
     if (!rc)
         rc = nn_dataset_load(r->cfg, 0, &r->train, err);
     if (!rc)
@@ -306,6 +329,38 @@ static int check_resume_config(struct run *r, struct nn_error *err)
     return NN_OK;
 }
 
+/* A checkpoint of the run. The first one of a run that replaces another (--overwrite) then
+ * removes what is left of the old run: its previous checkpoint and metrics. */
+static int run_save(struct run *r, struct nn_error *err)
+{
+    int rc = save_checkpoint(r->ckpt_path, r->prev_path, &r->m, r->yaml, &r->st, err);
+    if (!rc && r->replacing) {
+        unlink(r->prev_path);
+        unlink(r->metrics_path);
+        r->replacing = 0;
+    }
+    r->last_save = nn_now_seconds();
+    return rc;
+}
+
+/* A checkpoint inside epoch e, after `done` batches: the position, the epoch's shuffling state
+ * and its loss and seconds so far go with it, so a resume draws the same order and continues
+ * with the next batch. The history of the completed epochs is written first. */
+static int run_save_mid(struct run *r, int e, int done, double lsum, double secs,
+                        struct nn_error *err)
+{
+    int rc = nn_history_write(r->hist_path, r->hist, e, err);
+    if (rc)
+        return rc;
+    r->st.batch = (uint64_t)done;
+    r->st.epoch_shuffle = r->epoch_rng;
+    r->st.epoch_loss_sum = lsum;
+    r->st.epoch_seconds = secs;
+    rc = run_save(r, err);
+    r->st.batch = 0;
+    return rc;
+}
+
 /* Resume from the run directory's checkpoint, or build and initialise the model. */
 static int run_start_model(struct run *r, struct nn_error *err)
 {
@@ -357,16 +412,52 @@ static int run_alloc(struct run *r, struct nn_error *err)
     return NN_OK;
 }
 
-/* One pass over the shuffled training set; its mean loss goes to r->last_loss. */
-static int run_epoch(struct run *r, int e, struct nn_error *err)
+/* The signal that asked the run to stop (SIGINT, SIGTERM), or 0. */
+static int stop_signal(const struct run *r)
+{
+    return r->opts->stop ? (int)*r->opts->stop : 0;
+}
+
+static int stopped(struct run *r, int e, int done, struct nn_error *err)
+{
+    int sig = stop_signal(r);
+    nn_rundir_write_state(r->opts->out_dir, "interrupted", r->cfg->path, e, done,
+                          r->cfg->train.epochs, NULL);
+    const int code = sig == SIGTERM ? NN_ERR_TERMINATED : NN_ERR_INTERRUPTED;
+    const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (done == 0)
+        return nn_error_set(err, code, "stopped by %s after epoch %d of %d; %s holds it", name, e,
+                            r->cfg->train.epochs, r->ckpt_path);
+    return nn_error_set(err, code,
+                        "stopped by %s in epoch %d of %d after %d of %d batches; %s records the "
+                        "position",
+                        name, e + 1, r->cfg->train.epochs, done, r->steps, r->ckpt_path);
+}
+
+/* One pass over the shuffled training set, from batch `from` (a run resumed inside the epoch);
+ * its mean loss goes to r->last_loss, its seconds (all parts) to *secs. */
+static int run_epoch(struct run *r, int e, int from, double *secs, struct nn_error *err)
 {
     const int N = r->train.n, bs = r->bs;
+    const double t0 = nn_now_seconds() - (from ? r->st.epoch_seconds : 0);
+    const double every = r->cfg->train.checkpoint_minutes * 60;
     for (int i = 0; i < N; i++)
         r->perm[i] = (uint32_t)i;
-    if (r->cfg->train.shuffle)
-        nn_rng_shuffle(&r->st.shuffle, r->perm, (size_t)N);
     double lsum = 0;
-    for (int start = 0; start < N; start += bs) {
+    if (from) {
+        /* the same order again, from the state the epoch started with */
+        r->epoch_rng = r->st.epoch_shuffle;
+        struct nn_rng again = r->epoch_rng;
+        if (r->cfg->train.shuffle)
+            nn_rng_shuffle(&again, r->perm, (size_t)N);
+        lsum = r->st.epoch_loss_sum;
+        r->st.batch = 0; /* from here on the run is back on its way to epoch boundaries */
+    } else {
+        r->epoch_rng = r->st.shuffle;
+        if (r->cfg->train.shuffle)
+            nn_rng_shuffle(&r->st.shuffle, r->perm, (size_t)N);
+    }
+    for (int start = from * bs; start < N; start += bs) {
         int B = N - start < bs ? N - start : bs; /* the last partial batch is trained */
         int next = start + B < N;
         nn_step_run(&r->step, r->perm + start, B, next ? r->perm + start + B : NULL,
@@ -375,6 +466,8 @@ static int run_epoch(struct run *r, int e, struct nn_error *err)
         if (!isfinite(l)) {
             char where[160];
             locate_non_finite(&r->m, r->xb, B, where, sizeof where);
+            nn_rundir_write_state(r->opts->out_dir, "diverged", r->cfg->path, e, start / bs + 1,
+                                  r->cfg->train.epochs, NULL);
             return nn_error_set(err, NN_ERR_NUMERIC,
                                 "epoch %d, batch %d: the loss became %g (%s); training stopped, "
                                 "the last checkpoint is left as it was",
@@ -384,9 +477,21 @@ static int run_epoch(struct run *r, int e, struct nn_error *err)
         if (r->blosses && e == 0 && r->n_blosses < r->steps)
             r->blosses[r->n_blosses++] = l;
         r->st.step++;
+        if (!next)
+            break; /* the epoch's end: the caller checks for a signal after its report */
+        int done = start / bs + 1, rc = 0;
+        if (stop_signal(r)) {
+            rc = run_save_mid(r, e, done, lsum, nn_now_seconds() - t0, err);
+            return rc ? rc : stopped(r, e, done, err);
+        }
+        if (every > 0 && nn_now_seconds() - r->last_save >= every)
+            rc = run_save_mid(r, e, done, lsum, nn_now_seconds() - t0, err);
+        if (rc)
+            return rc;
     }
     r->last_loss = lsum / N;
     r->st.epoch = (uint64_t)e + 1;
+    *secs = nn_now_seconds() - t0;
     return NN_OK;
 }
 
@@ -428,13 +533,14 @@ static int run_epochs(struct run *r, struct nn_error *err)
     r->log = r->opts->log ? r->opts->log : stdout;
     r->tty = isatty(fileno(r->log));
     r->first_epoch = r->st.epoch;
-    r->run_start = nn_now_seconds();
+    r->run_start = r->last_save = nn_now_seconds();
+    nn_rundir_write_state(r->opts->out_dir, "running", r->cfg->path, (int)r->st.epoch,
+                          (int)r->st.batch, E, NULL);
     for (int e = (int)r->st.epoch; e < E; e++) {
-        double t0 = nn_now_seconds();
-        int rc = run_epoch(r, e, err);
+        double secs = 0;
+        int rc = run_epoch(r, e, e == (int)r->first_epoch ? (int)r->st.batch : 0, &secs, err);
         if (rc)
             return rc;
-        double secs = nn_now_seconds() - t0;
         r->train_time += secs;
         r->epoch_secs[e] = secs;
         double test_loss = NAN, test_acc = NAN;
@@ -444,12 +550,17 @@ static int run_epochs(struct run *r, struct nn_error *err)
             (struct nn_history_row){r->last_loss, test_loss, secs, secs > 0 ? N / secs : 0};
         run_report(r, e, secs, test_loss);
         int every = r->cfg->train.checkpoint_every;
-        if (every > 0 && (e + 1) % every == 0 && e + 1 < E) {
+        int minutes = r->cfg->train.checkpoint_minutes > 0 &&
+                      nn_now_seconds() - r->last_save >= r->cfg->train.checkpoint_minutes * 60;
+        int stop = stop_signal(r) != 0;
+        if ((stop || minutes || (every > 0 && (e + 1) % every == 0)) && e + 1 < E) {
             rc = nn_history_write(r->hist_path, r->hist, e + 1, err);
             if (!rc)
-                rc = save_checkpoint(r->ckpt_path, r->prev_path, &r->m, r->yaml, &r->st, err);
+                rc = run_save(r, err);
             if (rc)
                 return rc;
+            if (stop)
+                return stopped(r, e + 1, 0, err);
         }
     }
     return NN_OK;
@@ -492,9 +603,11 @@ static int run_finish(struct run *r, struct nn_error *err)
     };
     int rc = nn_history_write(r->hist_path, r->hist, E, err);
     if (!rc)
-        rc = save_checkpoint(r->ckpt_path, r->prev_path, &r->m, r->yaml, &r->st, err);
+        rc = run_save(r, err);
     if (!rc)
         rc = nn_metrics_write(r->metrics_path, r->cfg, &r->m, res, &facts, err);
+    if (!rc)
+        rc = nn_rundir_write_state(r->opts->out_dir, "finished", r->cfg->path, E, 0, E, err);
     if (!rc && r->opts->batch_losses)
         rc = write_batch_losses(r, err);
     return rc;
@@ -502,6 +615,7 @@ static int run_finish(struct run *r, struct nn_error *err)
 
 static void run_close(struct run *r)
 {
+    nn_rundir_unlock(&r->lock);
     nn_step_free(&r->step);
     free(r->hist);
     free(r->epoch_secs);
@@ -524,13 +638,16 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     nn_backend_default()->set_threads(opts->threads);
     memset(res, 0, sizeof *res);
     res->final_test_loss = res->train_accuracy = res->test_accuracy = NAN;
-    struct run *r = calloc(1, sizeof *r);
+    /* 64-byte aligned: the step inside has cache-line-aligned members (nn_step), and the compiler
+     * copies such structs with aligned vector moves */
+    struct run *r = nn_alloc_aligned(sizeof *r);
     if (!r)
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
     r->cfg = cfg;
     r->opts = opts;
     r->res = res;
     r->log = opts->log ? opts->log : stdout;
+    r->lock.fd = -1;
     int rc = run_open(r, err);
     if (!rc)
         rc = run_start_model(r, err);
