@@ -55,7 +55,7 @@ static int run_runs(const struct nn_args *a, struct nn_error *err)
         print_run(root);
         return NN_OK;
     }
-    char *names[4096];
+    static char *names[4096]; /* at most that many runs listed (static: 32 KiB off the stack) */
     int n = 0;
     for (struct dirent *e; (e = readdir(d)) && n < 4096;) {
         if (e->d_name[0] == '.')
