@@ -9,9 +9,11 @@ test MSE after the epoch is computed outside that time.
 
 Optimizers: torch.optim.SGD (v <- mu*v + g; w <- w - lr*v: nnctl's formula, dampening 0, no
 Nesterov, no weight decay) and torch.optim.Adam (eps added to sqrt(v_hat): nnctl's formula, no
-weight decay, no AMSGrad); --fused-adam makes it torch.optim.Adam(fused=True), the same formula in
-one fused kernel over every parameter (the default is PyTorch's foreach implementation). With --init the Linear layers get nnctl's exported weights (kernels
-transposed to PyTorch's (out, in)); without it, PyTorch's own default initialization.
+weight decay, no AMSGrad); --fused-adam makes it torch.optim.Adam(fused=True), the same formula
+with each parameter's m, v and weight updated in one pass of one vectorised kernel (on the CPU,
+PyTorch's default is neither fused nor foreach: a loop over the parameters of separate tensor
+ops). With --init the Linear layers get nnctl's exported weights (kernels transposed to PyTorch's
+(out, in)); without it, PyTorch's own default initialization.
 
 --precision bfloat16 is PyTorch's own mixed precision on the CPU: the forward and the loss run
 under torch.autocast("cpu", dtype=torch.bfloat16), so each Linear casts its input and its fp32
