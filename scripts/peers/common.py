@@ -69,6 +69,11 @@ def parse_args(framework):
     p.add_argument("--fused-adam", action="store_true",
                    help="PyTorch only: torch.optim.Adam(fused=True), one fused kernel for every "
                    "parameter's update (Keras has none: ignored there, recorded as false)")
+    p.add_argument("--flush-denormal", action="store_true",
+                   help="PyTorch only: torch.set_flush_denormal(True) before any thread starts "
+                   "(FTZ/DAZ, as TensorFlow's threads and nnctl have by default); Adam's first "
+                   "moment of a weight whose gradient stays 0 decays into subnormals, which "
+                   "otherwise slow every optimizer step (Keras: ignored, recorded as false)")
     p.add_argument("--no-shuffle", action="store_true",
                    help="train the samples in file order every epoch")
     p.add_argument("--threads", type=int, default=0,
@@ -223,10 +228,11 @@ def batches(n, batch):
 
 
 def finish(a, framework, version, versions, n_train, epochs, batch_losses, eval_train_loss,
-           notes=(), fused_adam=False, dtypes=None):
+           notes=(), fused_adam=False, dtypes=None, flush_denormal=False):
     """Write the result JSON. epochs: list of dicts {epoch, train_loss, test_loss, seconds};
     eval_train_loss: MSE over the training set after training (outside the timed loop);
-    fused_adam: whether the Adam that ran was a fused one; dtypes: the dtypes observed in the run
+    fused_adam: whether the Adam that ran was a fused one; flush_denormal: whether the runner set
+    flush-to-zero itself (torch.set_flush_denormal); dtypes: the dtypes observed in the run
     (the proof that --precision bfloat16 computed in bf16)."""
     import numpy as np
     secs = [e["seconds"] for e in epochs]
@@ -255,6 +261,7 @@ def finish(a, framework, version, versions, n_train, epochs, batch_losses, eval_
                       if a.optimizer == "adam" else None},
         "precision": a.precision,
         "fused_adam": bool(fused_adam),
+        "flush_denormal": bool(flush_denormal),
         "dtypes": dtypes or {},
         "batch_size": a.batch,
         "shuffle": not a.no_shuffle,

@@ -31,7 +31,8 @@ in bf16 and the sigmoid, the prediction and the MSE run in float32. The gradient
 and its state are float32 (no loss scaling: bf16 has fp32's range). The test MSE is computed with
 the same model, policy included. The JSON's "dtypes" records the policy, each layer's compute and
 variable dtype, and the dtype a Dense's output and the model's output actually have. --fused-adam
-is ignored (Keras has no fused Adam) and recorded as false.
+is ignored (Keras has no fused Adam) and recorded as false, and so is --flush-denormal
+(TensorFlow's threads run with flush-to-zero already).
 
 Usage: keras_run.py --experiment xor|ae|ae_keras_seed --out FILE.json [options]; see --help.
 """
@@ -197,5 +198,7 @@ common.finish(a, "keras", keras.__version__,
               + (["bf16: keras.mixed_precision policy mixed_bfloat16; the last Dense without "
                   "activation, then Activation(dtype='float32'): sigmoid and MSE in float32"]
                  if BF16 else [])
-              + (["--fused-adam ignored: Keras has no fused Adam"] if a.fused_adam else []))
+              + (["--fused-adam ignored: Keras has no fused Adam"] if a.fused_adam else [])
+              + (["--flush-denormal ignored: TensorFlow's threads flush subnormals already"]
+                 if a.flush_denormal else []))
 print(f"wrote {a.out}")

@@ -24,6 +24,13 @@ gradients and the optimizer's state stay fp32 (no loss scaling: bf16 has fp32's 
 MSE is computed under the same autocast. The JSON's "dtypes" records what the first training batch
 produced (each Linear's output, the model's output, the loss, a weight and its gradient).
 
+--flush-denormal calls torch.set_flush_denormal(True) before the first parallel region, so that
+the calling thread and the OpenMP threads it then starts flush subnormals to zero (FTZ/DAZ).
+PyTorch's default is off; TensorFlow's threads and nnctl flush. It matters to Adam: the first
+moment of a weight whose gradient is exactly 0 (a ReLU that never fires) decays by beta1 a step
+and is subnormal after about 800 steps, and subnormal operands make the optimizer's kernels many
+times slower.
+
 Usage: torch_run.py --experiment xor|ae|ae_keras_seed --out FILE.json [options]; see --help.
 """
 import contextlib
@@ -41,6 +48,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+if a.flush_denormal and not torch.set_flush_denormal(True):
+    sys.exit("--flush-denormal: this CPU has no flush-to-zero (torch.set_flush_denormal)")
 if a.threads > 0:
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(a.threads)
@@ -151,7 +160,8 @@ common.finish(a, "pytorch", torch.__version__,
               notes=["manual loop over preloaded tensors; loss F.mse_loss(mean)",
                      "optimizer formulas identical to nnctl's (PyTorch's)"]
               + (["torch.optim.Adam(fused=True)"] if a.fused_adam else [])
+              + (["torch.set_flush_denormal(True)"] if a.flush_denormal else [])
               + (["bf16: forward and mse_loss under torch.autocast('cpu', bfloat16), backward "
                   "outside it; fp32 weights, gradients and optimizer state"] if BF16 else []),
-              fused_adam=a.fused_adam, dtypes=dtypes)
+              fused_adam=a.fused_adam, dtypes=dtypes, flush_denormal=a.flush_denormal)
 print(f"wrote {a.out}")
