@@ -1,23 +1,54 @@
 #!/usr/bin/env bash
-# `make bench`: times the peers' autoencoder epoch (when scripts/peers/.venv exists) and then runs
-# nnctl's benchmark, which writes bench/results.json with everything measured in this run.
+# `make bench`: times the peers' autoencoder epoch (when scripts/peers/.venv exists: PyTorch and
+# Keras with SGD; with Adam, PyTorch fp32 and bf16 with fused Adam, Keras fp32 and mixed_bfloat16)
+# and then runs nnctl's benchmark, which writes bench/results.json with everything measured in this
+# run.
 set -euo pipefail
 BENCH=${1:-build/rel/bench}
 THREADS=${BENCH_THREADS:-2}
 EPOCHS=${BENCH_EPOCHS:-10}
 peers=()
 PY=scripts/peers/.venv/bin/python
-if [ -x "$PY" ] && [ -f scripts/peers/torch_run.py ]; then
-    for fw in torch keras; do
-        name=$([ $fw = torch ] && echo pytorch || echo keras)
-        if "$PY" "scripts/peers/${fw}_run.py" --experiment ae --epochs 4 --batch 128 --optimizer sgd --lr 0.2 \
-            --threads "$THREADS" --mnist-dir "$MNIST_DIR" --out "bench/out/$fw.json" >"bench/out/$fw.log" 2>&1; then
-            s=$(sed -n 's/.*"seconds_per_epoch": *\([0-9.eE+-]*\).*/\1/p' "bench/out/$fw.json" | head -1)
-            [ -n "$s" ] && peers+=(--peer "$name=$s")
+# peer FW NAME OUT [runner args...]: one run of scripts/peers/FW_run.py on the autoencoder (4 epochs,
+# batch 128, $THREADS threads) into bench/out/OUT.json, its output in bench/out/OUT.log; its
+# seconds_per_epoch goes to the bench binary as --peer NAME=S. A failed run is reported, not fatal.
+peer() {
+    local fw=$1 name=$2 out=$3 s
+    shift 3
+    if "$PY" "scripts/peers/${fw}_run.py" --experiment ae --epochs 4 --batch 128 "$@" \
+        --threads "$THREADS" --mnist-dir "$MNIST_DIR" --out "bench/out/$out.json" >"bench/out/$out.log" 2>&1; then
+        s=$(sed -n 's/.*"seconds_per_epoch": *\([0-9.eE+-]*\).*/\1/p' "bench/out/$out.json" | head -1)
+        if [ -n "$s" ]; then
+            peers+=(--peer "$name=$s")
         else
-            echo "bench: the $fw peer failed; see bench/out/$fw.log" >&2
+            echo "bench: no seconds_per_epoch in bench/out/$out.json" >&2
         fi
-    done
+    else
+        echo "bench: the $out peer failed; see bench/out/$out.log" >&2
+    fi
+}
+if [ -x "$PY" ] && [ -f scripts/peers/torch_run.py ]; then
+    # SGD 0.2 (the study's run), each framework as it comes: pytorch=, keras=.
+    peer torch pytorch torch --optimizer sgd --lr 0.2
+    peer keras keras keras --optimizer sgd --lr 0.2
+    # Adam 0.005, each framework in the configuration its users would pick, fp32 and bf16, from
+    # the initial weights of nnctl's Adam run (configs/mnist_autoencoder.yaml, exported here):
+    # PyTorch with torch.optim.Adam(fused=True), in fp32 and under torch.autocast("cpu", bfloat16);
+    # Keras with keras.optimizers.Adam, in fp32 and under the mixed_bfloat16 policy.
+    init=()
+    NNCTL=$(dirname "$BENCH")/nnctl
+    if [ -x "$NNCTL" ] && "$NNCTL" export --init configs/mnist_autoencoder.yaml \
+        --out bench/out/init_ae_adam >bench/out/init_ae_adam.log 2>&1; then
+        init=(--init bench/out/init_ae_adam)
+    else
+        echo "bench: nnctl's initial Adam weights not exported (see bench/out/init_ae_adam.log);" \
+            "the Adam peers start from their frameworks' own initializers" >&2
+    fi
+    adam=(--optimizer adam --lr 0.005 "${init[@]}")
+    peer torch pytorch_adam pytorch_adam "${adam[@]}" --fused-adam --precision float32
+    peer torch pytorch_bf16_adam pytorch_bf16_adam "${adam[@]}" --fused-adam --precision bfloat16
+    peer keras keras_adam keras_adam "${adam[@]}" --precision float32
+    peer keras keras_bf16_adam keras_bf16_adam "${adam[@]}" --precision bfloat16
 else
     echo "bench: peers not installed (scripts/peers/setup.sh); ratio_vs_pytorch/keras will be null" >&2
 fi

@@ -61,6 +61,19 @@ def parse_args(framework):
                    help="Keras only: 'native' is keras.optimizers.Adam (epsilon added to sqrt(v)); "
                    "'pytorch' is the same optimizer with epsilon added to sqrt(v_hat), the "
                    "formula of PyTorch and nnctl (for identical maths in the fair table)")
+    p.add_argument("--precision", choices=["float32", "bfloat16"], default="float32",
+                   help="float32 (default): everything in fp32. bfloat16: mixed precision as the "
+                   "framework's users run it, fp32 master weights and optimizer (PyTorch: forward "
+                   "and loss under torch.autocast('cpu', dtype=torch.bfloat16); Keras: the "
+                   "'mixed_bfloat16' policy, the output activation and the loss in float32)")
+    p.add_argument("--fused-adam", action="store_true",
+                   help="PyTorch only: torch.optim.Adam(fused=True), one fused kernel for every "
+                   "parameter's update (Keras has none: ignored there, recorded as false)")
+    p.add_argument("--flush-denormal", action="store_true",
+                   help="PyTorch only: torch.set_flush_denormal(True) before any thread starts "
+                   "(FTZ/DAZ, as TensorFlow's threads and nnctl have by default); Adam's first "
+                   "moment of a weight whose gradient stays 0 decays into subnormals, which "
+                   "otherwise slow every optimizer step (Keras: ignored, recorded as false)")
     p.add_argument("--no-shuffle", action="store_true",
                    help="train the samples in file order every epoch")
     p.add_argument("--threads", type=int, default=0,
@@ -81,6 +94,8 @@ def parse_args(framework):
         a.lr = 0.01 if a.optimizer == "sgd" else 0.001
     if a.epochs < 1 or a.batch < 1 or a.threads < 0 or a.batch_losses < 0:
         p.error("--epochs and --batch must be >= 1, --threads and --batch-losses >= 0")
+    if a.fused_adam and a.optimizer != "adam":
+        p.error("--fused-adam needs --optimizer adam")
     if a.experiment != "xor" and not a.mnist_dir:
         p.error("--mnist-dir (or $MNIST_DIR) is needed for the autoencoders")
     return a
@@ -213,9 +228,12 @@ def batches(n, batch):
 
 
 def finish(a, framework, version, versions, n_train, epochs, batch_losses, eval_train_loss,
-           notes=()):
+           notes=(), fused_adam=False, dtypes=None, flush_denormal=False):
     """Write the result JSON. epochs: list of dicts {epoch, train_loss, test_loss, seconds};
-    eval_train_loss: MSE over the training set after training (outside the timed loop)."""
+    eval_train_loss: MSE over the training set after training (outside the timed loop);
+    fused_adam: whether the Adam that ran was a fused one; flush_denormal: whether the runner set
+    flush-to-zero itself (torch.set_flush_denormal); dtypes: the dtypes observed in the run
+    (the proof that --precision bfloat16 computed in bf16)."""
     import numpy as np
     secs = [e["seconds"] for e in epochs]
     after_first = secs[1:] if len(secs) > 1 else secs
@@ -241,6 +259,10 @@ def finish(a, framework, version, versions, n_train, epochs, batch_losses, eval_
                                        if framework == "keras" and a.keras_adam == "native"
                                        else "pytorch: eps added to sqrt(v_hat)")
                       if a.optimizer == "adam" else None},
+        "precision": a.precision,
+        "fused_adam": bool(fused_adam),
+        "flush_denormal": bool(flush_denormal),
+        "dtypes": dtypes or {},
         "batch_size": a.batch,
         "shuffle": not a.no_shuffle,
         "seed": a.seed,

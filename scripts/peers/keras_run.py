@@ -21,6 +21,19 @@ table runs the same maths on all three sides.
 With --init the Dense layers get nnctl's exported weights (kernels are (in, out) in both); without
 it, Keras's defaults (glorot_uniform kernels, zero biases).
 
+--precision bfloat16 is Keras's own mixed precision: keras.mixed_precision.set_global_policy(
+"mixed_bfloat16") before the model is built, so every Dense keeps float32 variables, casts its
+input and its kernel to bf16 and multiplies, adds the bias and applies its activation in bf16
+(TensorFlow's oneDNN kernels, on AMX where the CPU has it). As Keras's mixed-precision guide
+recommends, the model's output is float32: the last Dense is built without its activation and is
+followed by keras.layers.Activation(<its activation>, dtype="float32"), so the last multiply runs
+in bf16 and the sigmoid, the prediction and the MSE run in float32. The gradients, the optimizer
+and its state are float32 (no loss scaling: bf16 has fp32's range). The test MSE is computed with
+the same model, policy included. The JSON's "dtypes" records the policy, each layer's compute and
+variable dtype, and the dtype a Dense's output and the model's output actually have. --fused-adam
+is ignored (Keras has no fused Adam) and recorded as false, and so is --flush-denormal
+(TensorFlow's threads run with flush-to-zero already).
+
 Usage: keras_run.py --experiment xor|ae|ae_keras_seed --out FILE.json [options]; see --help.
 """
 import os
@@ -44,6 +57,9 @@ import keras  # noqa: E402
 
 keras.utils.set_random_seed(a.seed)
 keras.config.set_floatx("float32")
+BF16 = a.precision == "bfloat16"
+if BF16:
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
 
 
 class Net(keras.Sequential):
@@ -82,10 +98,15 @@ class PyTorchEpsAdam(keras.optimizers.Adam):
 
 x_np, y_np, xt_np, yt_np = common.load_data(a)
 n_in, arch = common.ARCHS[a.experiment]
-model = Net([keras.Input(shape=(n_in,), dtype="float32")] +
-            [keras.layers.Dense(u, activation=act, use_bias=True,
-                                kernel_initializer="glorot_uniform", bias_initializer="zeros")
-             for u, act in arch])
+layers = [keras.Input(shape=(n_in,), dtype="float32")]
+for i, (u, act) in enumerate(arch):
+    last = i == len(arch) - 1
+    layers.append(keras.layers.Dense(u, activation=None if BF16 and last else act, use_bias=True,
+                                     kernel_initializer="glorot_uniform",
+                                     bias_initializer="zeros"))
+    if BF16 and last:  # the guide's float32 output: the activation (and the loss) in float32
+        layers.append(keras.layers.Activation(act, dtype="float32"))
+model = Net(layers)
 if a.init:
     dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
     for layer, (w, b) in zip(dense, common.load_init(a.init, a.experiment)):
@@ -109,6 +130,23 @@ def _fwd(x):
 
 def forward_np(xc):
     return _fwd(tf.constant(xc)).numpy()
+
+
+def _observed_dtypes():
+    """The policy, each layer's compute/variable dtype, and the dtypes of a Dense's output and of
+    the model's output on two training images (computed before training, outside the timing)."""
+    probe = tf.constant(x_np[:2])
+    d = {"policy": keras.mixed_precision.global_policy().name}
+    for i, layer in enumerate(model.layers):
+        d[f"layer{i}_{layer.name}"] = {"compute": layer.compute_dtype,
+                                       "variables": layer.variable_dtype}
+    d["dense0_output"] = model.layers[0](probe).dtype.name
+    d["model_output"] = model(probe, training=False).dtype.name
+    d["weight"] = model.layers[0].kernel.dtype
+    return d
+
+
+dtypes = _observed_dtypes()
 
 
 class Recorder(keras.callbacks.Callback):
@@ -149,12 +187,18 @@ common.finish(a, "keras", keras.__version__,
                "tf_intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
                "tf_inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
                "tf_onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")},
-              N, rec.epochs, rec.blosses, eval_train,
+              N, rec.epochs, rec.blosses, eval_train, dtypes=dtypes, fused_adam=False,
               notes=["model.fit with a train_step returning the batch's own loss; "
                      "jit_compile=False",
                      ("Keras Adam adds epsilon to sqrt(v), not sqrt(v_hat): the same --eps acts "
                       "as eps/sqrt(1-beta2^t) in PyTorch/nnctl terms"
                       if a.keras_adam == "native" else
                       "Adam: keras.optimizers.Adam with epsilon added to sqrt(v_hat) "
-                      "(PyTorch's/nnctl's formula)")])
+                      "(PyTorch's/nnctl's formula)")]
+              + (["bf16: keras.mixed_precision policy mixed_bfloat16; the last Dense without "
+                  "activation, then Activation(dtype='float32'): sigmoid and MSE in float32"]
+                 if BF16 else [])
+              + (["--fused-adam ignored: Keras has no fused Adam"] if a.fused_adam else [])
+              + (["--flush-denormal ignored: TensorFlow's threads flush subnormals already"]
+                 if a.flush_denormal else []))
 print(f"wrote {a.out}")

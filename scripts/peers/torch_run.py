@@ -9,11 +9,31 @@ test MSE after the epoch is computed outside that time.
 
 Optimizers: torch.optim.SGD (v <- mu*v + g; w <- w - lr*v: nnctl's formula, dampening 0, no
 Nesterov, no weight decay) and torch.optim.Adam (eps added to sqrt(v_hat): nnctl's formula, no
-weight decay, no AMSGrad). With --init the Linear layers get nnctl's exported weights (kernels
-transposed to PyTorch's (out, in)); without it, PyTorch's own default initialization.
+weight decay, no AMSGrad); --fused-adam makes it torch.optim.Adam(fused=True), the same formula
+with each parameter's m, v and weight updated in one pass of one vectorised kernel (on the CPU,
+PyTorch's default is neither fused nor foreach: a loop over the parameters of separate tensor
+ops). With --init the Linear layers get nnctl's exported weights (kernels transposed to PyTorch's
+(out, in)); without it, PyTorch's own default initialization.
+
+--precision bfloat16 is PyTorch's own mixed precision on the CPU: the forward and the loss run
+under torch.autocast("cpu", dtype=torch.bfloat16), so each Linear casts its input and its fp32
+weight to bf16 and multiplies in bf16 (oneDNN, on AMX where the CPU has it), the activations run
+on the bf16 outputs, and mse_loss, on autocast's fp32 list, upcasts the prediction and computes the
+loss in fp32; backward runs outside autocast, as PyTorch's AMP recipe does, and the weights, their
+gradients and the optimizer's state stay fp32 (no loss scaling: bf16 has fp32's range). The test
+MSE is computed under the same autocast. The JSON's "dtypes" records what the first training batch
+produced (each Linear's output, the model's output, the loss, a weight and its gradient).
+
+--flush-denormal calls torch.set_flush_denormal(True) before the first parallel region, so that
+the calling thread and the OpenMP threads it then starts flush subnormals to zero (FTZ/DAZ).
+PyTorch's default is off; TensorFlow's threads and nnctl flush. It matters to Adam: the first
+moment of a weight whose gradient is exactly 0 (a ReLU that never fires) decays by beta1 a step
+and is subnormal after about 800 steps, and subnormal operands make the optimizer's kernels many
+times slower.
 
 Usage: torch_run.py --experiment xor|ae|ae_keras_seed --out FILE.json [options]; see --help.
 """
+import contextlib
 import os
 import sys
 import time
@@ -28,6 +48,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+if a.flush_denormal and not torch.set_flush_denormal(True):
+    sys.exit("--flush-denormal: this CPU has no flush-to-zero (torch.set_flush_denormal)")
 if a.threads > 0:
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(a.threads)
@@ -58,7 +80,27 @@ if a.optimizer == "sgd":
                           weight_decay=0.0, nesterov=False)
 else:
     opt = torch.optim.Adam(params, lr=a.lr, betas=(a.beta1, a.beta2), eps=a.eps,
-                           weight_decay=0.0, amsgrad=False)
+                           weight_decay=0.0, amsgrad=False,
+                           **({"fused": True} if a.fused_adam else {}))
+
+BF16 = a.precision == "bfloat16"
+# The forward's (and the loss's) precision context; fp32 runs keep the plain path.
+amp = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if BF16 else contextlib.nullcontext
+
+# What the first training batch computes in: forward hooks that record once, then remove themselves.
+dtypes = {}
+hooks = []
+
+
+def _recorder(key):
+    def hook(module, inputs, output):
+        dtypes.setdefault(key, str(output.dtype).replace("torch.", ""))
+    return hook
+
+
+for i, lin in enumerate(linears):
+    hooks.append(lin.register_forward_hook(_recorder(f"linear{i}_output")))
+hooks.append(model.register_forward_hook(_recorder("model_output")))
 
 X, Y = torch.from_numpy(x_np), torch.from_numpy(y_np)
 N = X.shape[0]
@@ -66,8 +108,8 @@ spans = common.batches(N, a.batch)
 
 
 def forward_np(xc):
-    with torch.no_grad():
-        return model(torch.from_numpy(xc)).numpy()
+    with torch.no_grad(), amp():
+        return model(torch.from_numpy(xc)).float().numpy()
 
 
 epochs, blosses = [], []
@@ -82,10 +124,18 @@ for e in range(1, a.epochs + 1):
             idx = perm[s:t]
             xb = X.index_select(0, idx)
             yb = xb if a.experiment != "xor" else Y.index_select(0, idx)
-        loss = F.mse_loss(model(xb), yb, reduction="mean")
+        with amp():
+            loss = F.mse_loss(model(xb), yb, reduction="mean")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        if hooks:
+            for h in hooks:
+                h.remove()
+            hooks = []
+            dtypes.update(loss=str(loss.dtype).replace("torch.", ""),
+                          weight=str(linears[0].weight.dtype).replace("torch.", ""),
+                          weight_grad=str(linears[0].weight.grad.dtype).replace("torch.", ""))
         lv = loss.item()
         lsum += lv * (t - s)
         if len(blosses) < a.batch_losses:
@@ -103,9 +153,15 @@ eval_train = common.mse(forward_np, x_np, y_np)
 common.finish(a, "pytorch", torch.__version__,
               {"torch": torch.__version__,
                "torch_blas": "MKL" if torch.backends.mkl.is_available() else "unknown",
+               "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
                "torch_threads": torch.get_num_threads(),
                "torch_interop_threads": torch.get_num_interop_threads()},
               N, epochs, blosses, eval_train,
               notes=["manual loop over preloaded tensors; loss F.mse_loss(mean)",
-                     "optimizer formulas identical to nnctl's (PyTorch's)"])
+                     "optimizer formulas identical to nnctl's (PyTorch's)"]
+              + (["torch.optim.Adam(fused=True)"] if a.fused_adam else [])
+              + (["torch.set_flush_denormal(True)"] if a.flush_denormal else [])
+              + (["bf16: forward and mse_loss under torch.autocast('cpu', bfloat16), backward "
+                  "outside it; fp32 weights, gradients and optimizer state"] if BF16 else []),
+              fused_adam=a.fused_adam, dtypes=dtypes, flush_denormal=a.flush_denormal)
 print(f"wrote {a.out}")
