@@ -81,6 +81,21 @@ for sig in INT TERM; do
 done
 [ "$mid" -gt 0 ] && ok || bad "no signal landed inside an epoch (timing): the mid-epoch path was not tested"
 
+# --- training.checkpoint_minutes: checkpoints inside epochs by the clock; kill -9, resume ---
+TARGS=("${ARGS[@]}" --set training.checkpoint_minutes=0.001) # every 60 ms
+"$NNCTL" train "${TARGS[@]}" --out "$T/tref" || bad "a run with time-based checkpoints"
+"$NNCTL" train "${TARGS[@]}" --out "$T/tk" &
+pid=$!
+sleep "$(awk -v m="$span" 'BEGIN { printf "%.3f", m * 0.6 / 1000 }')" # well inside the training
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if [ -e "$T/tk/model.ckpt" ] && ! grep -q '"state": "finished"' "$T/tk/state.json" 2>/dev/null; then
+    rm -f "$T/tk"/*.tmp.*
+    "$NNCTL" train "${TARGS[@]}" --out "$T/tk" --resume && cmp -s "$T/tref/model.ckpt" "$T/tk/model.ckpt" && ok || bad "resumed from a time-based checkpoint: the checkpoint differs"
+else
+    echo "no_lost_work: the kill came before the first time-based checkpoint or after the end (timing)"
+fi
+
 # --- a second SIGINT: the process ends at once ---
 rm -rf "$T/s"
 "$NNCTL" train "${ARGS[@]}" --set training.epochs=50 --out "$T/s" 2>/dev/null &
