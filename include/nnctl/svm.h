@@ -60,9 +60,10 @@ struct nn_svm_params {
     double eps;      /* stopping tolerance, > 0 */
     int shrinking;   /* libsvm's shrinking heuristics on/off */
     int verbose;     /* libsvm's progress output to stderr; otherwise it is silenced */
+    int threads;     /* threads for the one-vs-one pairs; 0 = all cores, 1 = libsvm's own loop */
 };
 
-/* C = 1, gamma = 0 (must be set), cache 200 MB, eps 1e-3, shrinking on, quiet. */
+/* C = 1, gamma = 0 (must be set), cache 200 MB, eps 1e-3, shrinking on, quiet, all cores. */
 void nn_svm_params_default(struct nn_svm_params *p);
 
 struct nn_svm; /* a trained or loaded C-SVC model */

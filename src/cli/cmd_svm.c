@@ -48,6 +48,7 @@ static int run_svm_train(const struct nn_args *a, struct nn_error *err)
     p.eps = nn_opt_num(a, "--eps", p.eps);
     if (nn_opt_given(a, "--no-shrinking"))
         p.shrinking = 0;
+    p.threads = (int)nn_opt_int(a, "--threads", 0);
     if (nn_opt_given(a, "--verbose"))
         p.verbose = 1;
     /* Reject a bad --gamma before reading possibly large files. */
@@ -296,6 +297,8 @@ static const struct nn_opt train_opts[] = {
     OPT_POS_NUM("--eps", "X", "stopping tolerance (default 0.001)"),
     NN_CLI_OPT_FLAG("--no-shrinking", "turn off libsvm's shrinking heuristics"),
     NN_CLI_OPT_FLAG("--verbose", "show libsvm's progress on stderr"),
+    NN_CLI_OPT_THREADS("threads solving the one-vs-one class pairs (default: all cores;\n"
+                       "the model is the one libsvm's svm-train writes, whatever N)"),
 };
 
 static const struct nn_cmd svm_train = {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nnctl/fsutil.h"
+#include "svm/ovo.h"
 #include "svm/svm_model.h"
 
 /* ---------------------------------------------------------------- data */
@@ -214,6 +215,7 @@ void nn_svm_params_default(struct nn_svm_params *p)
     p->eps = 1e-3;
     p->shrinking = 1;
     p->verbose = 0;
+    p->threads = 0;
 }
 
 static void fill_libsvm_param(const struct nn_svm_params *p, struct svm_parameter *sp)
@@ -347,7 +349,18 @@ int nn_svm_train(const struct nn_svm_data *data, const struct nn_svm_params *p, 
         return nn_error_set(err, NN_ERR_USAGE, "svm train: libsvm rejects the parameters: %s", why);
     }
     svm_set_print_string_function(p->verbose ? svm_print_stderr : svm_print_null);
-    m->model = svm_train(&prob, &sp);
+    /* The class pairs on threads (ovo.c: the same model as svm_train's), or libsvm's own loop. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = p->threads > 0 ? p->threads : cores > 0 ? (int)cores : 1;
+    if (threads > 1) {
+        int rc = nn_svm_train_ovo(&prob, &sp, threads, &m->model, err);
+        if (rc) {
+            nn_svm_free(m);
+            return rc;
+        }
+    } else {
+        m->model = svm_train(&prob, &sp);
+    }
     if (!m->model) {
         nn_svm_free(m);
         return nn_error_set(err, NN_ERR_RUNTIME, "svm train: libsvm returned no model");
