@@ -350,6 +350,9 @@ int main(int argc, char **argv)
     /* the peers' Adam epochs, fp32 and bf16 (PyTorch with the fused Adam and autocast, Keras with
      * the mixed_bfloat16 policy), for the bf16 comparison */
     double torch_adam = NAN, torch_bf16_adam = NAN, keras_adam = NAN, keras_bf16_adam = NAN;
+    /* figures measured by scripts/bench.sh around this binary (the SVM step), for results.json */
+    const char *extra[32];
+    int n_extra = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--list-coretypes")) {
             list_coretypes();
@@ -361,6 +364,11 @@ int main(int argc, char **argv)
             best_core = argv[++i];
             const char *eq = strchr(best_core, '=');
             best_secs = eq ? atof(eq + 1) : NAN;
+        } else if (!strcmp(argv[i], "--extra") && i + 1 < argc) {
+            if (n_extra < 32)
+                extra[n_extra++] = argv[++i]; /* KEY=NUMBER */
+            else
+                i++;
         } else if (!strcmp(argv[i], "--coretype-times") && i + 1 < argc) {
             core_times = argv[++i]; /* "SkylakeX=0.58 Haswell=0.75 ...", for the record */
         } else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
@@ -644,6 +652,12 @@ int main(int argc, char **argv)
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         nn_json_numf(&j, nums[i].key, "%.6g", nums[i].v); /* NaN (not measured): null */
+    for (int i = 0; i < n_extra; i++) {
+        char key[64];
+        const char *eq = strchr(extra[i], '=');
+        snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - extra[i]) : 63, extra[i]);
+        nn_json_numf(&j, key, "%.6g", eq ? atof(eq + 1) : NAN);
+    }
     nn_json_end(&j);
     struct nn_error jerr;
     if (nn_sb_write_file(&sb, out, &jerr)) {

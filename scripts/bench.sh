@@ -56,6 +56,52 @@ if [ -x "$PY" ] && [ -f scripts/peers/torch_run.py ]; then
 else
     echo "bench: peers not installed (scripts/peers/setup.sh); ratio_vs_pytorch/keras will be null" >&2
 fi
+# The SVM step on the demo's latents (configs/mnist_autoencoder.yaml, 3 epochs, as make demo):
+# svm train on 1 thread (libsvm's own loop) and on THREADS (the pairs on threads; the two model
+# files must be identical), svm eval's prediction, and scikit-learn's fit and predict when the
+# peers are installed.
+svm=()
+NNCTL=$(dirname "$BENCH")/nnctl
+L="$MNIST_DIR/train-labels-idx1-ubyte.gz"
+[ -e "$L" ] || L="$MNIST_DIR/train-labels-idx1-ubyte"
+LT="$MNIST_DIR/t10k-labels-idx1-ubyte.gz"
+[ -e "$LT" ] || LT="$MNIST_DIR/t10k-labels-idx1-ubyte"
+IMG=$(ls "$MNIST_DIR"/train-images-idx3-ubyte* | head -1)
+IMGT=$(ls "$MNIST_DIR"/t10k-images-idx3-ubyte* | head -1)
+if "$NNCTL" train configs/mnist_autoencoder.yaml --out bench/out/svm_ae --overwrite --quiet &&
+    "$NNCTL" encode bench/out/svm_ae/model.ckpt --layer latent --input "$IMG" \
+        --output bench/out/svm_train.idx >/dev/null &&
+    "$NNCTL" encode bench/out/svm_ae/model.ckpt --layer latent --input "$IMGT" \
+        --output bench/out/svm_test.idx >/dev/null; then
+    fit() { # fit THREADS MODEL: seconds
+        "$NNCTL" svm train --features bench/out/svm_train.idx --labels "$L" --C 10 --gamma scale \
+            --model "$2" --threads "$1" 2>&1 | sed -n 's/.*trained in \([0-9.]*\) s.*/\1/p'
+    }
+    fit1=$(fit 1 bench/out/svm_1.model)
+    fitn=$(fit "$THREADS" bench/out/svm_n.model)
+    same=0
+    cmp -s bench/out/svm_1.model bench/out/svm_n.model && same=1
+    "$NNCTL" svm eval --model bench/out/svm_n.model --features bench/out/svm_test.idx --labels "$LT" \
+        --out bench/out/svm_eval >bench/out/svm_eval.log 2>&1
+    pred=$(sed -n 's/.*"predict_seconds": *\([0-9.eE+-]*\).*/\1/p' bench/out/svm_eval/metrics.json)
+    acc=$(sed -n 's/.*"accuracy": *\([0-9.eE+-]*\).*/\1/p' bench/out/svm_eval/metrics.json | head -1)
+    echo "bench: svm train ${fit1} s on 1 thread, ${fitn} s on $THREADS (models identical: $same);" \
+        "predict ${pred} s; accuracy ${acc}"
+    svm=(--extra "svm_fit_seconds_1_thread=$fit1" --extra "svm_fit_seconds=$fitn"
+         --extra "svm_fit_models_identical=$same" --extra "svm_predict_seconds=$pred"
+         --extra "svm_accuracy=$acc")
+    if [ -x "$PY" ] && "$PY" scripts/peers/sklearn_svm.py --train-features bench/out/svm_train.idx \
+        --train-labels "$L" --test-features bench/out/svm_test.idx --test-labels "$LT" --C 10 \
+        --threads "$THREADS" --out bench/out/sklearn_svm.json >bench/out/sklearn_svm.log 2>&1; then
+        sf=$(sed -n 's/.*"fit_seconds": *\([0-9.eE+-]*\).*/\1/p' bench/out/sklearn_svm.json)
+        sp=$(sed -n 's/.*"predict_seconds": *\([0-9.eE+-]*\).*/\1/p' bench/out/sklearn_svm.json)
+        echo "bench: scikit-learn fit ${sf} s, predict ${sp} s ($(tail -1 bench/out/sklearn_svm.log))"
+        svm+=(--extra "sklearn_svm_fit_seconds=$sf" --extra "sklearn_svm_predict_seconds=$sp")
+    fi
+else
+    echo "bench: the SVM step was not timed (training or encoding the demo checkpoint failed)" >&2
+fi
+
 # OpenBLAS's kernels: time the SGD epoch with each core type this CPU can run, set by hand
 # (CORE_EPOCHS short runs), then the fastest one over the full EPOCHS, so that the main run's
 # ae_seconds_per_epoch (kernels as nnctl picks them, no variable set) has its reference beside it.
@@ -78,4 +124,5 @@ if [ -n "$best" ]; then
     extra=(--best-coretype "$best=$full" --coretype-times "${times[*]}")
 fi
 env -u OPENBLAS_CORETYPE "$BENCH" --threads "$THREADS" --epochs "$EPOCHS" "${peers[@]}" "${extra[@]}" \
+    "${svm[@]}" \
     --out bench/results.json | tee bench/results.txt

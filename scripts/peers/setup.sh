@@ -39,7 +39,8 @@ fi
 "$venv/bin/python" - <<'PY'
 import os, platform
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import numpy, tensorflow as tf, keras, torch
+import numpy, sklearn, tensorflow as tf, keras, torch
 print(f"setup.sh: ok: Python {platform.python_version()}, numpy {numpy.__version__}, "
-      f"tensorflow {tf.__version__}, keras {keras.__version__}, torch {torch.__version__}")
+      f"tensorflow {tf.__version__}, keras {keras.__version__}, torch {torch.__version__}, "
+      f"scikit-learn {sklearn.__version__}")
 PY
