@@ -29,6 +29,9 @@ int nn_svm_predict_blas(const struct svm_model *model, const float *x, size_t n,
  * machine has 2 cores or more); for measurements and tests. */
 void nn_svm_predict_set_threads(int threads);
 
+/* The vectorised e^a of the kernel loop, for a <= 0 (for tests). */
+double nn_svm_predict_exp(double a);
+
 /* libsvm's own prediction of one row of d features; row holds d + 1 nodes of scratch. */
 int nn_svm_predict_exact(const struct svm_model *model, const float *x, int d,
                          struct svm_node *row);
