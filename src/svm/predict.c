@@ -342,7 +342,7 @@ int nn_svm_predict_blas(const struct svm_model *model, const float *x, size_t n,
         }
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, p.l, p.w, 1.0, p.xb, p.w, p.sv,
                     p.w, 0.0, p.kern, p.l);
-        struct kern_job jobs[MAX_THREADS];
+        struct kern_job jobs[MAX_THREADS] = {{&p, 0, nb}};
         pthread_t tid[MAX_THREADS];
         int started = 0, t_use = nb >= 2 * threads ? threads : 1;
         for (int t = 0; t < t_use; t++) {
