@@ -14,7 +14,9 @@
 #include "nnctl/idx.h"
 #include "nnctl/png.h"
 #include "nnctl/report.h"
+#include "nnctl/rng.h"
 #include "nnctl/svm.h"
+#include "svm/predict.h"
 #include "svm/svm_model.h"
 
 /* `svm eval` hands the model's labels to the report, so the report must take every class. */
@@ -865,6 +867,269 @@ static void test_cli_train_eval(void **state)
 
 /* ---------------------------------------------------------------- main */
 
+/* ---------------------------------------------------------------- batched prediction */
+
+/* nn_svm_predict_blas() against svm_predict() on every row; returns the rows sent to the exact
+ * path. */
+static size_t check_blas_equals_libsvm(const struct svm_model *model, const float *x, size_t n,
+                                       int d)
+{
+    int *fast = malloc(n * sizeof *fast);
+    struct svm_node *row = malloc(((size_t)d + 1) * sizeof *row);
+    assert_non_null(fast);
+    assert_non_null(row);
+    struct nn_svm_predict_stats st;
+    for (int threads = 1; threads <= 2; threads++) {
+        nn_svm_predict_set_threads(threads);
+        assert_int_equal(nn_svm_predict_blas(model, x, n, d, fast, &st), NN_OK);
+        for (size_t i = 0; i < n; i++) {
+            int want = nn_svm_predict_exact(model, x + i * (size_t)d, d, row);
+            if (fast[i] != want)
+                fail_msg("vector %zu: batched %d, svm_predict %d", i, fast[i], want);
+        }
+    }
+    nn_svm_predict_set_threads(0);
+    free(fast);
+    free(row);
+    return st.n_exact;
+}
+
+/* A C-SVC RBF model straight from libsvm; the problem's vectors must outlive it. */
+static struct svm_model *libsvm_train(const float *x, const uint8_t *y, int n, int d, double C,
+                                      double gamma, int kernel, struct svm_node *pool,
+                                      struct svm_node **rows, double *yd)
+{
+    struct svm_node *node = pool;
+    for (int i = 0; i < n; i++) {
+        rows[i] = node;
+        yd[i] = y[i];
+        for (int j = 0; j < d; j++)
+            if (x[i * d + j] != 0.0f)
+                *node++ = (struct svm_node){.index = j + 1, .value = x[i * d + j]};
+        *node++ = (struct svm_node){.index = -1};
+    }
+    struct svm_problem prob = {.l = n, .y = yd, .x = rows};
+    struct svm_parameter sp = {.svm_type = C_SVC,
+                               .kernel_type = kernel,
+                               .degree = 3,
+                               .gamma = gamma,
+                               .cache_size = 20,
+                               .eps = 1e-3,
+                               .C = C,
+                               .nu = 0.5,
+                               .p = 0.1,
+                               .shrinking = 1};
+    assert_null(svm_check_parameter(&prob, &sp));
+    struct svm_model *m = svm_train(&prob, &sp);
+    assert_non_null(m);
+    return m;
+}
+
+static void svm_quiet(const char *s)
+{
+    (void)s;
+}
+
+/* Random vectors (a few exact zeros, as ReLU features have) with random labels over k classes,
+ * class k-1 given a single example: many SVs and many decision values near zero. The model is
+ * checked as trained and after a save and load (libsvm rounds the SVs to 8 digits there). */
+static void random_set_case(int k, int n, int d, double C, uint64_t seed)
+{
+    struct nn_rng rng;
+    nn_rng_seed(&rng, seed, 7);
+    float *x = malloc((size_t)n * (size_t)d * sizeof *x);
+    uint8_t *y = malloc((size_t)n);
+    struct svm_node *pool = malloc((size_t)n * ((size_t)d + 1) * sizeof *pool);
+    struct svm_node **rows = malloc((size_t)n * sizeof *rows);
+    double *yd = malloc((size_t)n * sizeof *yd);
+    assert_true(x && y && pool && rows && yd);
+    for (int i = 0; i < n; i++) {
+        y[i] = (uint8_t)(i == 0 ? k - 1 : (int)nn_rng_below(&rng, (uint64_t)(k - 1)));
+        for (int j = 0; j < d; j++) {
+            double v = nn_rng_normal(&rng) + 0.5 * y[i] * (j % k == y[i]);
+            x[i * d + j] = v < -1.0 ? 0.0f : (float)v;
+        }
+    }
+    double gamma = nn_svm_gamma_scale(x, (size_t)n, d);
+    svm_set_print_string_function(svm_quiet);
+    for (int g = 0; g < 3; g++) {
+        /* gamma 'scale', then a wide and a narrow kernel (most kernel values underflow) */
+        double gm = g == 0 ? gamma : g == 1 ? gamma / 30.0 : gamma * 200.0;
+        struct svm_model *m = libsvm_train(x, y, n, d, C, gm, RBF, pool, rows, yd);
+        assert_int_equal(m->nr_class, k);
+        check_blas_equals_libsvm(m, x, (size_t)n, d);
+        const char *path = tmp_path("random.model");
+        assert_int_equal(svm_save_model(path, m), 0);
+        struct svm_model *loaded = svm_load_model(path);
+        assert_non_null(loaded);
+        check_blas_equals_libsvm(loaded, x, (size_t)n, d);
+        svm_free_and_destroy_model(&loaded);
+        svm_free_and_destroy_model(&m);
+    }
+    free(x);
+    free(y);
+    free(pool);
+    free(rows);
+    free(yd);
+}
+
+static void test_svm_predict_blas_random(void **state)
+{
+    (void)state;
+    random_set_case(4, 300, 12, 1.0, 11);
+    random_set_case(10, 400, 20, 10.0, 12);
+    random_set_case(2, 200, 5, 100.0, 13);
+}
+
+/* The cluster sets of the training tests, through nnctl's own nn_svm_predict too. */
+static void test_svm_predict_blas_clusters(void **state)
+{
+    (void)state;
+    static const float c2[2][2] = {{-2, -2}, {2, 2}};
+    static const float c3[3][2] = {{0, 3}, {3, -2}, {-3, -2}};
+    static const float c4[4][2] = {{0, 0}, {0.5f, 0.5f}, {-0.5f, 0.5f}, {0, -0.5f}};
+    const float(*const centres[3])[2] = {c2, c3, c4};
+    for (int t = 0; t < 3; t++) {
+        int k = t + 2, per = 40, n = k * per;
+        float *x = malloc((size_t)n * 2 * sizeof *x);
+        uint8_t *y = malloc((size_t)n);
+        struct svm_node *pool = malloc((size_t)n * 3 * sizeof *pool);
+        struct svm_node **rows = malloc((size_t)n * sizeof *rows);
+        double *yd = malloc((size_t)n * sizeof *yd);
+        assert_true(x && y && pool && rows && yd);
+        make_clusters(k, per, centres[t], x, y, 4242u);
+        svm_set_print_string_function(svm_quiet);
+        struct svm_model *m = libsvm_train(x, y, n, 2, 10.0, 0.5, RBF, pool, rows, yd);
+        make_clusters(k, per, centres[t], x, y, 77u);
+        check_blas_equals_libsvm(m, x, (size_t)n, 2);
+        svm_free_and_destroy_model(&m);
+        free(x);
+        free(y);
+        free(pool);
+        free(rows);
+        free(yd);
+    }
+}
+
+/* Symmetric two-class data: the test point halfway has a decision value of exactly 0 (libsvm
+ * votes for the second class), which the batched path must hand to svm_predict. */
+static void test_svm_predict_blas_tie(void **state)
+{
+    (void)state;
+    const float x[4] = {-1, 0, 1, 0};
+    const uint8_t y[2] = {0, 1};
+    struct svm_node pool[6], *rows[2];
+    double yd[2];
+    svm_set_print_string_function(svm_quiet);
+    struct svm_model *m = libsvm_train(x, y, 2, 2, 1.0, 0.5, RBF, pool, rows, yd);
+    const float q[6] = {0, 0, 0, 3, -0.5f, 0};
+    size_t exact = check_blas_equals_libsvm(m, q, 3, 2);
+    assert_true(exact >= 1);
+    svm_free_and_destroy_model(&m);
+}
+
+/* A linear kernel is declined (the caller then uses svm_predict per vector). */
+static void test_svm_predict_blas_unsupported(void **state)
+{
+    (void)state;
+    const float x[4] = {-1, 0.5f, 1, -0.5f};
+    const uint8_t y[2] = {0, 1};
+    struct svm_node pool[6], *rows[2];
+    double yd[2];
+    int pred[2];
+    svm_set_print_string_function(svm_quiet);
+    struct svm_model *m = libsvm_train(x, y, 2, 2, 1.0, 0.5, LINEAR, pool, rows, yd);
+    assert_int_equal(nn_svm_predict_blas(m, x, 2, 2, pred, NULL), NN_SVM_PREDICT_UNSUPPORTED);
+    /* features narrower than the SVs: declined too, never read past the row */
+    svm_free_and_destroy_model(&m);
+    m = libsvm_train(x, y, 2, 2, 1.0, 0.5, RBF, pool, rows, yd);
+    assert_int_equal(nn_svm_predict_blas(m, x, 2, 1, pred, NULL), NN_SVM_PREDICT_UNSUPPORTED);
+    svm_free_and_destroy_model(&m);
+}
+
+/* MNIST-size shape: a 10-class model built by hand with 4000 SVs of 64 features (random SVs,
+ * coefficients and rho, so decision values often come near zero) against 2000 vectors. */
+static void test_svm_predict_blas_large(void **state)
+{
+    (void)state;
+    enum { K = 10, L = 4000, D = 64, N = 2000 };
+    struct nn_rng rng;
+    nn_rng_seed(&rng, 2024, 3);
+    struct svm_node *nodes = malloc((size_t)L * (D + 1) * sizeof *nodes);
+    struct svm_node **sv = malloc(L * sizeof *sv);
+    double *coef = malloc((size_t)(K - 1) * L * sizeof *coef), *coefs[K - 1];
+    double rho[K * (K - 1) / 2];
+    int label[K], nsv[K];
+    float *x = malloc((size_t)N * D * sizeof *x);
+    assert_true(nodes && sv && coef && x);
+    struct svm_node *node = nodes;
+    for (int s = 0; s < L; s++) {
+        sv[s] = node;
+        for (int j = 0; j < D; j++) {
+            double v = nn_rng_normal(&rng);
+            if (v > -0.5)
+                *node++ = (struct svm_node){.index = j + 1, .value = v};
+        }
+        *node++ = (struct svm_node){.index = -1};
+    }
+    for (int c = 0; c < K - 1; c++) {
+        coefs[c] = coef + (size_t)c * L;
+        for (int s = 0; s < L; s++)
+            coefs[c][s] = 2.0 * nn_rng_uniform(&rng) - 1.0;
+    }
+    for (int p = 0; p < K * (K - 1) / 2; p++)
+        rho[p] = 0.01 * (nn_rng_uniform(&rng) - 0.5);
+    int left = L;
+    for (int c = 0; c < K; c++) {
+        label[c] = (c * 7) % K; /* labels in file order, not sorted */
+        nsv[c] = c == K - 1 ? left : c == 0 ? 1 : L / K;
+        left -= nsv[c];
+    }
+    for (size_t i = 0; i < (size_t)N * D; i++) {
+        double v = nn_rng_normal(&rng);
+        x[i] = v < -0.5 ? 0.0f : (float)v;
+    }
+    struct svm_model m = {.param = {.svm_type = C_SVC, .kernel_type = RBF, .gamma = 1.0 / 64.0},
+                          .nr_class = K,
+                          .l = L,
+                          .SV = sv,
+                          .sv_coef = coefs,
+                          .rho = rho,
+                          .label = label,
+                          .nSV = nsv};
+    size_t exact = check_blas_equals_libsvm(&m, x, N, D);
+    assert_true(exact < N / 10);
+    free(nodes);
+    free(sv);
+    free(coef);
+    free(x);
+}
+
+/* The vectorised exp of the kernel loop: within 4 ulp of glibc's over [-708, 0], 0 below. */
+static void test_svm_predict_exp(void **state)
+{
+    (void)state;
+    struct nn_rng rng;
+    nn_rng_seed(&rng, 99, 1);
+    double worst = 0.0;
+    for (int i = 0; i < 2000000; i++) {
+        double a = i < 1000000 ? -708.0 * nn_rng_uniform(&rng) : -2.0 * nn_rng_uniform(&rng);
+        if (i < 8)
+            a = (const double[]){
+                0.0,    -0.0,  -708.0, -1e-300, -0.34657359027997264, -0.34657359027997270,
+                -1e-17, -700.5}[i];
+        double want = exp(a), got = nn_svm_predict_exp(a);
+        double ulps = fabs(got - want) / (nextafter(want, INFINITY) - want);
+        if (ulps > worst)
+            worst = ulps;
+    }
+    if (worst > 4.0)
+        fail_msg("vexp: %.2f ulp from glibc's exp", worst);
+    assert_true(nn_svm_predict_exp(-708.0001) == 0.0);
+    assert_true(nn_svm_predict_exp(-1e6) == 0.0);
+    assert_true(nn_svm_predict_exp(0.0) == 1.0);
+}
+
 int main(void)
 {
     enum { N_BAD = sizeof k_bad / sizeof k_bad[0] };
@@ -877,6 +1142,12 @@ int main(void)
         cmocka_unit_test(test_gamma_scale_hand),
         cmocka_unit_test(test_svm_two_class_separable),
         cmocka_unit_test(test_svm_three_class_separable),
+        cmocka_unit_test(test_svm_predict_exp),
+        cmocka_unit_test(test_svm_predict_blas_clusters),
+        cmocka_unit_test(test_svm_predict_blas_tie),
+        cmocka_unit_test(test_svm_predict_blas_unsupported),
+        cmocka_unit_test(test_svm_predict_blas_random),
+        cmocka_unit_test(test_svm_predict_blas_large),
         cmocka_unit_test(test_svm_train_rejects),
         cmocka_unit_test(test_svm_load_rejects),
         cmocka_unit_test(test_class_report_hand),

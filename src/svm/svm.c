@@ -14,6 +14,7 @@
 
 #include "nnctl/fsutil.h"
 #include "svm/ovo.h"
+#include "svm/predict.h"
 #include "svm/svm_model.h"
 
 /* ---------------------------------------------------------------- data */
@@ -484,29 +485,20 @@ int nn_svm_predict(const struct nn_svm *m, const float *x, size_t n, int d, int 
                             "features: the model uses feature %d, but the vectors have only %d "
                             "features; were they made by the same encoder?",
                             m->max_feature, d);
+    for (size_t i = 0; i < n * (size_t)d; i++)
+        if (!isfinite(x[i]))
+            return nn_error_set(err, NN_ERR_NUMERIC,
+                                "features: vector %zu, feature %zu is not finite", i / (size_t)d,
+                                i % (size_t)d);
+    /* The batched BLAS path (svm/predict.c) gives svm_predict's labels exactly; it declines
+     * models it does not handle, and then each vector goes to libsvm as before. */
+    if (nn_svm_predict_blas(m->model, x, n, d, pred, NULL) == NN_OK)
+        return NN_OK;
     struct svm_node *row = malloc(((size_t)d + 1) * sizeof *row);
     if (!row)
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory for a %d-feature vector", d);
-    for (size_t i = 0; i < n; i++) {
-        const float *xi = x + i * (size_t)d;
-        int k = 0;
-        for (int j = 0; j < d; j++) {
-            if (!isfinite(xi[j])) {
-                free(row);
-                return nn_error_set(err, NN_ERR_NUMERIC,
-                                    "features: vector %zu, feature %d is not finite", i, j);
-            }
-            if (xi[j] != 0.0f) {
-                row[k].index = j + 1;
-                row[k].value = xi[j];
-                k++;
-            }
-        }
-        row[k].index = -1;
-        row[k].value = 0.0;
-        double label = svm_predict(m->model, row);
-        pred[i] = (int)lround(label);
-    }
+    for (size_t i = 0; i < n; i++)
+        pred[i] = nn_svm_predict_exact(m->model, x + i * (size_t)d, d, row);
     free(row);
     return NN_OK;
 }
