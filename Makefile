@@ -22,10 +22,13 @@ DBL  := build/dbl
 ASAN := build/asan
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
+# MNIST lives inside the project (git-ignored): `make mnist` (and `make demo`) fetch and verify it
+# there with scripts/fetch-mnist.sh; .ci/run fills it from a local mirror. Tests that need it skip
+# themselves when it is missing.
+MNIST_DIR ?= $(CURDIR)/data/mnist
 export MNIST_DIR
 
-.PHONY: all deps test check unit reliability valgrind tsan hygiene demo bench clean format lint schema-docs
+.PHONY: all deps test check unit reliability valgrind tsan hygiene demo bench clean format lint schema-docs mnist
 all: $(REL)/nnctl
 
 deps:
@@ -143,7 +146,12 @@ bench: deps $(REL)/bench $(REL)/nnctl
 	@mkdir -p bench/out
 	@./scripts/bench.sh $(REL)/bench
 
-demo: deps $(REL)/nnctl
+# The four MNIST files in $(MNIST_DIR), downloaded and verified when missing (offline: where to put
+# them by hand, and exit 1).
+mnist:
+	@./scripts/fetch-mnist.sh "$(MNIST_DIR)"
+
+demo: deps mnist $(REL)/nnctl
 	@./scripts/demo.sh $(REL)/nnctl
 
 # ---- fuzzing (libFuzzer, clang): the config loader, the IDX reader, the checkpoint loader and the

@@ -25,7 +25,7 @@
 # table 1's Keras). --threads N (default: all cores) goes to nnctl's --threads and to the peers'
 # intra-/inter-op thread counts. --skip-peers, or a missing scripts/peers/.venv, produces nnctl's
 # columns alone. --train-limit/--test-limit use the first N MNIST images (smoke tests only; the
-# report says so). MNIST is found through MNIST_DIR (default ../shared/datasets/mnist).
+# report says so). MNIST is found through MNIST_DIR (default data/mnist: `make mnist` fetches it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -54,7 +54,7 @@ done
 threads=${threads:-$(nproc)}
 xor_nnctl=${xor_epochs:-10000}
 xor_keras_study=${xor_epochs:-5000}
-export MNIST_DIR=${MNIST_DIR:-$(cd .. && pwd)/shared/datasets/mnist}
+export MNIST_DIR=${MNIST_DIR:-$(pwd)/data/mnist}
 
 echo "== building nnctl"
 make --no-print-directory build/rel/nnctl
