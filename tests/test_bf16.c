@@ -164,27 +164,27 @@ static const char *MLP =
     "optimizer: {type: adam, learning_rate: 0.001}\ntraining: {epochs: 4, batch_size: 32, seed: 7,"
     " checkpoint_every: 1, precision: bfloat16}\ndata:\n  x: [";
 
+/* Appends a 96 × 64 matrix of uniform numbers as a YAML list of rows. */
+static size_t put_matrix(char *buf, size_t cap, size_t n, struct nn_rng *rng)
+{
+    for (int r = 0; r < 96; r++) {
+        n += (size_t)snprintf(buf + n, cap - n, "%s[", r ? ", " : "");
+        for (int j = 0; j < 64; j++)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%.3f", j ? ", " : "", nn_rng_uniform(rng));
+        n += (size_t)snprintf(buf + n, cap - n, "]");
+    }
+    return n;
+}
+
 static char *mlp_yaml(void)
 {
     static char buf[1 << 17];
     size_t n = (size_t)snprintf(buf, sizeof buf, "%s", MLP);
     struct nn_rng rng;
     nn_rng_seed(&rng, 11, 4);
-    for (int r = 0; r < 96; r++) {
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s[", r ? ", " : "");
-        for (int j = 0; j < 64; j++)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%.3f", j ? ", " : "",
-                                  nn_rng_uniform(&rng));
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "]");
-    }
+    n = put_matrix(buf, sizeof buf, n, &rng);
     n += (size_t)snprintf(buf + n, sizeof buf - n, "]\n  y: [");
-    for (int r = 0; r < 96; r++) {
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s[", r ? ", " : "");
-        for (int j = 0; j < 64; j++)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%.3f", j ? ", " : "",
-                                  nn_rng_uniform(&rng));
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "]");
-    }
+    n = put_matrix(buf, sizeof buf, n, &rng);
     snprintf(buf + n, sizeof buf - n, "]\n");
     return buf;
 }
