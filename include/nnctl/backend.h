@@ -58,6 +58,10 @@ struct nn_backend {
     /* Optional: the backend's copy of the parameter arena in bf16 (same layout), which the
      * optimizer then refreshes in its own pass instead of a call to params_updated; NULL: none. */
     uint16_t *(*param_copy)(const struct nn_backend *be, const struct nn_model *m);
+    /* Optional: called at the start of every backward pass (each thread's rows): the gradients
+     * at their old addresses are about to hold new data, so conversions of them cached since are
+     * void. A backend may keep a converted non-parameter operand only until the next call. */
+    void (*invalidate)(const struct nn_backend *be);
     /* Optional: the model's arenas are about to be freed; drop what attach made. */
     void (*detach)(const struct nn_backend *be, const struct nn_model *m);
 };

@@ -50,7 +50,16 @@ struct tcache {
     struct entry e[MAX_ENTRIES];
     uint16_t *abuf, *bbuf; /* bf16 copies of non-parameter operands */
     size_t acap, bcap;
+    /* what bbuf holds: a B operand converted since the last backward pass began (the
+     * weight-gradient GEMMs of one layer share their dZ over every chunk), valid while the
+     * generation is the same */
+    const void *b_src;
+    int b_rows, b_cols, b_ld;
+    unsigned b_gen;
 };
+
+/* Advanced by invalidate (each backward pass): new gradients at the old addresses. */
+static _Atomic unsigned step_gen;
 
 /* The models attached: each one's bf16 copy of its parameter arena, same layout. A GEMM finds the
  * copy of its weight operand by address. */
@@ -306,9 +315,21 @@ static void gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb
                      : convert(&t->abuf, &t->acap, a, m, k, lda);
         if (wcopy)
             bbf = wcopy;
-        else
-            bbf = key.tb ? convert(&t->bbuf, &t->bcap, b, n, k, ldb)
-                         : convert(&t->bbuf, &t->bcap, b, k, n, ldb);
+        else {
+            const int rows = key.tb ? n : k, cols = key.tb ? k : n;
+            unsigned gen = atomic_load_explicit(&step_gen, memory_order_acquire);
+            if (t->b_src == b && t->b_rows == rows && t->b_cols == cols && t->b_ld == ldb &&
+                t->b_gen == gen && t->bbuf) {
+                bbf = t->bbuf; /* the same dZ as this thread's last chunk of the layer */
+            } else {
+                bbf = convert(&t->bbuf, &t->bcap, b, rows, cols, ldb);
+                t->b_src = bbf ? b : NULL;
+                t->b_rows = rows;
+                t->b_cols = cols;
+                t->b_ld = ldb;
+                t->b_gen = gen;
+            }
+        }
     }
     if (!e || !abf || !bbf) { /* out of memory or an unsupported shape: fp32 through OpenBLAS */
         nn_gemm(&nn_backend_openblas, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
@@ -396,6 +417,12 @@ static void detach(const struct nn_backend *be, const struct nn_model *m)
     pthread_mutex_unlock(&models_mu);
 }
 
+static void invalidate(const struct nn_backend *be)
+{
+    (void)be;
+    atomic_fetch_add_explicit(&step_gen, 1, memory_order_release);
+}
+
 static void set_threads(int threads)
 {
     if (threads > 0)
@@ -442,5 +469,6 @@ const struct nn_backend nn_backend_onednn_bf16 = {
     .attach = attach,
     .params_updated = params_updated,
     .param_copy = param_copy,
+    .invalidate = invalidate,
     .detach = detach,
 };

@@ -318,6 +318,8 @@ void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n,
                             void (*done)(void *ctx, int layer), void *ctx)
 {
     const size_t r = (size_t)r0;
+    if (m->backend->invalidate) /* new gradients at the old addresses from here on */
+        m->backend->invalidate(m->backend);
     for (int i = m->n_layers - 1; i >= m->first_grad; i--) {
         const struct nn_layer *l = &m->layers[i];
         if (!l->out)
