@@ -268,6 +268,18 @@ if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e 
     # f32 IDX header: magic 00 00 0d 02, then 10000 and 64, then 10000 × 64 floats
     [ "$(od -An -tx1 -N12 "$T/z.idx" | tr -d ' ')" = "00000d020000271000000040" ] && ok || bad "encode writes a 10000 × 64 f32 IDX"
     [ "$(stat -c %s "$T/z.idx")" -eq $((12 + 10000 * 64 * 4)) ] && ok || bad "encode output size"
+    # libsvm's own tools (libsvm-tools): a model svm-train writes loads in nnctl, and nnctl's
+    # batched prediction gives svm-predict's accuracy line on all 10,000 vectors
+    if command -v svm-train >/dev/null && command -v svm-predict >/dev/null; then
+        L="$MNIST_DIR/t10k-labels-idx1-ubyte.gz"
+        [ -e "$L" ] || L="$MNIST_DIR/t10k-labels-idx1-ubyte"
+        expect_exit 0 "encode --format libsvm" -- "$NNCTL" encode "$T/ae/model.ckpt" --layer latent --input "$MNIST_DIR/t10k-images-idx3-ubyte.gz" --output "$T/z.svm" --format libsvm --labels "$L"
+        head -1500 "$T/z.svm" >"$T/z1500.svm"
+        svm-train -q -c 10 -g 0.04 "$T/z1500.svm" "$T/tools.model" >/dev/null && ok || bad "svm-train on nnctl's libsvm features"
+        svm-predict "$T/z.svm" "$T/tools.model" "$T/tools.pred" >"$T/tools.out" 2>&1
+        expect_exit 0 "svm eval of svm-train's model" -- "$NNCTL" svm eval --model "$T/tools.model" --features "$T/z.idx" --labels "$L" --out "$T/tools_eval"
+        [ "$(grep '^Accuracy' "$T/tools.out")" = "$(grep '^Accuracy' "$T/out")" ] && ok || bad "nnctl's prediction of svm-train's model: $(grep '^Accuracy' "$T/out") against svm-predict's $(grep '^Accuracy' "$T/tools.out")"
+    fi
     expect_exit 2 "encode a missing layer" -- "$NNCTL" encode "$T/ae/model.ckpt" --layer latnt --input "$MNIST_DIR/t10k-images-idx3-ubyte.gz" --output "$T/never.idx"
     printf "nnctl: error: no layer named 'latnt'; the layers are: flatten_0, dense_1, latent, dense_3, dense_4, reshape_5\n" >"$T/g"
     expect_stderr "$T/g"
