@@ -268,9 +268,11 @@ static int run_predict(const struct nn_args *a, struct nn_error *err)
     const char *ckpt = a->pos[0], *input = nn_opt_str(a, "--input", NULL);
     const char *file = nn_opt_str(a, "--input-file", NULL),
                *output = nn_opt_str(a, "--output", NULL);
+    /* Without either, the message the option parser gives a required option (the usage that
+     * follows shows --input-file). */
     if (!input == !file)
         return nn_cli_usage(err, input ? "--input and --input-file exclude each other"
-                                       : "missing --input or --input-file");
+                                       : "missing --input");
     if (file && !output)
         return nn_cli_usage(err, "--input-file needs --output OUT.csv or OUT.npy");
     if (!file && (output || nn_opt_given(a, "--batch")))
