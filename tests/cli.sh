@@ -284,6 +284,41 @@ if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e 
     printf "nnctl: error: no layer named 'latnt'; the layers are: flatten_0, dense_1, latent, dense_3, dense_4, reshape_5\n" >"$T/g"
     expect_stderr "$T/g"
     [ ! -e "$T/never.idx" ] && ok || bad "failed encode wrote a file"
+    # --- the classifier on a slice: eval (text, --json, --out), predict --input-file ---
+    C=(--threads 1 --quiet --set data.train_limit=3000 --set data.test_limit=500 --set training.epochs=2)
+    expect_exit 0 "classifier slice" -- "$NNCTL" train configs/mnist_classifier.yaml --out "$T/clf" "${C[@]}"
+    expect_exit 0 "eval classifier" -- "$NNCTL" eval "$T/clf/model.ckpt" --threads 1
+    grep -q "^loss (categorical_crossentropy) = " "$T/out" && ok || { bad "eval prints the loss"; cat "$T/out"; }
+    correct=$(sed -n 's|^Accuracy = [0-9.]*% (\([0-9]*\)/500) (classification)$|\1|p' "$T/out")
+    [ -n "$correct" ] && [ "$correct" -ge 425 ] && ok || { bad "eval accuracy line, at least 85% on the slice"; cat "$T/out"; }
+    [ "$(awk '$1 ~ /^[0-9]$/ && NF == 5' "$T/out" | wc -l)" -eq 10 ] && ok || bad "eval report has 10 classes"
+    expect_exit 0 "eval --json" -- "$NNCTL" eval "$T/clf/model.ckpt" --json --out "$T/ev" --threads 1
+    [ "$(json_num "$T/out" correct)" = "$correct" ] && grep -q '"accuracy": ' "$T/out" && ok || bad "eval --json has accuracy and correct"
+    for f in report.txt confusion.csv confusion.png metrics.json; do [ -s "$T/ev/$f" ] && ok || bad "eval --out wrote $f"; done
+    expect_exit 0 "eval autoencoder" -- "$NNCTL" eval "$T/ae/model.ckpt" --threads 1
+    grep -q "^loss (mse) = 0\.0" "$T/out" && ! grep -q "^Accuracy" "$T/out" && ok || { bad "eval autoencoder prints the MSE only"; cat "$T/out"; }
+    expect_exit 1 "eval a missing checkpoint" -- "$NNCTL" eval "$T/none.ckpt"
+    grep -q "$T/none.ckpt" "$T/err" && ok || bad "eval names the missing checkpoint"
+    expect_exit 0 "predict --input-file" -- "$NNCTL" predict "$T/clf/model.ckpt" --input-file "$MNIST_DIR/t10k-images-idx3-ubyte.gz" --output "$T/pred.csv" --threads 1
+    [ "$(wc -l <"$T/pred.csv")" -eq 10001 ] && [ "$(head -1 "$T/pred.csv")" = "class,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9" ] \
+        && ok || bad "predict CSV: a header and 10000 rows"
+    # the first 500 predicted classes agree with the labels exactly as often as eval counted
+    lbl=$MNIST_DIR/t10k-labels-idx1-ubyte.gz; [ -e "$lbl" ] || lbl=${lbl%.gz}
+    gzip -dcf "$lbl" | tail -c +9 | head -c 500 | od -An -tu1 -v | tr -s ' ' '\n' | grep -v '^$' >"$T/lbl.txt"
+    agree=$(tail -n +2 "$T/pred.csv" | head -500 | cut -d, -f1 | paste -d' ' - "$T/lbl.txt" | awk '$1 == $2 { n++ } END { print n + 0 }')
+    [ "$agree" = "$correct" ] && ok || bad "predict agrees with the labels $agree times, eval counted $correct"
+    expect_exit 0 "predict --input-file to .npy" -- "$NNCTL" predict "$T/clf/model.ckpt" --input-file "$MNIST_DIR/t10k-images-idx3-ubyte.gz" --output "$T/pred.npy" --batch 1000 --threads 1
+    [ "$(head -c 6 "$T/pred.npy" | od -An -c | tr -d ' ')" = "223NUMPY" ] && [ "$(stat -c %s "$T/pred.npy")" -eq $((128 + 10000 * 10 * 4)) ] \
+        && ok || bad "predict writes a 10000 × 10 float32 .npy"
+    expect_exit 1 "predict a missing file" -- "$NNCTL" predict "$T/clf/model.ckpt" --input-file "$T/none.idx" --output "$T/p.csv"
+    grep -q "$T/none.idx" "$T/err" && ok || bad "predict names the missing file"
+    # a 3 × 5 float32 .npy: the width is refused, naming the file and the field
+    h="{'descr': '<f4', 'fortran_order': False, 'shape': (3, 5), }"
+    { printf '\223NUMPY\001\000\166\000%s%*s\n' "$h" $((117 - ${#h})) ''; head -c 60 /dev/zero; } >"$T/w5.npy"
+    expect_exit 1 "predict a .npy of the wrong width" -- "$NNCTL" predict "$T/clf/model.ckpt" --input-file "$T/w5.npy" --output "$T/p.csv"
+    grep -q "$T/w5.npy: field 'shape': rows of 5 values, but the model in .* takes 784 inputs" "$T/err" && ok || { bad "wrong-width message"; cat "$T/err"; }
+    [ ! -e "$T/p.csv" ] && ok || bad "failed predict wrote a file"
+    expect_exit 2 "predict --input and --input-file" -- "$NNCTL" predict "$T/clf/model.ckpt" --input "0" --input-file "$T/w5.npy" --output "$T/p.csv"
 else
     echo "cli: MNIST_DIR not set or empty: skipping the MNIST tests"
 fi

@@ -67,4 +67,10 @@ int nn_svm_metrics_json(const struct nn_class_report *r, const int *labels, cons
                         double train_seconds, double predict_seconds, char **out,
                         struct nn_error *err);
 
+/* The same members written into the JSON object `j` has open (for a document with more in it,
+ * as `nnctl eval` writes). r->k must be 1..256. */
+struct nn_json;
+void nn_class_report_json(struct nn_json *j, const struct nn_class_report *r, const int *labels,
+                          const long *cm, double train_seconds, double predict_seconds);
+
 #endif

@@ -1,12 +1,23 @@
-/* `nnctl predict CKPT --input "0 0; 0 1"`: a trained network on inline rows. */
+/* `nnctl predict CKPT --input "0 0; 0 1"`: a trained network on inline rows; `--input-file F
+ * --output OUT`: on every row of an IDX or .npy file, in batches. */
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "nnctl/encode.h"
 #include "nnctl/backend.h"
 #include "nnctl/checkpoint.h"
+#include "nnctl/export.h"
+#include "nnctl/fsutil.h"
+#include "nnctl/idx.h"
+#include "nnctl/strbuf.h"
+
+#define PREDICT_BATCH 256 /* default rows per forward pass */
 
 /* Parses "0 0; 0 1" into rows of `cols` values. Returns the row count, or -1. */
 static int parse_rows(const char *s, int cols, nn_real **out, struct nn_error *err)
@@ -50,10 +61,225 @@ static int parse_rows(const char *s, int cols, nn_real **out, struct nn_error *e
     return rows;
 }
 
+/* ---------------------------------------------------------------- --input-file */
+
+/* The rows of an input file: u8 IDX images (scaled as training scales them) or float32 values. */
+struct rows {
+    int n, width;
+    struct nn_idx idx; /* IDX input */
+    float *f;          /* .npy input (or idx.data for float32 IDX) */
+    int npy;
+};
+
+static int read_rows(const char *path, struct rows *r, struct nn_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nn_error_set(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    char magic[6] = {0};
+    size_t got = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+    int dims[4], ndim;
+    if (got == sizeof magic && !memcmp(magic, "\x93NUMPY", 6)) {
+        size_t count;
+        int rc = nn_npy_read(path, &r->f, &count, &ndim, dims, err);
+        if (rc)
+            return rc;
+        r->npy = 1;
+    } else {
+        int rc = nn_idx_read(path, 0, &r->idx, err);
+        if (rc)
+            return rc;
+        ndim = r->idx.ndim;
+        for (int i = 0; i < ndim; i++) {
+            if (r->idx.dims[i] > (1u << 30))
+                return nn_error_set(err, NN_ERR_FORMAT, "%s: field 'dims[%d]': %u is too large",
+                                    path, i, r->idx.dims[i]);
+            dims[i] = (int)r->idx.dims[i];
+        }
+        if (r->idx.type == NN_IDX_F32)
+            r->f = r->idx.data;
+    }
+    if (ndim < 1)
+        return nn_error_set(err, NN_ERR_FORMAT, "%s: field 'shape': no dimensions", path);
+    long long w = 1;
+    for (int i = 1; i < ndim; i++)
+        w *= dims[i];
+    if (w > INT32_MAX)
+        return nn_error_set(err, NN_ERR_FORMAT, "%s: field 'shape': rows too wide", path);
+    r->n = dims[0];
+    r->width = (int)w;
+    return NN_OK;
+}
+
+static void rows_free(struct rows *r)
+{
+    if (r->npy)
+        free(r->f);
+    nn_idx_free(&r->idx);
+}
+
+static int write_all(int fd, const void *data, size_t len, const char *path, struct nn_error *err)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return nn_error_set(err, NN_ERR_IO, "%s: write failed: %s", path,
+                                strerror(w < 0 ? errno : EIO));
+        p += w;
+        len -= (size_t)w;
+    }
+    return NN_OK;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && !strcmp(s + ls - lx, suffix);
+}
+
+/* The .npy header of an n × d float32 matrix (format 1.0, padded to 64 bytes). */
+static size_t npy_header(char *buf, size_t cap, int n, int d)
+{
+    int hl = snprintf(buf + 10, cap - 10,
+                      "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", n, d);
+    int pad = (64 - (10 + hl + 1) % 64) % 64;
+    memset(buf + 10 + hl, ' ', (size_t)pad);
+    hl += pad;
+    buf[10 + hl++] = '\n';
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (char)(hl & 0xff);
+    buf[9] = (char)(hl >> 8);
+    return 10 + (size_t)hl;
+}
+
+static int predict_file(const char *ckpt, const char *in_path, const char *out_path, int batch,
+                        struct nn_error *err)
+{
+    struct nn_config cfg;
+    struct nn_model m;
+    struct rows r = {0};
+    int rc = read_rows(in_path, &r, err);
+    if (rc) {
+        rows_free(&r);
+        return rc;
+    }
+    if ((rc = nn_checkpoint_load(ckpt, batch, &cfg, &m, NULL, err))) {
+        rows_free(&r);
+        return rc;
+    }
+    struct nn_atomic out = {.fd = -1};
+    struct nn_sb sb = {0};
+    nn_real *x = NULL;
+    if (r.width != m.in_size) {
+        rc = nn_error_set(err, NN_ERR_FORMAT,
+                          "%s: field '%s': rows of %d values, but the model in %s takes %d inputs",
+                          in_path, r.npy ? "shape" : "dims", r.width, ckpt, m.in_size);
+        goto done;
+    }
+    const int D = m.out_size, npy = ends_with(out_path, ".npy");
+    const int classifier = cfg.loss == NN_LOSS_CCE || cfg.data.target == NN_TARGET_ONEHOT;
+    if (!(x = malloc((size_t)batch * (size_t)r.width * sizeof *x))) {
+        rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for a batch of %d rows", batch);
+        goto done;
+    }
+    if ((rc = nn_atomic_open(&out, out_path, err)))
+        goto done;
+    if (npy) {
+        char h[256];
+        size_t hl = npy_header(h, sizeof h, r.n, D);
+        rc = write_all(out.fd, h, hl, out_path, err);
+    } else {
+        nn_sb_puts(&sb, classifier ? "class" : "");
+        for (int j = 0; j < D; j++)
+            nn_sb_printf(&sb, "%s%s%d", j || classifier ? "," : "", classifier ? "p" : "y", j);
+        nn_sb_putc(&sb, '\n');
+    }
+    const nn_real scale = (nn_real)cfg.data.scale;
+    float *fo = NULL;
+    for (int start = 0; !rc && start < r.n; start += batch) {
+        int B = r.n - start < batch ? r.n - start : batch;
+        size_t w = (size_t)r.width, base = (size_t)start * w;
+        if (r.f) {
+            for (size_t i = 0; i < (size_t)B * w; i++)
+                x[i] = (nn_real)r.f[base + i];
+        } else {
+            const uint8_t *u = (const uint8_t *)r.idx.data + base;
+            for (size_t i = 0; i < (size_t)B * w; i++)
+                x[i] = (nn_real)u[i] * scale;
+        }
+        const nn_real *y = nn_model_infer(&m, x, B, -1);
+        if (npy) {
+            if (!fo && !(fo = malloc((size_t)batch * (size_t)D * sizeof *fo))) {
+                rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+                break;
+            }
+            for (size_t i = 0; i < (size_t)B * (size_t)D; i++)
+                fo[i] = (float)y[i];
+            rc = write_all(out.fd, fo, (size_t)B * (size_t)D * sizeof *fo, out_path, err);
+            continue;
+        }
+        for (int i = 0; i < B; i++) {
+            const nn_real *yr = y + (size_t)i * (size_t)D;
+            if (classifier) {
+                int best = 0;
+                for (int j = 1; j < D; j++)
+                    best = yr[j] > yr[best] ? j : best;
+                nn_sb_printf(&sb, "%d", best);
+            }
+            for (int j = 0; j < D; j++)
+                nn_sb_printf(&sb, "%s%.6g", j || classifier ? "," : "", (double)yr[j]);
+            nn_sb_putc(&sb, '\n');
+        }
+        char *text = NULL;
+        if (!(rc = nn_sb_finish(&sb, &text, "predictions", err)))
+            rc = write_all(out.fd, text, strlen(text), out_path, err);
+        free(text);
+    }
+    free(fo);
+    if (!rc && r.n == 0 && !npy) { /* the header alone */
+        char *text = NULL;
+        if (!(rc = nn_sb_finish(&sb, &text, "predictions", err)))
+            rc = write_all(out.fd, text, strlen(text), out_path, err);
+        free(text);
+    }
+    if (!rc)
+        rc = nn_atomic_commit(&out, err);
+    if (!rc)
+        printf("predicted %d rows of %s with %s: %s\n", r.n, in_path, ckpt, out_path);
+done:
+    if (rc && out.fd >= 0)
+        nn_atomic_abort(&out);
+    nn_sb_free(&sb);
+    free(x);
+    nn_model_free(&m);
+    nn_config_free(&cfg);
+    rows_free(&r);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the command */
+
 static int run_predict(const struct nn_args *a, struct nn_error *err)
 {
     const char *ckpt = a->pos[0], *input = nn_opt_str(a, "--input", NULL);
+    const char *file = nn_opt_str(a, "--input-file", NULL),
+               *output = nn_opt_str(a, "--output", NULL);
+    /* Without either, the message the option parser gives a required option (the usage that
+     * follows shows --input-file). */
+    if (!input == !file)
+        return nn_cli_usage(err, input ? "--input and --input-file exclude each other"
+                                       : "missing --input");
+    if (file && !output)
+        return nn_cli_usage(err, "--input-file needs --output OUT.csv or OUT.npy");
+    if (!file && (output || nn_opt_given(a, "--batch")))
+        return nn_cli_usage(err, "%s goes with --input-file", output ? "--output" : "--batch");
     nn_backend_default()->set_threads((int)nn_opt_int(a, "--threads", 0));
+    if (file)
+        return predict_file(ckpt, file, output, (int)nn_opt_int(a, "--batch", PREDICT_BATCH), err);
     struct nn_config cfg;
     struct nn_model m;
     /* Count rows first: the model is built for exactly that batch. */
@@ -82,7 +308,10 @@ static int run_predict(const struct nn_args *a, struct nn_error *err)
 }
 
 static const struct nn_opt predict_opts[] = {
-    NN_CLI_OPT_STR("--input", "ROWS", NULL, 1),
+    NN_CLI_OPT_STR("--input", "ROWS", NULL, 0),
+    NN_CLI_OPT_STR("--input-file", "F", NULL, 0),
+    NN_CLI_OPT_STR("--output", "OUT", NULL, 0),
+    NN_CLI_OPT_POS_INT("--batch", NULL),
     NN_CLI_OPT_THREADS(NULL),
 };
 static const char *const predict_pos[] = {"CKPT"};
@@ -90,10 +319,20 @@ static const char *const predict_pos[] = {"CKPT"};
 const struct nn_cmd nn_cmd_predict = {
     .name = "predict",
     .synopsis = "predict CKPT",
-    .summary = "run a trained checkpoint on inline inputs",
+    .summary = "run a trained checkpoint on inline inputs or on every row of a file",
     .usage = "usage: nnctl predict CKPT --input \"0 0; 0 1; 1 0\" [--threads N]\n"
-             "  Rows are separated by ';', values by spaces or commas. Prints one output row per "
-             "line.\n",
+             "       nnctl predict CKPT --input-file F.idx[.gz]|F.npy --output OUT.csv|OUT.npy\n"
+             "                          [--batch N] [--threads N]\n"
+             "  --input: rows are separated by ';', values by spaces or commas. Prints one output "
+             "row per\n"
+             "  line.\n"
+             "  --input-file: u8 IDX images (scaled by the config's data.scale, as in training), "
+             "float32\n"
+             "  IDX or float32/float64 .npy; N rows of the model's input width. Runs N rows at a "
+             "time\n"
+             "  (default 256). OUT.csv: one line per row, the predicted class then the class\n"
+             "  probabilities for classifiers (header class,p0,p1,...), the outputs otherwise\n"
+             "  (y0,y1,...); OUT.npy: the float32 output matrix.\n",
     .opts = predict_opts,
     .n_opts = NN_CLI_N(predict_opts),
     .pos = predict_pos,

@@ -139,8 +139,12 @@ int nn_npy_read(const char *path, float **data, size_t *count, int *ndim, int di
     char header[65536];
     memcpy(header, buf + 10, hl);
     header[hl] = 0;
-    if (!strstr(header, "'descr': '<f4'") || !strstr(header, "'fortran_order': False")) {
-        nn_error_set(err, rc, "%s: field 'descr': expected little-endian float32 in C order", path);
+    const size_t es = strstr(header, "'descr': '<f8'") ? 8 : 4;
+    if ((es == 4 && !strstr(header, "'descr': '<f4'")) ||
+        !strstr(header, "'fortran_order': False")) {
+        nn_error_set(err, rc,
+                     "%s: field 'descr': expected little-endian float32 or float64 in C order",
+                     path);
         goto done;
     }
     const char *sp = strstr(header, "'shape': (");
@@ -164,8 +168,9 @@ int nn_npy_read(const char *path, float **data, size_t *count, int *ndim, int di
         while (*sp == ',' || *sp == ' ')
             sp++;
     }
-    if (len - 10 - hl != n * 4) {
-        nn_error_set(err, rc, "%s: field 'data': %zu bytes for %zu floats", path, len - 10 - hl, n);
+    if (len - 10 - hl != n * es) {
+        nn_error_set(err, rc, "%s: field 'data': %zu bytes for %zu %s", path, len - 10 - hl, n,
+                     es == 8 ? "doubles" : "floats");
         goto done;
     }
     *data = malloc(n * 4 + 1);
@@ -173,7 +178,15 @@ int nn_npy_read(const char *path, float **data, size_t *count, int *ndim, int di
         rc = nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
         goto done;
     }
-    memcpy(*data, buf + 10 + hl, n * 4);
+    if (es == 4) {
+        memcpy(*data, buf + 10 + hl, n * 4);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double d;
+            memcpy(&d, buf + 10 + hl + i * 8, 8);
+            (*data)[i] = (float)d;
+        }
+    }
     *count = n;
     rc = NN_OK;
 done:

@@ -212,6 +212,35 @@ static void json_stats(struct nn_json *j, const char *key, const struct nn_class
     nn_json_end(j);
 }
 
+void nn_class_report_json(struct nn_json *j, const struct nn_class_report *r, const int *labels,
+                          const long *cm, double train_seconds, double predict_seconds)
+{
+    nn_json_numf(j, "accuracy", "%.10g", r->accuracy);
+    /* Seconds to the microsecond; an unknown training time (no sidecar) is null. */
+    nn_json_numf(j, "train_seconds", "%.6f", train_seconds);
+    nn_json_numf(j, "predict_seconds", "%.6f", predict_seconds);
+    nn_json_int(j, "n", r->n);
+    nn_json_int(j, "correct", r->correct);
+    nn_json_array(j, "classes", 0);
+    for (int c = 0; c < r->k; c++) {
+        int label = label_of(labels, c);
+        json_stats(j, NULL, &r->cls[c], &label);
+    }
+    nn_json_end(j);
+    json_stats(j, "macro_avg", &r->macro, NULL);
+    json_stats(j, "weighted_avg", &r->weighted, NULL);
+    if (cm) {
+        nn_json_array(j, "confusion", 1);
+        for (int i = 0; i < r->k; i++) {
+            nn_json_array(j, NULL, 1);
+            for (int c = 0; c < r->k; c++)
+                nn_json_int(j, NULL, cm[(size_t)i * r->k + c]);
+            nn_json_end(j);
+        }
+        nn_json_end(j);
+    }
+}
+
 int nn_svm_metrics_json(const struct nn_class_report *r, const int *labels, const long *cm,
                         double train_seconds, double predict_seconds, char **out,
                         struct nn_error *err)
@@ -222,30 +251,7 @@ int nn_svm_metrics_json(const struct nn_class_report *r, const int *labels, cons
     struct nn_json j;
     nn_json_init(&j, &b);
     nn_json_object(&j, NULL, 0);
-    nn_json_numf(&j, "accuracy", "%.10g", r->accuracy);
-    /* Seconds to the microsecond; an unknown training time (no sidecar) is null. */
-    nn_json_numf(&j, "train_seconds", "%.6f", train_seconds);
-    nn_json_numf(&j, "predict_seconds", "%.6f", predict_seconds);
-    nn_json_int(&j, "n", r->n);
-    nn_json_int(&j, "correct", r->correct);
-    nn_json_array(&j, "classes", 0);
-    for (int c = 0; c < r->k; c++) {
-        int label = label_of(labels, c);
-        json_stats(&j, NULL, &r->cls[c], &label);
-    }
-    nn_json_end(&j);
-    json_stats(&j, "macro_avg", &r->macro, NULL);
-    json_stats(&j, "weighted_avg", &r->weighted, NULL);
-    if (cm) {
-        nn_json_array(&j, "confusion", 1);
-        for (int i = 0; i < r->k; i++) {
-            nn_json_array(&j, NULL, 1);
-            for (int c = 0; c < r->k; c++)
-                nn_json_int(&j, NULL, cm[(size_t)i * r->k + c]);
-            nn_json_end(&j);
-        }
-        nn_json_end(&j);
-    }
+    nn_class_report_json(&j, r, labels, cm, train_seconds, predict_seconds);
     nn_json_end(&j);
     return nn_sb_finish(&b, out, "metrics JSON", err);
 }
