@@ -58,8 +58,8 @@ enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
  * master weights and everything else (the onednn-bf16 backend). */
 enum nn_precision { NN_PRECISION_FLOAT32, NN_PRECISION_BFLOAT16 };
 /* The data sources, in the order of the source table (src/data/data.c). */
-enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX };
-#define NN_DATA_SOURCE_COUNT (NN_DATA_IDX + 1)
+enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX, NN_DATA_NPY };
+#define NN_DATA_SOURCE_COUNT (NN_DATA_NPY + 1)
 enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
 
 #define NN_LAYER_PARAMS 4
@@ -104,6 +104,9 @@ struct nn_data_spec {
     char dir[NN_PATH_MAX];
     char train_images[NN_PATH_MAX], train_labels[NN_PATH_MAX];
     char test_images[NN_PATH_MAX], test_labels[NN_PATH_MAX];
+    /* npy: NumPy arrays, rows of inputs and of targets (or class labels) */
+    char train_x[NN_PATH_MAX], train_y[NN_PATH_MAX];
+    char test_x[NN_PATH_MAX], test_y[NN_PATH_MAX];
     enum nn_target target;
     int classes;     /* one-hot width for target: labels */
     int train_limit; /* use only the first N training samples; 0 = all */

@@ -28,6 +28,9 @@ struct nn_dataset {
 int nn_dataset_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
                     struct nn_error *err);
 void nn_dataset_free(struct nn_dataset *ds);
+/* NN_OK when the samples fit a model of in_size inputs and out_size outputs (an empty dataset
+ * fits); otherwise NN_ERR_FORMAT naming the data and the sizes. */
+int nn_dataset_fits(const struct nn_dataset *ds, int in_size, int out_size, struct nn_error *err);
 /* Copies samples idx[0..B) into x (B, x_dim), scaling u8 pixels on the way, and returns the
  * targets (B, y_dim): written into y, or x itself for autoencoders (target: input). */
 const nn_real *nn_dataset_gather(const struct nn_dataset *ds, const uint32_t *idx, int B,

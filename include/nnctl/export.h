@@ -10,9 +10,9 @@
  * describing the layers and files. Each file is written atomically. */
 int nn_export_npy(const struct nn_model *m, const char *dir, struct nn_error *err);
 
-/* Reads a float32 (or float64, converted to float32) .npy file of at most 4 dimensions written in
- * C order. On success *data is a malloc'd array of *count floats and dims[0..*ndim) holds the
- * shape. */
+/* Reads a .npy file (version 1.0) of at most 4 dimensions in C order: float32, or float64, uint8,
+ * int32 or int64 converted to float32. On success *data is a malloc'd array of *count floats and
+ * dims[0..*ndim) holds the shape. */
 int nn_npy_read(const char *path, float **data, size_t *count, int *ndim, int dims[4],
                 struct nn_error *err);
 

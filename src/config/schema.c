@@ -19,7 +19,7 @@
 static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categorical_crossentropy",
                                          NULL};
 static const char *const OPTIM_NAMES[] = {"sgd", "adam", NULL};
-static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", NULL};
+static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", NULL};
 static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
 static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
 
@@ -309,6 +309,51 @@ const struct nn_key nn_config_keys[] = {
      .def = "0.00392156862745098",
      .when = "source=idx",
      .doc = "u8 pixels are multiplied by this (1/255)"},
+    {.path = "data.train_x",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_x),
+     .size = SIZE(data.train_x),
+     .when = "source=npy",
+     .doc = "a .npy of the training inputs, one row per sample (float32/64, uint8, int32/64; "
+            "C order)"},
+    {.path = "data.train_y",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_y),
+     .size = SIZE(data.train_y),
+     .def = "",
+     .when = "source=npy",
+     .doc = "a .npy of the targets (target: y) or integer class labels (target: labels)"},
+    {.path = "data.test_x",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_x),
+     .size = SIZE(data.test_x),
+     .def = "",
+     .when = "source=npy",
+     .doc = "the test inputs; empty: no test split"},
+    {.path = "data.test_y",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_y),
+     .size = SIZE(data.test_y),
+     .def = "",
+     .when = "source=npy",
+     .doc = "the test targets or labels"},
+    {.path = "data.target",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.target),
+     .names = TARGET_NAMES,
+     .what = "target",
+     .def = "y",
+     .when = "source=npy",
+     .doc = "y: train_y's rows are the targets; labels: one-hot classes from integer labels; "
+            "input: reconstruct the input"},
+    {.path = "data.classes",
+     .type = NN_KEY_INT,
+     .offset = AT(data.classes),
+     .lo = 2,
+     .hi = 256,
+     .def = "10",
+     .when = "source=npy",
+     .doc = "classes for target: labels (labels 0 to classes - 1)"},
 };
 const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);
 

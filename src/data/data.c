@@ -1,5 +1,6 @@
 /* Datasets: the table of data sources, and what every source's samples share (gather, prefetch,
- * free). Each source is one file (source_inline.c, source_idx.c) with one row below. */
+ * free). Each source is one file (source_inline.c, source_idx.c, source_npy.c) with one row below.
+ */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@ static const struct nn_source_ops sources[] = {
     [NN_DATA_NONE] = {"none", NULL},
     [NN_DATA_INLINE] = {"inline", nn_source_inline_load},
     [NN_DATA_IDX] = {"idx", nn_source_idx_load},
+    [NN_DATA_NPY] = {"npy", nn_source_npy_load},
 };
 _Static_assert(sizeof sources / sizeof sources[0] == NN_DATA_SOURCE_COUNT,
                "every data source has a row");
@@ -23,6 +25,21 @@ int nn_dataset_load(const struct nn_config *cfg, int test, struct nn_dataset *ds
     if (k < 0 || k >= NN_DATA_SOURCE_COUNT || !sources[k].load)
         return nn_error_set(err, NN_ERR_CONFIG, "%s: no data source", cfg->path);
     return sources[k].load(cfg, test, ds, err);
+}
+
+int nn_dataset_fits(const struct nn_dataset *ds, int in_size, int out_size, struct nn_error *err)
+{
+    if (ds->n == 0)
+        return NN_OK;
+    if (ds->x_dim != in_size)
+        return nn_error_set(err, NN_ERR_FORMAT,
+                            "%s: samples of %d values, the model takes %d inputs", ds->name,
+                            ds->x_dim, in_size);
+    if (ds->y_dim != out_size)
+        return nn_error_set(err, NN_ERR_FORMAT,
+                            "%s: targets of %d values, the model has %d outputs", ds->name,
+                            ds->y_dim, out_size);
+    return NN_OK;
 }
 
 void nn_dataset_free(struct nn_dataset *ds)

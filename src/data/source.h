@@ -19,4 +19,7 @@ int nn_source_inline_load(const struct nn_config *cfg, int test, struct nn_datas
 int nn_source_idx_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
                        struct nn_error *err);
 
+int nn_source_npy_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
+                       struct nn_error *err);
+
 #endif

@@ -139,14 +139,28 @@ int nn_npy_read(const char *path, float **data, size_t *count, int *ndim, int di
     char header[65536];
     memcpy(header, buf + 10, hl);
     header[hl] = 0;
-    const size_t es = strstr(header, "'descr': '<f8'") ? 8 : 4;
-    if ((es == 4 && !strstr(header, "'descr': '<f4'")) ||
-        !strstr(header, "'fortran_order': False")) {
+    /* the element types nnctl reads, each converted to float32 (exact for the integer ones
+     * below 2^24: labels, u8 pixels) */
+    static const struct {
+        const char *descr;
+        size_t size;
+    } types[] = {{"'descr': '<f4'", 4},
+                 {"'descr': '<f8'", 8},
+                 {"'descr': '|u1'", 1},
+                 {"'descr': '<i4'", 4},
+                 {"'descr': '<i8'", 8}};
+    int type = -1;
+    for (int t = 0; t < 5 && type < 0; t++)
+        if (strstr(header, types[t].descr))
+            type = t;
+    if (type < 0 || !strstr(header, "'fortran_order': False")) {
         nn_error_set(err, rc,
-                     "%s: field 'descr': expected little-endian float32 or float64 in C order",
+                     "%s: field 'descr': expected little-endian float32, float64, uint8, int32 "
+                     "or int64 in C order (Fortran order and object arrays are not read)",
                      path);
         goto done;
     }
+    const size_t es = types[type].size;
     const char *sp = strstr(header, "'shape': (");
     if (!sp) {
         nn_error_set(err, rc, "%s: field 'shape': missing", path);
@@ -163,14 +177,14 @@ int nn_npy_read(const char *path, float **data, size_t *count, int *ndim, int di
             goto done;
         }
         dims[(*ndim)++] = (int)d;
-        n *= (size_t)d;
+        n = d && n > len / (size_t)d ? len + 1 : n * (size_t)d; /* more than the file: refused */
         sp = end;
         while (*sp == ',' || *sp == ' ')
             sp++;
     }
-    if (len - 10 - hl != n * es) {
-        nn_error_set(err, rc, "%s: field 'data': %zu bytes for %zu %s", path, len - 10 - hl, n,
-                     es == 8 ? "doubles" : "floats");
+    if (n > len || len - 10 - hl != n * es) {
+        nn_error_set(err, rc, "%s: field 'data': %zu bytes, the header's shape needs %s", path,
+                     len - 10 - hl, n > len ? "more than the file holds" : "another size");
         goto done;
     }
     *data = malloc(n * 4 + 1);
@@ -178,13 +192,33 @@ int nn_npy_read(const char *path, float **data, size_t *count, int *ndim, int di
         rc = nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
         goto done;
     }
-    if (es == 4) {
-        memcpy(*data, buf + 10 + hl, n * 4);
-    } else {
-        for (size_t i = 0; i < n; i++) {
+    const unsigned char *raw = (const unsigned char *)buf + 10 + hl;
+    for (size_t i = 0; i < n; i++) {
+        switch (type) {
+        case 0:
+            memcpy(&(*data)[i], raw + i * 4, 4);
+            break;
+        case 1: {
             double d;
-            memcpy(&d, buf + 10 + hl + i * 8, 8);
+            memcpy(&d, raw + i * 8, 8);
             (*data)[i] = (float)d;
+            break;
+        }
+        case 2:
+            (*data)[i] = (float)raw[i];
+            break;
+        case 3: {
+            int32_t v;
+            memcpy(&v, raw + i * 4, 4);
+            (*data)[i] = (float)v;
+            break;
+        }
+        default: {
+            int64_t v;
+            memcpy(&v, raw + i * 8, 8);
+            (*data)[i] = (float)v;
+            break;
+        }
         }
     }
     *count = n;

@@ -378,6 +378,12 @@ static int run_start_model(struct run *r, struct nn_error *err)
 /* Everything the loop touches, and a resumed run's earlier history. */
 static int run_alloc(struct run *r, struct nn_error *err)
 {
+    /* the data must fit the model's ends (a source whose widths the config cannot know, npy) */
+    int fit = nn_dataset_fits(&r->train, r->m.in_size, r->m.out_size, err);
+    if (!fit)
+        fit = nn_dataset_fits(&r->test, r->m.in_size, r->m.out_size, err);
+    if (fit)
+        return fit;
     const int E = r->cfg->train.epochs, N = r->train.n;
     r->hist = calloc((size_t)E, sizeof *r->hist);
     r->epoch_secs = calloc((size_t)E, sizeof *r->epoch_secs);

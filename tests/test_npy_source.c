@@ -1,0 +1,234 @@
+/* The npy data source: NumPy arrays as training and test data (regression targets, integer class
+ * labels, autoencoder inputs) and a table of malformed files, each refused before training with
+ * the file and the field named. */
+#include "testutil.h"
+
+#include "nnctl/checkpoint.h"
+#include "nnctl/train.h"
+
+/* A version 1.0 .npy: header dict padded with spaces to a multiple of 64 bytes, then the data. */
+static void write_npy(const char *name, const char *descr, const char *shape, const void *data,
+                      size_t bytes, int fortran)
+{
+    char path[256], hdr[256];
+    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
+    int hl = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr,
+                      fortran ? "True" : "False", shape);
+    int total = 10 + hl + 1;
+    int pad = (64 - total % 64) % 64;
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    unsigned short len = (unsigned short)(hl + pad + 1);
+    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    fputc(len & 0xff, f);
+    fputc(len >> 8, f);
+    fwrite(hdr, 1, (size_t)hl, f);
+    for (int i = 0; i < pad; i++)
+        fputc(' ', f);
+    fputc('\n', f);
+    fwrite(data, 1, bytes, f);
+    fclose(f);
+}
+
+static int train(const char *yaml, const char *dir, struct nn_train_result *r, struct nn_error *err)
+{
+    struct nn_config cfg;
+    load_cfg_text(yaml, &cfg);
+    char out[256];
+    snprintf(out, sizeof out, "%s/%s", test_tmpdir(), dir);
+    struct nn_train_opts o = {.out_dir = out, .threads = 1, .quiet = 1};
+    int rc = nn_train(&cfg, &o, r, err);
+    nn_config_free(&cfg);
+    return rc;
+}
+
+static char yaml[4096];
+
+static const char *xor_npy(const char *x, const char *y, const char *target)
+{
+    /* class labels: two softmax outputs and the cross-entropy; otherwise one sigmoid output */
+    const int labels = strstr(target, "labels") != NULL;
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [2], layers: [{type: dense, units: 4, activation: tanh},"
+             " {type: dense, units: %d, activation: %s}]}\nloss: %s\n"
+             "optimizer: {type: sgd, learning_rate: 0.5}\n"
+             "training: {epochs: 2000, batch_size: 4, shuffle: false, seed: 42}\n"
+             "data: {source: npy, train_x: '%s/%s', train_y: '%s/%s'%s}\n",
+             labels ? 2 : 1, labels ? "softmax" : "sigmoid",
+             labels ? "categorical_crossentropy" : "mse", test_tmpdir(), x, test_tmpdir(), y,
+             target);
+    return yaml;
+}
+
+static const float XOR_X[] = {0, 0, 0, 1, 1, 0, 1, 1}, XOR_Y[] = {0, 1, 1, 0};
+
+static void test_xor_from_npy(void **state)
+{
+    (void)state;
+    write_npy("x.npy", "<f4", "(4, 2)", XOR_X, sizeof XOR_X, 0);
+    write_npy("y.npy", "<f4", "(4, 1)", XOR_Y, sizeof XOR_Y, 0);
+    double xd[8], yd[4];
+    for (int i = 0; i < 8; i++)
+        xd[i] = XOR_X[i];
+    for (int i = 0; i < 4; i++)
+        yd[i] = XOR_Y[i];
+    write_npy("xd.npy", "<f8", "(4, 2)", xd, sizeof xd, 0);
+    write_npy("yd.npy", "<f8", "(4,)", yd, sizeof yd, 0);
+    struct nn_train_result r;
+    struct nn_error err;
+    if (train(xor_npy("x.npy", "y.npy", ""), "xor", &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(r.train_accuracy == 1.0);
+    /* float64 inputs and a 1-D target array: the same weights, bit for bit */
+    if (train(xor_npy("xd.npy", "yd.npy", ""), "xord", &r, &err))
+        fail_msg("%s", err.msg);
+    char a[300], b[300];
+    snprintf(a, sizeof a, "%s/xor/model.ckpt", test_tmpdir());
+    snprintf(b, sizeof b, "%s/xord/model.ckpt", test_tmpdir());
+    struct nn_config ca, cb;
+    struct nn_model ma, mb;
+    assert_int_equal(nn_checkpoint_load(a, 4, &ca, &ma, NULL, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_load(b, 4, &cb, &mb, NULL, &err), NN_OK);
+    assert_memory_equal(ma.params, mb.params, ma.n_params * sizeof(nn_real));
+    nn_model_free(&ma);
+    nn_model_free(&mb);
+    nn_config_free(&ca);
+    nn_config_free(&cb);
+}
+
+/* three separable clusters in 2-D, int64 labels, with a test split */
+static void test_labels_from_npy(void **state)
+{
+    (void)state;
+    enum { N = 150 };
+    float x[N * 2];
+    long long lab[N];
+    for (int i = 0; i < N; i++) {
+        int c = i % 3;
+        x[2 * i] = (float)(c == 1 ? 2 : 0) + 0.01f * (float)(i % 7);
+        x[2 * i + 1] = (float)(c == 2 ? 2 : 0) - 0.01f * (float)(i % 5);
+        lab[i] = c;
+    }
+    write_npy("cx.npy", "<f4", "(150, 2)", x, sizeof x, 0);
+    write_npy("cy.npy", "<i8", "(150,)", lab, sizeof lab, 0);
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [2], layers: [{type: dense, units: 8, activation: tanh},"
+             " {type: dense, units: 3, activation: softmax}]}\nloss: categorical_crossentropy\n"
+             "optimizer: {type: adam, learning_rate: 0.05}\n"
+             "training: {epochs: 100, batch_size: 30, seed: 1}\n"
+             "data: {source: npy, train_x: '%s/cx.npy', train_y: '%s/cy.npy', test_x: '%s/cx.npy',"
+             " test_y: '%s/cy.npy', target: labels, classes: 3}\n",
+             test_tmpdir(), test_tmpdir(), test_tmpdir(), test_tmpdir());
+    struct nn_train_result r;
+    struct nn_error err;
+    if (train(yaml, "cls", &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(r.test_accuracy == 1.0);
+}
+
+/* uint8 rows reconstructed (target: input) */
+static void test_autoencoder_from_u8(void **state)
+{
+    (void)state;
+    unsigned char px[64 * 4];
+    for (int i = 0; i < 64 * 4; i++)
+        px[i] = (unsigned char)((i * 37) % 256);
+    write_npy("u8.npy", "|u1", "(64, 2, 2)", px, sizeof px, 0);
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [2, 2], layers: [{type: flatten}, {type: dense, units: 4}]}\n"
+             "loss: mse\noptimizer: {type: adam, learning_rate: 0.01}\n"
+             "training: {epochs: 3, batch_size: 16}\n"
+             "data: {source: npy, train_x: '%s/u8.npy', target: input}\n",
+             test_tmpdir());
+    struct nn_train_result r;
+    struct nn_error err;
+    if (train(yaml, "ae", &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(isfinite(r.final_train_loss));
+}
+
+static void expect_refusal(const char *x, const char *y, const char *target, int code,
+                           const char *want)
+{
+    struct nn_train_result r;
+    struct nn_error err;
+    int rc = train(xor_npy(x, y, target), "bad", &r, &err);
+    assert_int_equal(rc, code);
+    /* every "%s" in the expected message stands for the temporary directory */
+    char full[512];
+    size_t o = 0;
+    for (const char *p = want; *p && o + 1 < sizeof full; p++) {
+        if (p[0] == '%' && p[1] == 's') {
+            o += (size_t)snprintf(full + o, sizeof full - o, "%s", test_tmpdir());
+            p++;
+        } else {
+            full[o++] = *p;
+        }
+    }
+    full[o < sizeof full ? o : sizeof full - 1] = 0;
+    if (strcmp(err.msg, full))
+        fail_msg("got      '%s'\nexpected '%s'", err.msg, full);
+}
+
+static void test_malformed(void **state)
+{
+    (void)state;
+    const float three[] = {0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0};
+    write_npy("w3.npy", "<f4", "(4, 3)", three, sizeof three, 0);
+    expect_refusal("w3.npy", "y.npy", "", NN_ERR_FORMAT,
+                   "%s/w3.npy: field 'shape': rows of 3 values, model.input_shape holds 2");
+    write_npy("y3.npy", "<f4", "(3, 1)", XOR_Y, 3 * sizeof(float), 0);
+    expect_refusal("x.npy", "y3.npy", "", NN_ERR_FORMAT,
+                   "%s/y3.npy: field 'shape': 3 rows for the 4 of %s/x.npy");
+    float nanx[8];
+    memcpy(nanx, XOR_X, sizeof nanx);
+    nanx[5] = NAN;
+    write_npy("nan.npy", "<f4", "(4, 2)", nanx, sizeof nanx, 0);
+    expect_refusal("nan.npy", "y.npy", "", NN_ERR_NUMERIC,
+                   "%s/nan.npy: field 'data': row 2, value 1 is not finite");
+    write_npy("fort.npy", "<f4", "(4, 2)", XOR_X, sizeof XOR_X, 1);
+    expect_refusal("fort.npy", "y.npy", "", NN_ERR_FORMAT,
+                   "%s/fort.npy: field 'descr': expected little-endian float32, float64, uint8, "
+                   "int32 or int64 in C order (Fortran order and object arrays are not read)");
+    write_npy("f2.npy", "<f2", "(4, 2)", XOR_X, 16, 0);
+    expect_refusal("f2.npy", "y.npy", "", NN_ERR_FORMAT,
+                   "%s/f2.npy: field 'descr': expected little-endian float32, float64, uint8, "
+                   "int32 or int64 in C order (Fortran order and object arrays are not read)");
+    write_npy("short.npy", "<f4", "(4, 2)", XOR_X, sizeof XOR_X - 4, 0);
+    expect_refusal("short.npy", "y.npy", "", NN_ERR_FORMAT,
+                   "%s/short.npy: field 'data': 28 bytes, the header's shape needs another size");
+    write_npy("huge.npy", "<f4", "(1000000000, 1000000000)", XOR_X, sizeof XOR_X, 0);
+    expect_refusal("huge.npy", "y.npy", "", NN_ERR_FORMAT,
+                   "%s/huge.npy: field 'data': 32 bytes, the header's shape needs more than the "
+                   "file holds");
+    expect_refusal("none.npy", "y.npy", "", NN_ERR_IO,
+                   "%s/none.npy: cannot open: No such file or directory");
+    /* class labels: not integers, out of range, or two per row */
+    const float half[] = {0, 1.5f, 1, 0};
+    write_npy("half.npy", "<f4", "(4,)", half, sizeof half, 0);
+    expect_refusal("x.npy", "half.npy", ", target: labels, classes: 2", NN_ERR_FORMAT,
+                   "%s/half.npy: field 'data': row 1: label 1.5 is not an integer from 0 to 1 "
+                   "(data.classes - 1)");
+    const int three_lab[] = {0, 1, 2, 0};
+    write_npy("l3.npy", "<i4", "(4,)", three_lab, sizeof three_lab, 0);
+    expect_refusal("x.npy", "l3.npy", ", target: labels, classes: 2", NN_ERR_FORMAT,
+                   "%s/l3.npy: field 'data': row 2: label 2 is not an integer from 0 to 1 "
+                   "(data.classes - 1)");
+    expect_refusal("x.npy", "x.npy", ", target: labels, classes: 2", NN_ERR_FORMAT,
+                   "%s/x.npy: field 'shape': class labels need one value per row, found 2");
+    /* targets wider than the model's output: caught before the first step */
+    expect_refusal("x.npy", "x.npy", "", NN_ERR_FORMAT,
+                   "%s/x.npy: targets of 2 values, the model has 1 outputs");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_xor_from_npy),
+        cmocka_unit_test(test_labels_from_npy),
+        cmocka_unit_test(test_autoencoder_from_u8),
+        cmocka_unit_test(test_malformed),
+    };
+    return cmocka_run_group_tests_name("npy_source", tests, test_tmpdir_setup,
+                                       test_tmpdir_teardown);
+}
