@@ -58,8 +58,8 @@ enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
  * master weights and everything else (the onednn-bf16 backend). */
 enum nn_precision { NN_PRECISION_FLOAT32, NN_PRECISION_BFLOAT16 };
 /* The data sources, in the order of the source table (src/data/data.c). */
-enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX, NN_DATA_NPY };
-#define NN_DATA_SOURCE_COUNT (NN_DATA_NPY + 1)
+enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX, NN_DATA_NPY, NN_DATA_CSV };
+#define NN_DATA_SOURCE_COUNT (NN_DATA_CSV + 1)
 enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
 
 #define NN_LAYER_PARAMS 4
@@ -107,6 +107,11 @@ struct nn_data_spec {
     /* npy: NumPy arrays, rows of inputs and of targets (or class labels) */
     char train_x[NN_PATH_MAX], train_y[NN_PATH_MAX];
     char test_x[NN_PATH_MAX], test_y[NN_PATH_MAX];
+    /* csv: a table; the target is one column (a name or an index; empty: the last) */
+    char train_file[NN_PATH_MAX], test_file[NN_PATH_MAX];
+    int header;
+    char delimiter[4];
+    char target_column[NN_NAME_MAX];
     enum nn_target target;
     int classes;     /* one-hot width for target: labels */
     int train_limit; /* use only the first N training samples; 0 = all */

@@ -264,6 +264,7 @@ static const struct ynode *parse_data(struct nn_diags *d, const struct ynode *ro
         break;
     case NN_DATA_IDX:
     case NN_DATA_NPY:
+    case NN_DATA_CSV:
         nn_section_check_keys(d, dn, &s, "data");
         nn_section_read(d, dn, &s);
         break;
@@ -345,6 +346,7 @@ static void check_across(struct nn_diags *d, struct nn_config *cfg, const struct
         break;
     case NN_DATA_IDX:
     case NN_DATA_NPY:
+    case NN_DATA_CSV:
         if (ds->target == NN_TARGET_INPUT && out_size != in_size)
             ydiag(d, dn,
                   "'data.target': 'input' (autoencoder) needs the output size (%ld) to equal "

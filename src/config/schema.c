@@ -19,7 +19,7 @@
 static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categorical_crossentropy",
                                          NULL};
 static const char *const OPTIM_NAMES[] = {"sgd", "adam", NULL};
-static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", NULL};
+static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", "csv", NULL};
 static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
 static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
 
@@ -35,6 +35,27 @@ static int check_precision(const void *base, char *why, size_t len)
     const struct nn_train_spec *t = &((const struct nn_config *)base)->train;
     if (t->precision == NN_PRECISION_BFLOAT16)
         return nn_onednn_check(why, len);
+    return 0;
+}
+
+static int check_delimiter(const void *base, char *why, size_t len)
+{
+    const char *dl = ((const struct nn_config *)base)->data.delimiter;
+    if (strlen(dl) != 1 || dl[0] == '"' || dl[0] == '\n' || dl[0] == '\r') {
+        snprintf(why, len, "expected one character (not a quote or a line break), found '%s'", dl);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_csv_target(const void *base, char *why, size_t len)
+{
+    if (((const struct nn_config *)base)->data.target == NN_TARGET_INPUT) {
+        snprintf(why, len,
+                 "'input' needs targets as wide as the inputs; csv data takes 'y' "
+                 "(numbers) or 'labels' (classes)");
+        return -1;
+    }
     return 0;
 }
 
@@ -354,6 +375,59 @@ const struct nn_key nn_config_keys[] = {
      .def = "10",
      .when = "source=npy",
      .doc = "classes for target: labels (labels 0 to classes - 1)"},
+    {.path = "data.train_file",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_file),
+     .size = SIZE(data.train_file),
+     .when = "source=csv",
+     .doc = "the training table (RFC 4180 CSV, optionally .gz); one row per sample"},
+    {.path = "data.test_file",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_file),
+     .size = SIZE(data.test_file),
+     .def = "",
+     .when = "source=csv",
+     .doc = "the test table, with the same columns; empty: no test split"},
+    {.path = "data.header",
+     .type = NN_KEY_BOOL,
+     .offset = AT(data.header),
+     .def = "true",
+     .when = "source=csv",
+     .doc = "the first row names the columns"},
+    {.path = "data.delimiter",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.delimiter),
+     .size = SIZE(data.delimiter),
+     .def = ",",
+     .when = "source=csv",
+     .check = check_delimiter,
+     .doc = "the field separator, one character"},
+    {.path = "data.target_column",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.target_column),
+     .size = SIZE(data.target_column),
+     .def = "",
+     .when = "source=csv",
+     .doc = "the target: a column name or a 0-based index; empty: the last column. The "
+            "features are every other column"},
+    {.path = "data.target",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.target),
+     .names = TARGET_NAMES,
+     .what = "target",
+     .def = "y",
+     .when = "source=csv",
+     .check = check_csv_target,
+     .doc = "y: the target column holds numbers (regression); labels: class labels, integers or "
+            "words, numbered as they first appear in the training file"},
+    {.path = "data.classes",
+     .type = NN_KEY_INT,
+     .offset = AT(data.classes),
+     .lo = 2,
+     .hi = 256,
+     .def = "10",
+     .when = "source=csv",
+     .doc = "classes for target: labels (at most this many distinct labels)"},
 };
 const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);
 

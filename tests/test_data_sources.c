@@ -1,7 +1,10 @@
-/* The npy data source: NumPy arrays as training and test data (regression targets, integer class
- * labels, autoencoder inputs) and a table of malformed files, each refused before training with
- * the file and the field named. */
+/* The npy and csv data sources: NumPy arrays and CSV tables as training and test data
+ * (regression targets, class labels as integers or words, autoencoder inputs) and tables of
+ * malformed files, each refused before training with the file and the field, line or column
+ * named. */
 #include "testutil.h"
+
+#include <zlib.h>
 
 #include "nnctl/checkpoint.h"
 #include "nnctl/train.h"
@@ -221,6 +224,145 @@ static void test_malformed(void **state)
                    "%s/x.npy: targets of 2 values, the model has 1 outputs");
 }
 
+/* ---- csv ---- */
+
+static void write_text(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* species from two measurements: words as labels, a quoted header name with a comma, CRLF */
+static const char *csv_cls(const char *train, const char *test, const char *extra)
+{
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [2], layers: [{type: dense, units: 8, activation: tanh},"
+             " {type: dense, units: 3, activation: softmax}]}\nloss: categorical_crossentropy\n"
+             "optimizer: {type: adam, learning_rate: 0.05}\n"
+             "training: {epochs: 80, batch_size: 10, seed: 1}\n"
+             "data: {source: csv, train_file: '%s/%s', test_file: '%s/%s',%s"
+             " target: labels, classes: 3%s}\n",
+             test_tmpdir(), train, test_tmpdir(), test,
+             strstr(extra, "target_column") ? "" : " target_column: kind,", extra);
+    return yaml;
+}
+
+static void test_csv_classes_and_regression(void **state)
+{
+    (void)state;
+    char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text, "\"len, cm\",kind,width\r\n");
+    static const char *const kinds[] = {"oak", "\"elm, red\"", "ash"};
+    for (int i = 0; i < 60; i++) {
+        int c = i % 3;
+        n += (size_t)snprintf(text + n, sizeof text - n, "%.2f,%s,%.2f\r\n", c + 0.01 * (i % 7),
+                              kinds[c], 2.0 * c - 0.01 * (i % 5));
+    }
+    write_text("trees.csv", text);
+    struct nn_train_result r;
+    struct nn_error err;
+    if (train(csv_cls("trees.csv", "trees.csv", ""), "trees", &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(r.test_accuracy == 1.0);
+    /* the same table gzipped: the same bytes reach training, so the same accuracy and loss */
+    char gz[256];
+    snprintf(gz, sizeof gz, "%s/trees.csv.gz", test_tmpdir());
+    gzFile g = gzopen(gz, "wb");
+    assert_non_null(g);
+    assert_int_equal(gzwrite(g, text, (unsigned)n), (int)n);
+    assert_int_equal(gzclose(g), Z_OK);
+    struct nn_train_result rz;
+    if (train(csv_cls("trees.csv.gz", "trees.csv", ""), "treesgz", &rz, &err))
+        fail_msg("%s", err.msg);
+    assert_true(rz.test_accuracy == 1.0);
+    assert_true(rz.eval_train_loss == r.eval_train_loss);
+    /* regression on the last column, no header, semicolons */
+    n = 0;
+    for (int i = 0; i < 100; i++) {
+        double a = (i % 10) / 10.0, b = (i / 10) / 10.0;
+        n += (size_t)snprintf(text + n, sizeof text - n, "%.2f;%.2f;%.4f\n", a, b, 2 * a - b + 0.5);
+    }
+    write_text("lin.csv", text);
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [2], layers: [{type: dense, units: 1}]}\nloss: mse\n"
+             "optimizer: {type: adam, learning_rate: 0.05}\n"
+             "training: {epochs: 300, batch_size: 20, seed: 1}\n"
+             "data: {source: csv, train_file: '%s/lin.csv', header: false, delimiter: ';'}\n",
+             test_tmpdir());
+    if (train(yaml, "lin", &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(r.eval_train_loss < 1e-3); /* a linear target, learned */
+}
+
+static void expect_csv(const char *train_name, const char *test_name, const char *extra, int code,
+                       const char *want)
+{
+    struct nn_train_result r;
+    struct nn_error err;
+    int rc = train(csv_cls(train_name, test_name, extra), "badcsv", &r, &err);
+    assert_int_equal(rc, code);
+    char full[512];
+    size_t o = 0;
+    for (const char *p = want; *p && o + 1 < sizeof full; p++) {
+        if (p[0] == '%' && p[1] == 's') {
+            o += (size_t)snprintf(full + o, sizeof full - o, "%s", test_tmpdir());
+            p++;
+        } else {
+            full[o++] = *p;
+        }
+    }
+    full[o < sizeof full ? o : sizeof full - 1] = 0;
+    if (strcmp(err.msg, full))
+        fail_msg("got      '%s'\nexpected '%s'", err.msg, full);
+}
+
+static void test_csv_malformed(void **state)
+{
+    (void)state;
+    write_text("ok.csv", "len,kind,width\n1,a,2\n2,b,3\n3,c,4\n");
+    write_text("ragged.csv", "len,kind,width\n1,a,2\n2,b\n");
+    expect_csv("ragged.csv", "ok.csv", "", NN_ERR_FORMAT,
+               "%s/ragged.csv:3: 2 fields, the first row has 3");
+    write_text("word.csv", "len,kind,width\n1,a,2\n2,b,wide\n");
+    expect_csv("word.csv", "ok.csv", "", NN_ERR_FORMAT,
+               "%s/word.csv:3: column 2 ('width'): 'wide' is not a finite number");
+    write_text("nan.csv", "len,kind,width\n1,a,nan\n");
+    expect_csv("nan.csv", "ok.csv", "", NN_ERR_FORMAT,
+               "%s/nan.csv:2: column 2 ('width'): 'nan' is not a finite number");
+    write_text("quote.csv", "len,kind,width\n1,\"a,2\n");
+    expect_csv("quote.csv", "ok.csv", "", NN_ERR_FORMAT,
+               "%s/quote.csv:2:3: a quoted field is not closed before the end of the file");
+    write_text("empty.csv", "len,kind,width\n");
+    expect_csv("empty.csv", "ok.csv", "", NN_ERR_FORMAT, "%s/empty.csv: no data rows");
+    write_text("unseen.csv", "len,kind,width\n1,z,2\n");
+    expect_csv("ok.csv", "unseen.csv", "", NN_ERR_FORMAT,
+               "%s/unseen.csv:2: label 'z' does not appear in the training data (%s/ok.csv)");
+    write_text("four.csv", "len,kind,width\n1,a,2\n2,b,3\n3,c,4\n4,d,5\n");
+    expect_csv("four.csv", "ok.csv", "", NN_ERR_FORMAT,
+               "%s/four.csv:5: label 'd' is class 4, data.classes is 3");
+    expect_csv("ok.csv", "ok.csv", ", target_column: kinds", NN_ERR_FORMAT,
+               "%s/ok.csv: field 'target_column': no column named 'kinds'");
+    write_text("wide.csv", "len,kind,width,extra\n1,a,2,3\n");
+    expect_csv("wide.csv", "ok.csv", "", NN_ERR_FORMAT,
+               "%s/wide.csv: 3 feature columns (all but the target), model.input_shape holds 2");
+    expect_csv("none.csv", "ok.csv", "", NN_ERR_IO, "%s/none.csv: cannot open");
+    /* config mistakes: exit 2 at check time */
+    struct nn_config cfg;
+    struct nn_diags *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    assert_int_equal(nn_config_load("c.yaml", csv_cls("ok.csv", "ok.csv", ", delimiter: '::'"),
+                                    NULL, 0, &cfg, d),
+                     NN_ERR_CONFIG);
+    assert_string_equal(d->d[0].msg, "'data.delimiter': expected one character (not a quote or "
+                                     "a line break), found '::'");
+    nn_config_free(&cfg);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,7 +370,9 @@ int main(void)
         cmocka_unit_test(test_labels_from_npy),
         cmocka_unit_test(test_autoencoder_from_u8),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_csv_classes_and_regression),
+        cmocka_unit_test(test_csv_malformed),
     };
-    return cmocka_run_group_tests_name("npy_source", tests, test_tmpdir_setup,
+    return cmocka_run_group_tests_name("data_sources", tests, test_tmpdir_setup,
                                        test_tmpdir_teardown);
 }

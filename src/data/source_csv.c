@@ -1,0 +1,191 @@
+/* The csv data source: a table (RFC 4180, optionally gzipped) whose target is one column, by
+ * name or index (the last by default), and whose features are every other column. Targets are
+ * numbers (target: y, regression) or class labels (target: labels): integers or strings, mapped
+ * to classes in the order they first appear in the training file, so the test file maps the
+ * same way. Every field is checked before training: numbers strictly parsed and finite, labels
+ * seen in training, the width against the model. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/csv.h"
+#include "data/source.h"
+
+/* The target column: an index ("3"), a header name, or the last column (empty). */
+static int target_column(const struct nn_config *cfg, const char *path, const struct nn_csv *t,
+                         int *col, struct nn_error *err)
+{
+    const char *want = cfg->data.target_column;
+    if (!want[0]) {
+        *col = t->cols - 1;
+        return NN_OK;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(want, &end, 10);
+    if (!*end && !errno) {
+        if (v < 0 || v >= t->cols)
+            return nn_error_set(err, NN_ERR_FORMAT,
+                                "%s: field 'target_column': column %ld, the file has %d (0 to %d)",
+                                path, v, t->cols, t->cols - 1);
+        *col = (int)v;
+        return NN_OK;
+    }
+    for (int c = 0; t->header && c < t->cols; c++)
+        if (!strcmp(t->header[c], want)) {
+            *col = c;
+            return NN_OK;
+        }
+    return nn_error_set(err, NN_ERR_FORMAT, "%s: field 'target_column': no column named '%s'%s",
+                        path, want, t->header ? "" : " (the file has no header row)");
+}
+
+static int number(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return s[0] && !*end && errno != ERANGE && isfinite(*v) ? 0 : -1;
+}
+
+struct classes {
+    int n;
+    char *name[256];
+};
+
+static int class_of(const struct classes *k, const char *s)
+{
+    for (int i = 0; i < k->n; i++)
+        if (!strcmp(k->name[i], s))
+            return i;
+    return -1;
+}
+
+static void classes_free(struct classes *k)
+{
+    for (int i = 0; i < k->n; i++)
+        free(k->name[i]);
+    k->n = 0;
+}
+
+/* The training file's labels, in order of first appearance. */
+static int learn_classes(const struct nn_config *cfg, struct classes *k, struct nn_error *err)
+{
+    const struct nn_data_spec *d = &cfg->data;
+    struct nn_csv t;
+    int rc = nn_csv_read(d->train_file, d->delimiter[0], d->header, &t, err);
+    int col = 0;
+    if (!rc)
+        rc = target_column(cfg, d->train_file, &t, &col, err);
+    for (int r = 0; !rc && r < t.rows; r++) {
+        const char *s = t.field[(size_t)r * (size_t)t.cols + (size_t)col];
+        if (class_of(k, s) >= 0)
+            continue;
+        if (k->n == d->classes) {
+            rc = nn_error_set(err, NN_ERR_FORMAT,
+                              "%s:%d: label '%.40s' is class %d, data.classes is %d", d->train_file,
+                              t.line[r], s, k->n + 1, d->classes);
+            break;
+        }
+        k->name[k->n] = strdup(s);
+        if (!k->name[k->n])
+            rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+        else
+            k->n++;
+    }
+    nn_csv_free(&t);
+    return rc;
+}
+
+int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
+                       struct nn_error *err)
+{
+    const struct nn_data_spec *d = &cfg->data;
+    const char *path = test ? d->test_file : d->train_file;
+    if (!path[0])
+        return NN_OK; /* no test split */
+    struct classes k = {0};
+    struct nn_csv t = {0};
+    nn_real *x = NULL, *y = NULL;
+    uint8_t *lab = NULL;
+    int rc = d->target == NN_TARGET_ONEHOT ? learn_classes(cfg, &k, err) : NN_OK;
+    if (!rc)
+        rc = nn_csv_read(path, d->delimiter[0], d->header, &t, err);
+    int col = 0;
+    if (!rc)
+        rc = target_column(cfg, path, &t, &col, err);
+    long in_size = 1;
+    for (int c = 0; c < cfg->in_shape.ndim; c++)
+        in_size *= cfg->in_shape.dims[c];
+    if (!rc && t.cols - 1 != in_size)
+        rc = nn_error_set(err, NN_ERR_FORMAT,
+                          "%s: %d feature columns (all but the target), model.input_shape holds "
+                          "%ld",
+                          path, t.cols - 1, in_size);
+    const size_t n = rc ? 0 : (size_t)t.rows, per = rc ? 0 : (size_t)t.cols - 1;
+    if (!rc) {
+        x = malloc((n * per > 0 ? n * per : 1) * sizeof *x);
+        if (d->target == NN_TARGET_ONEHOT)
+            lab = malloc(n ? n : 1);
+        else
+            y = malloc((n ? n : 1) * sizeof *y);
+        if (!x || (!lab && !y))
+            rc = nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    for (size_t r = 0; !rc && r < n; r++) {
+        size_t j = 0;
+        for (int c = 0; !rc && c < t.cols; c++) {
+            const char *s = t.field[r * (size_t)t.cols + (size_t)c];
+            double v;
+            if (c == col && d->target == NN_TARGET_ONEHOT) {
+                int cls = class_of(&k, s);
+                if (cls < 0)
+                    rc = nn_error_set(err, NN_ERR_FORMAT,
+                                      "%s:%d: label '%.40s' does not appear in the training data "
+                                      "(%s)",
+                                      path, t.line[r], s, d->train_file);
+                else
+                    lab[r] = (uint8_t)cls;
+                continue;
+            }
+            if (number(s, &v)) {
+                rc = nn_error_set(err, NN_ERR_FORMAT,
+                                  "%s:%d: column %d%s%s%s: '%.40s' is not a finite number", path,
+                                  t.line[r], c, t.header ? " ('" : "", t.header ? t.header[c] : "",
+                                  t.header ? "')" : "", s);
+                break;
+            }
+            if (c == col)
+                y[r] = (nn_real)v;
+            else
+                x[r * per + j++] = (nn_real)v;
+        }
+    }
+    classes_free(&k);
+    if (rc) {
+        free(x);
+        free(y);
+        free(lab);
+        nn_csv_free(&t);
+        return rc;
+    }
+    snprintf(ds->name, sizeof ds->name, "%s", path);
+    ds->n = (int)n;
+    ds->x_dim = (int)per;
+    ds->xf = x;
+    ds->owned[0] = x;
+    ds->target = d->target == NN_TARGET_ONEHOT ? NN_TARGET_ONEHOT : NN_TARGET_Y;
+    if (lab) {
+        ds->labels = lab;
+        ds->owned[1] = lab;
+        ds->y_dim = d->classes;
+    } else {
+        ds->yf = y;
+        ds->owned[1] = y;
+        ds->y_dim = 1;
+    }
+    nn_csv_free(&t);
+    return NN_OK;
+}
