@@ -161,7 +161,7 @@ demo: deps mnist $(REL)/nnctl
 FUZZCC      ?= clang
 FUZZ        := build/fuzz
 FUZZFLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_TARGETS := config idx checkpoint svm_model npy csv
+FUZZ_TARGETS := config idx checkpoint svm_model npy csv libsvm
 FUZZ_SECONDS ?= 120
 FUZZ_RUNS    ?= -1
 $(FUZZ)/obj/%.o: src/%.c $(HEADERS) Makefile | $(FUZZ)/obj

@@ -1,7 +1,7 @@
-/* The npy and csv data sources: NumPy arrays and CSV tables as training and test data
- * (regression targets, class labels as integers or words, autoencoder inputs) and tables of
- * malformed files, each refused before training with the file and the field, line or column
- * named. */
+/* The npy, csv and libsvm data sources: NumPy arrays, CSV tables and sparse libsvm text as
+ * training and test data (regression targets, class labels as integers or words, autoencoder
+ * inputs) and tables of malformed files, each refused before training with the file and the
+ * field, line or column named. */
 #include "testutil.h"
 
 #include <zlib.h>
@@ -363,6 +363,142 @@ static void test_csv_malformed(void **state)
     free(d);
 }
 
+/* ---- libsvm ---- */
+
+static const char *svm_cfg(const char *train, const char *test, const char *extra)
+{
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [3], layers: [{type: dense, units: 8, activation: tanh},"
+             " {type: dense, units: 3, activation: softmax}]}\nloss: categorical_crossentropy\n"
+             "optimizer: {type: adam, learning_rate: 0.05}\n"
+             "training: {epochs: 80, batch_size: 10, seed: 1}\n"
+             "data: {source: libsvm, train_file: '%s/%s', test_file: '%s/%s',"
+             " target: labels, classes: 3%s}\n",
+             test_tmpdir(), train, test_tmpdir(), test, extra);
+    return yaml;
+}
+
+static void test_libsvm_classes_and_regression(void **state)
+{
+    (void)state;
+    /* three classes labelled -1, 1, 3; feature 2 never appears, zeros left out, comments */
+    char text[8192], dense[8192];
+    size_t n = 0, m = 0;
+    for (int i = 0; i < 60; i++) {
+        int c = i % 3;
+        double a = c + 0.01 * (i % 7), b = 2.0 * c - 0.01 * (i % 5);
+        if (a != 0)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%d 1:%g 3:%g%s\n", 2 * c - 1, a, b,
+                                  i == 4 ? " # a comment" : "");
+        else
+            n += (size_t)snprintf(text + n, sizeof text - n, "%d 3:%g\n", 2 * c - 1, b);
+        m += (size_t)snprintf(dense + m, sizeof dense - m, "%g,0,%g,%d\n", a, b, 2 * c - 1);
+    }
+    write_text("tri.svm", text);
+    write_text("tri.csv", dense);
+    struct nn_train_result r, rc;
+    struct nn_error err;
+    if (train(svm_cfg("tri.svm", "tri.svm", ""), "tri", &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(r.test_accuracy == 1.0);
+    /* the same samples as a dense CSV train to the same loss, bit for bit */
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [3], layers: [{type: dense, units: 8, activation: tanh},"
+             " {type: dense, units: 3, activation: softmax}]}\nloss: categorical_crossentropy\n"
+             "optimizer: {type: adam, learning_rate: 0.05}\n"
+             "training: {epochs: 80, batch_size: 10, seed: 1}\n"
+             "data: {source: csv, header: false, train_file: '%s/tri.csv', test_file: "
+             "'%s/tri.csv', target: labels, classes: 3}\n",
+             test_tmpdir(), test_tmpdir());
+    if (train(yaml, "tricsv", &rc, &err))
+        fail_msg("%s", err.msg);
+    assert_true(rc.eval_train_loss == r.eval_train_loss);
+    /* regression; data.features wider than the largest index */
+    n = 0;
+    for (int i = 0; i < 100; i++) {
+        double a = (i % 10) / 10.0 + 0.05, b = (i / 10) / 10.0 + 0.05;
+        n += (size_t)snprintf(text + n, sizeof text - n, "%.4f 1:%.2f 2:%.2f\n", 2 * a - b + 0.5, a,
+                              b);
+    }
+    write_text("lin.svm", text);
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [4], layers: [{type: dense, units: 1}]}\nloss: mse\n"
+             "optimizer: {type: adam, learning_rate: 0.05}\n"
+             "training: {epochs: 300, batch_size: 20, seed: 1}\n"
+             "data: {source: libsvm, train_file: '%s/lin.svm', features: 4}\n",
+             test_tmpdir());
+    if (train(yaml, "linsvm", &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(r.eval_train_loss < 1e-3);
+}
+
+static void expect_svm(const char *train_name, const char *test_name, const char *extra, int code,
+                       const char *want)
+{
+    struct nn_train_result r;
+    struct nn_error err;
+    int rc = train(svm_cfg(train_name, test_name, extra), "badsvm", &r, &err);
+    assert_int_equal(rc, code);
+    char full[512];
+    size_t o = 0;
+    for (const char *p = want; *p && o + 1 < sizeof full; p++) {
+        if (p[0] == '%' && p[1] == 's') {
+            o += (size_t)snprintf(full + o, sizeof full - o, "%s", test_tmpdir());
+            p++;
+        } else {
+            full[o++] = *p;
+        }
+    }
+    full[o < sizeof full ? o : sizeof full - 1] = 0;
+    if (strcmp(err.msg, full))
+        fail_msg("got      '%s'\nexpected '%s'", err.msg, full);
+}
+
+static void test_libsvm_malformed(void **state)
+{
+    (void)state;
+    write_text("ok.svm", "1 1:1 3:2\n2 2:1\n3 1:0.5 2:0.5 3:0.5\n");
+    static const struct {
+        const char *name, *text, *want;
+    } bad[] = {
+        {"label.svm", "1 1:1 3:2\nx 1:1\n", "%s/label.svm:2:1: label 'x' is not a finite number"},
+        {"nolabel.svm", "1:1 3:2\n", "%s/nolabel.svm:1:1: label '1:1' is not a finite number"},
+        {"pair.svm", "1 1:1 3\n", "%s/pair.svm:1:7: '3' is not INDEX:VALUE"},
+        {"index0.svm", "1 0:1\n", "%s/index0.svm:1:3: index '0' is not a positive integer"},
+        {"indexneg.svm", "1 -2:1\n", "%s/indexneg.svm:1:3: index '-2' is not a positive integer"},
+        {"indexword.svm", "1 a:1\n", "%s/indexword.svm:1:3: index 'a' is not a positive integer"},
+        {"order.svm", "1 3:1 2:1\n", "%s/order.svm:1:7: index 2 after 3: indices must ascend"},
+        {"dup.svm", "1 2:1 2:1\n", "%s/dup.svm:1:7: index 2 after 2: indices must ascend"},
+        {"value.svm", "1 1:1 2:x\n", "%s/value.svm:1:9: value 'x' is not a finite number"},
+        {"inf.svm", "1 1:inf\n", "%s/inf.svm:1:5: value 'inf' is not a finite number"},
+        {"nanlabel.svm", "nan 1:1\n", "%s/nanlabel.svm:1:1: label 'nan' is not a finite number"},
+        {"empty.svm", "", "%s/empty.svm: no samples"},
+        {"comments.svm", "# only\n\n   \n", "%s/comments.svm: no samples"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_text(bad[i].name, bad[i].text);
+        expect_svm(bad[i].name, "ok.svm", "", NN_ERR_FORMAT, bad[i].want);
+    }
+    write_text("unseen.svm", "1 1:1\n7 1:1\n");
+    expect_svm("ok.svm", "unseen.svm", "", NN_ERR_FORMAT,
+               "%s/unseen.svm:2: label 7 does not appear in the training data (%s/ok.svm)");
+    write_text("four.svm", "1 1:1\n2 1:1\n3 3:1\n4 1:1\n");
+    expect_svm("four.svm", "ok.svm", "", NN_ERR_FORMAT,
+               "%s/four.svm:4: label 4 is class 4, data.classes is 3");
+    write_text("wide.svm", "1 1:1\n2 3:1\n3 4:1\n");
+    expect_svm("ok.svm", "wide.svm", "", NN_ERR_FORMAT,
+               "%s/wide.svm:3: index 4 is beyond the 3 features (the training file's largest)");
+    expect_svm("ok.svm", "wide.svm", ", features: 3", NN_ERR_FORMAT,
+               "%s/wide.svm:3: index 4 is beyond the 3 features (data.features)");
+    write_text("narrow.svm", "1 1:1\n2 2:1\n3 1:1\n");
+    expect_svm("narrow.svm", "ok.svm", "", NN_ERR_FORMAT,
+               "%s/narrow.svm: 2 features (the largest index; set data.features), "
+               "model.input_shape holds 3");
+    expect_svm("ok.svm", "ok.svm", ", features: 5", NN_ERR_FORMAT,
+               "%s/ok.svm: 5 features (data.features), model.input_shape holds 3");
+    expect_svm("none.svm", "ok.svm", "", NN_ERR_IO, "%s/none.svm: cannot open");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +508,8 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_csv_classes_and_regression),
         cmocka_unit_test(test_csv_malformed),
+        cmocka_unit_test(test_libsvm_classes_and_regression),
+        cmocka_unit_test(test_libsvm_malformed),
     };
     return cmocka_run_group_tests_name("data_sources", tests, test_tmpdir_setup,
                                        test_tmpdir_teardown);

@@ -58,8 +58,15 @@ enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
  * master weights and everything else (the onednn-bf16 backend). */
 enum nn_precision { NN_PRECISION_FLOAT32, NN_PRECISION_BFLOAT16 };
 /* The data sources, in the order of the source table (src/data/data.c). */
-enum nn_data_source { NN_DATA_NONE, NN_DATA_INLINE, NN_DATA_IDX, NN_DATA_NPY, NN_DATA_CSV };
-#define NN_DATA_SOURCE_COUNT (NN_DATA_CSV + 1)
+enum nn_data_source {
+    NN_DATA_NONE,
+    NN_DATA_INLINE,
+    NN_DATA_IDX,
+    NN_DATA_NPY,
+    NN_DATA_CSV,
+    NN_DATA_LIBSVM
+};
+#define NN_DATA_SOURCE_COUNT (NN_DATA_LIBSVM + 1)
 enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
 
 #define NN_LAYER_PARAMS 4
@@ -112,6 +119,8 @@ struct nn_data_spec {
     int header;
     char delimiter[4];
     char target_column[NN_NAME_MAX];
+    /* libsvm: sparse text rows (train_file, test_file); the width, 0 = the largest index */
+    int features;
     enum nn_target target;
     int classes;     /* one-hot width for target: labels */
     int train_limit; /* use only the first N training samples; 0 = all */

@@ -265,6 +265,7 @@ static const struct ynode *parse_data(struct nn_diags *d, const struct ynode *ro
     case NN_DATA_IDX:
     case NN_DATA_NPY:
     case NN_DATA_CSV:
+    case NN_DATA_LIBSVM:
         nn_section_check_keys(d, dn, &s, "data");
         nn_section_read(d, dn, &s);
         break;
@@ -347,6 +348,7 @@ static void check_across(struct nn_diags *d, struct nn_config *cfg, const struct
     case NN_DATA_IDX:
     case NN_DATA_NPY:
     case NN_DATA_CSV:
+    case NN_DATA_LIBSVM:
         if (ds->target == NN_TARGET_INPUT && out_size != in_size)
             ydiag(d, dn,
                   "'data.target': 'input' (autoencoder) needs the output size (%ld) to equal "

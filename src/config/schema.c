@@ -19,7 +19,7 @@
 static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categorical_crossentropy",
                                          NULL};
 static const char *const OPTIM_NAMES[] = {"sgd", "adam", NULL};
-static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", "csv", NULL};
+static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", "csv", "libsvm", NULL};
 static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
 static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
 
@@ -50,10 +50,12 @@ static int check_delimiter(const void *base, char *why, size_t len)
 
 static int check_csv_target(const void *base, char *why, size_t len)
 {
-    if (((const struct nn_config *)base)->data.target == NN_TARGET_INPUT) {
+    const struct nn_data_spec *d = &((const struct nn_config *)base)->data;
+    if (d->target == NN_TARGET_INPUT) {
         snprintf(why, len,
-                 "'input' needs targets as wide as the inputs; csv data takes 'y' "
-                 "(numbers) or 'labels' (classes)");
+                 "'input' needs targets as wide as the inputs; %s data takes 'y' "
+                 "(numbers) or 'labels' (classes)",
+                 d->source == NN_DATA_LIBSVM ? "libsvm" : "csv");
         return -1;
     }
     return 0;
@@ -427,6 +429,45 @@ const struct nn_key nn_config_keys[] = {
      .hi = 256,
      .def = "10",
      .when = "source=csv",
+     .doc = "classes for target: labels (at most this many distinct labels)"},
+    {.path = "data.train_file",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_file),
+     .size = SIZE(data.train_file),
+     .when = "source=libsvm",
+     .doc = "the training file in libsvm's sparse text format (optionally .gz)"},
+    {.path = "data.test_file",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_file),
+     .size = SIZE(data.test_file),
+     .def = "",
+     .when = "source=libsvm",
+     .doc = "the test file, same format; empty: no test split"},
+    {.path = "data.features",
+     .type = NN_KEY_INT,
+     .offset = AT(data.features),
+     .lo = 0,
+     .hi = 100000000,
+     .def = "0",
+     .when = "source=libsvm",
+     .doc = "the width of a dense row; 0: the largest index in the training file"},
+    {.path = "data.target",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.target),
+     .names = TARGET_NAMES,
+     .what = "target",
+     .def = "y",
+     .when = "source=libsvm",
+     .check = check_csv_target,
+     .doc = "y: the labels are numbers (regression); labels: classes, numbered as they first "
+            "appear in the training file"},
+    {.path = "data.classes",
+     .type = NN_KEY_INT,
+     .offset = AT(data.classes),
+     .lo = 2,
+     .hi = 256,
+     .def = "10",
+     .when = "source=libsvm",
      .doc = "classes for target: labels (at most this many distinct labels)"},
 };
 const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);

@@ -14,6 +14,7 @@ static const struct nn_source_ops sources[] = {
     [NN_DATA_IDX] = {"idx", nn_source_idx_load},
     [NN_DATA_NPY] = {"npy", nn_source_npy_load},
     [NN_DATA_CSV] = {"csv", nn_source_csv_load},
+    [NN_DATA_LIBSVM] = {"libsvm", nn_source_libsvm_load},
 };
 _Static_assert(sizeof sources / sizeof sources[0] == NN_DATA_SOURCE_COUNT,
                "every data source has a row");

@@ -25,4 +25,7 @@ int nn_source_npy_load(const struct nn_config *cfg, int test, struct nn_dataset 
 int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
                        struct nn_error *err);
 
+int nn_source_libsvm_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
+                          struct nn_error *err);
+
 #endif
