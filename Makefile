@@ -154,6 +154,15 @@ mnist:
 demo: deps mnist $(REL)/nnctl
 	@./scripts/demo.sh $(REL)/nnctl
 
+# configs/examples/: the CSV datasets made by scripts/make-example-data.sh, each example trained
+# into runs/examples/NAME and evaluated on its test file (report in runs/examples/NAME/eval/).
+examples: deps $(REL)/nnctl
+	@./scripts/make-example-data.sh data/examples
+	@set -e; for c in flowers houses; do \
+	  echo "== configs/examples/$$c.yaml"; \
+	  $(REL)/nnctl train configs/examples/$$c.yaml --out runs/examples/$$c --overwrite | tail -1; \
+	  $(REL)/nnctl eval runs/examples/$$c/model.ckpt --out runs/examples/$$c/eval; done
+
 # ---- fuzzing (libFuzzer, clang): the config loader, the IDX reader, the checkpoint loader and the
 # libsvm model path, each built with ASan+UBSan. `make fuzz` runs each for FUZZ_SECONDS (default
 # 120) on a copy of its seed corpus in tests/fuzz/corpus/; `make fuzz-smoke` (part of `make check`
@@ -177,7 +186,7 @@ $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ)/libnnctl.a
 	@echo "  FUZZ  $@"
 	@$(FUZZCC) $(WARN) $(CPPFLAGS) -D_GNU_SOURCE $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ)/libnnctl.a $(LIBS)
 
-.PHONY: fuzz fuzz-smoke
+.PHONY: fuzz fuzz-smoke examples
 fuzz: deps $(addprefix $(FUZZ)/fuzz_,$(FUZZ_TARGETS))
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  rm -rf $(FUZZ)/corpus_$$t; mkdir -p $(FUZZ)/corpus_$$t; cp tests/fuzz/corpus/$$t/* $(FUZZ)/corpus_$$t/; \

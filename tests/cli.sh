@@ -230,6 +230,29 @@ touch "$T/file"
 expect_exit 1 "unwritable --out" -- "$NNCTL" train configs/xor.yaml --out "$T/file/sub" --quiet
 
 # --- MNIST: a short autoencoder run on a slice, resume, reconstruct, encode (needs MNIST_DIR) ---
+
+# ---- configs/examples: the generated CSV data is the same bytes everywhere, and both examples
+# train to figures near the README's (flowers: test accuracy; houses: test MSE near the noise, 36)
+./scripts/make-example-data.sh "$T/ex" >/dev/null
+( cd "$T/ex" && sha256sum flowers_train.csv flowers_test.csv houses_train.csv houses_test.csv ) >"$T/ex.sum"
+cat >"$T/ex.want" <<'SUMS'
+87c14390e756bbb2ea91c152cd0cf5f05502e62a380cc5f0a74689b23ae98f51  flowers_train.csv
+a672b59ef99dd8cdc4b74d78ed0c613540a32238a9471da92732d804228d1f4b  flowers_test.csv
+66695ba8297687898c363fd54c2e8ad270f7476bf4daf0a92e642f3ae3462e90  houses_train.csv
+621227eff93022c12f5800d3de86437e293dc4fec0742945b7d85fe2c10eeb51  houses_test.csv
+SUMS
+cmp -s "$T/ex.sum" "$T/ex.want" && ok || { bad "example data bytes differ"; diff "$T/ex.want" "$T/ex.sum"; }
+for c in flowers houses; do
+    sed "s#data/examples/#$T/ex/#" "configs/examples/$c.yaml" >"$T/ex_$c.yaml"
+    expect_exit 0 "train configs/examples/$c.yaml" -- "$NNCTL" train "$T/ex_$c.yaml" --out "$T/ex_$c" --threads 1
+    expect_exit 0 "eval configs/examples/$c.yaml" -- "$NNCTL" eval "$T/ex_$c/model.ckpt" --json --threads 1
+    cp "$T/out" "$T/ex_$c.json"
+done
+acc=$(json_num "$T/ex_flowers.json" accuracy)
+awk -v a="$acc" 'BEGIN { exit !(a >= 0.95) }' && ok || bad "flowers test accuracy $acc, below 0.95"
+mse=$(json_num "$T/ex_houses.json" loss)
+awk -v m="$mse" 'BEGIN { exit !(m > 30 && m < 45) }' && ok || bad "houses test MSE $mse, outside 30..45"
+
 if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e "$MNIST_DIR/t10k-images-idx3-ubyte" ]; then
     # missing data files: exit 1, the message names the paths tried
     expect_exit 1 "missing MNIST files" -- env MNIST_DIR="$T/nowhere" "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/nomnist" --quiet
