@@ -134,6 +134,15 @@ awk -v l="$loss" 'BEGIN { exit !(l != "" && l <= 0.01) }' && ok || bad "xor fina
 [ "$(wc -l <"$T/xor/history.csv")" -eq 10001 ] && ok || bad "history has 10000 rows"
 expect_exit 0 "predict xor" -- "$NNCTL" predict "$T/xor/model.ckpt" --input "0 0; 0 1; 1 0; 1 1"
 awk 'NR==1&&$1<0.5{n++} NR==2&&$1>0.5{n++} NR==3&&$1>0.5{n++} NR==4&&$1<0.5{n++} END{exit n!=4}' "$T/out" && ok || { bad "xor predictions"; cat "$T/out"; }
+cp "$T/out" "$T/xor_inline.txt"
+# the same rows from a CSV file (with a header row, gzipped) give the same numbers
+printf 'a,b\n0,0\n0,1\n1,0\n1,1\n' | gzip >"$T/xor_in.csv.gz"
+expect_exit 0 "predict --input-file CSV" -- "$NNCTL" predict "$T/xor/model.ckpt" --input-file "$T/xor_in.csv.gz" --output "$T/xor_file.csv"
+tail -n +2 "$T/xor_file.csv" | cmp -s - "$T/xor_inline.txt" && ok || { bad "predict on a file differs from predict inline"; cat "$T/xor_file.csv"; }
+printf '0,0,1\n' >"$T/xor3.csv"
+expect_exit 1 "predict a CSV of the wrong width" -- "$NNCTL" predict "$T/xor/model.ckpt" --input-file "$T/xor3.csv" --output "$T/p3.csv"
+grep -qF "$T/xor3.csv: field 'columns': rows of 3 values, but the model in $T/xor/model.ckpt takes 2 inputs" "$T/err" && ok || { bad "CSV width message"; cat "$T/err"; }
+[ ! -e "$T/p3.csv" ] && ok || bad "failed predict wrote a file"
 
 # --- --name=VALUE works as --name VALUE: train, encode and svm on XOR ---
 expect_exit 0 "train --k=v" -- "$NNCTL" train configs/xor.yaml --out="$T/kv" --threads=1 --set=training.epochs=10 --quiet

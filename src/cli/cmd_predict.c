@@ -1,5 +1,5 @@
 /* `nnctl predict CKPT --input "0 0; 0 1"`: a trained network on inline rows; `--input-file F
- * --output OUT`: on every row of an IDX or .npy file, in batches. */
+ * --output OUT`: on every row of an IDX, .npy or CSV file, in batches. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "data/csv.h"
 #include "nnctl/encode.h"
 #include "nnctl/backend.h"
 #include "nnctl/checkpoint.h"
@@ -69,10 +70,66 @@ struct rows {
     struct nn_idx idx; /* IDX input */
     float *f;          /* .npy input (or idx.data for float32 IDX) */
     int npy;
+    int csv;
 };
+
+static int csv_number(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return s[0] && !*end && errno != ERANGE && isfinite(*v) ? 0 : -1;
+}
+
+/* A CSV table of feature columns only (optionally gzipped): a first row that is not all numbers
+ * is taken for a header. */
+static int read_csv_rows(const char *path, struct rows *r, struct nn_error *err)
+{
+    struct nn_csv t;
+    int rc = nn_csv_read(path, ',', 0, &t, err);
+    if (rc)
+        return rc;
+    int first = 0;
+    double v;
+    for (int c = 0; c < t.cols; c++)
+        if (csv_number(t.field[c], &v))
+            first = 1; /* a header row */
+    const size_t n = (size_t)(t.rows - first), w = (size_t)t.cols;
+    if (!n) {
+        nn_csv_free(&t);
+        return nn_error_set(err, NN_ERR_FORMAT, "%s: no data rows", path);
+    }
+    r->f = malloc(n * w * sizeof *r->f);
+    if (!r->f) {
+        nn_csv_free(&t);
+        return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    r->npy = 1; /* r->f is ours to free */
+    r->csv = 1;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < w; c++) {
+            const char *s = t.field[(i + (size_t)first) * w + c];
+            if (csv_number(s, &v)) {
+                rc = nn_error_set(err, NN_ERR_FORMAT,
+                                  "%s:%d: column %zu: '%.40s' is not a finite number", path,
+                                  t.line[i + (size_t)first], c, s);
+                nn_csv_free(&t);
+                return rc;
+            }
+            r->f[i * w + c] = (float)v;
+        }
+    nn_csv_free(&t);
+    r->n = (int)n;
+    r->width = (int)w;
+    return NN_OK;
+}
+
+static int ends_with(const char *s, const char *suffix);
 
 static int read_rows(const char *path, struct rows *r, struct nn_error *err)
 {
+    if (ends_with(path, ".csv") || ends_with(path, ".csv.gz"))
+        return read_csv_rows(path, r, err);
     FILE *f = fopen(path, "rb");
     if (!f)
         return nn_error_set(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -177,7 +234,11 @@ static int predict_file(const char *ckpt, const char *in_path, const char *out_p
     if (r.width != m.in_size) {
         rc = nn_error_set(err, NN_ERR_FORMAT,
                           "%s: field '%s': rows of %d values, but the model in %s takes %d inputs",
-                          in_path, r.npy ? "shape" : "dims", r.width, ckpt, m.in_size);
+                          in_path,
+                          r.csv   ? "columns"
+                          : r.npy ? "shape"
+                                  : "dims",
+                          r.width, ckpt, m.in_size);
         goto done;
     }
     const int D = m.out_size, npy = ends_with(out_path, ".npy");
@@ -320,19 +381,22 @@ const struct nn_cmd nn_cmd_predict = {
     .name = "predict",
     .synopsis = "predict CKPT",
     .summary = "run a trained checkpoint on inline inputs or on every row of a file",
-    .usage = "usage: nnctl predict CKPT --input \"0 0; 0 1; 1 0\" [--threads N]\n"
-             "       nnctl predict CKPT --input-file F.idx[.gz]|F.npy --output OUT.csv|OUT.npy\n"
-             "                          [--batch N] [--threads N]\n"
-             "  --input: rows are separated by ';', values by spaces or commas. Prints one output "
-             "row per\n"
-             "  line.\n"
-             "  --input-file: u8 IDX images (scaled by the config's data.scale, as in training), "
-             "float32\n"
-             "  IDX or float32/float64 .npy; N rows of the model's input width. Runs N rows at a "
-             "time\n"
-             "  (default 256). OUT.csv: one line per row, the predicted class then the class\n"
-             "  probabilities for classifiers (header class,p0,p1,...), the outputs otherwise\n"
-             "  (y0,y1,...); OUT.npy: the float32 output matrix.\n",
+    .usage =
+        "usage: nnctl predict CKPT --input \"0 0; 0 1; 1 0\" [--threads N]\n"
+        "       nnctl predict CKPT --input-file F.idx[.gz]|F.npy|F.csv[.gz] --output "
+        "OUT.csv|OUT.npy\n"
+        "                          [--batch N] [--threads N]\n"
+        "  --input: rows are separated by ';', values by spaces or commas. Prints one output "
+        "row per\n"
+        "  line.\n"
+        "  --input-file: u8 IDX images (scaled by the config's data.scale, as in training), "
+        "float32\n"
+        "  IDX, float32/float64 .npy, or CSV (the feature columns only; a first row that is not "
+        "all\n  numbers is a header); N rows of the model's input width. Runs N rows at a "
+        "time\n"
+        "  (default 256). OUT.csv: one line per row, the predicted class then the class\n"
+        "  probabilities for classifiers (header class,p0,p1,...), the outputs otherwise\n"
+        "  (y0,y1,...); OUT.npy: the float32 output matrix.\n",
     .opts = predict_opts,
     .n_opts = NN_CLI_N(predict_opts),
     .pos = predict_pos,
