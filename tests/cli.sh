@@ -257,6 +257,15 @@ for c in flowers houses; do
     expect_exit 0 "eval configs/examples/$c.yaml" -- "$NNCTL" eval "$T/ex_$c/model.ckpt" --json --threads 1
     cp "$T/out" "$T/ex_$c.json"
 done
+# the class names travel in the checkpoint: eval prints them, predict writes them (RFC 4180)
+grep -qF '"class_names": ["versicolor", "virginica, tall", "setosa"]' "$T/ex_flowers.json" && ok || bad "eval --json lacks the class names"
+tail -n +2 "$T/ex/flowers_test.csv" | head -3 | cut -d, -f1-4 >"$T/ex_in.csv"
+expect_exit 0 "predict names the classes" -- "$NNCTL" predict "$T/ex_flowers/model.ckpt" --input-file "$T/ex_in.csv" --output "$T/ex_pred.csv" --threads 1
+tail -n +2 "$T/ex/flowers_test.csv" | head -3 | sed 's/.*,\([a-z]*\|"[^"]*"\)$/\1/' >"$T/ex_truth.txt"
+tail -n +2 "$T/ex_pred.csv" | sed 's/^\([a-z]*\|"[^"]*"\),.*/\1/' | cmp -s - "$T/ex_truth.txt" && ok || { bad "predicted class names differ from the first three test labels"; cat "$T/ex_pred.csv" "$T/ex_truth.txt"; }
+printf 'model: {input_shape: [4], layers: [{type: dense, units: 3, activation: softmax}]}\nloss: categorical_crossentropy\ndata: {source: csv, train_file: x.csv, target: labels, classes: 3, class_names: [a, b]}\n' >"$T/cn.yaml"
+expect_exit 2 "class_names of the wrong length" -- "$NNCTL" check "$T/cn.yaml"
+grep -qF "$T/cn.yaml:3:7: error: 'data.class_names': 2 names, data.classes is 3" "$T/err" && ok || { bad "class_names length message"; cat "$T/err"; }
 acc=$(json_num "$T/ex_flowers.json" accuracy)
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.95) }' && ok || bad "flowers test accuracy $acc, below 0.95"
 mse=$(json_num "$T/ex_houses.json" loss)

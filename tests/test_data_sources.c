@@ -268,6 +268,39 @@ static void test_csv_classes_and_regression(void **state)
     if (train(csv_cls("trees.csv", "trees.csv", ""), "trees", &r, &err))
         fail_msg("%s", err.msg);
     assert_true(r.test_accuracy == 1.0);
+    /* the checkpoint's config names the classes, in order of first appearance */
+    {
+        char ck[256];
+        snprintf(ck, sizeof ck, "%s/trees/model.ckpt", test_tmpdir());
+        struct nn_config c;
+        struct nn_model m;
+        if (nn_checkpoint_load(ck, 1, &c, &m, NULL, &err))
+            fail_msg("%s", err.msg);
+        assert_int_equal(c.data.class_names.n, 3);
+        assert_string_equal(c.data.class_names.name[0], "oak");
+        assert_string_equal(c.data.class_names.name[1], "elm, red");
+        assert_string_equal(c.data.class_names.name[2], "ash");
+        nn_model_free(&m);
+        nn_config_free(&c);
+    }
+    /* names given in the config fix the order: the same data, classes permuted, same accuracy */
+    {
+        struct nn_train_result rn;
+        if (train(csv_cls("trees.csv", "trees.csv", ", class_names: [ash, oak, 'elm, red']"),
+                  "trees_named", &rn, &err))
+            fail_msg("%s", err.msg);
+        assert_true(rn.test_accuracy == 1.0);
+        char ck[256];
+        snprintf(ck, sizeof ck, "%s/trees_named/model.ckpt", test_tmpdir());
+        struct nn_config c;
+        struct nn_model m;
+        if (nn_checkpoint_load(ck, 1, &c, &m, NULL, &err))
+            fail_msg("%s", err.msg);
+        assert_string_equal(c.data.class_names.name[0], "ash");
+        assert_string_equal(c.data.class_names.name[2], "elm, red");
+        nn_model_free(&m);
+        nn_config_free(&c);
+    }
     /* the same table gzipped: the same bytes reach training, so the same accuracy and loss */
     char gz[256];
     snprintf(gz, sizeof gz, "%s/trees.csv.gz", test_tmpdir());
@@ -350,6 +383,8 @@ static void test_csv_malformed(void **state)
     expect_csv("wide.csv", "ok.csv", "", NN_ERR_FORMAT,
                "%s/wide.csv: 3 feature columns (all but the target), model.input_shape holds 2");
     expect_csv("none.csv", "ok.csv", "", NN_ERR_IO, "%s/none.csv: cannot open");
+    expect_csv("ok.csv", "ok.csv", ", class_names: [a, b, d]", NN_ERR_FORMAT,
+               "%s/ok.csv:4: label 'c' is not in data.class_names");
     /* config mistakes: exit 2 at check time */
     struct nn_config cfg;
     struct nn_diags *d = calloc(1, sizeof *d);

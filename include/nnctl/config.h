@@ -13,10 +13,12 @@
 #include "nnctl/common.h"
 #include "nnctl/shape.h"
 
-#define NN_MAX_LAYERS 64
-#define NN_NAME_MAX   64
-#define NN_PATH_MAX   1024
-#define NN_MAX_DIAGS  64
+#define NN_MAX_LAYERS      64
+#define NN_NAME_MAX        64
+#define NN_CLASS_NAME_MAX  48 /* one class name, NUL included */
+#define NN_MAX_CLASS_NAMES 256
+#define NN_PATH_MAX        1024
+#define NN_MAX_DIAGS       64
 
 /* One diagnostic: "src:line:col: error: msg" (line 0 means the position is unknown). */
 struct nn_diag {
@@ -102,6 +104,12 @@ struct nn_train_spec {
     enum nn_precision precision;
 };
 
+/* Class names: class i is name[i]. */
+struct nn_names {
+    int n;
+    char name[NN_MAX_CLASS_NAMES][NN_CLASS_NAME_MAX];
+};
+
 struct nn_data_spec {
     enum nn_data_source source;
     /* inline: row-major n × x_dim inputs and n × y_dim targets */
@@ -119,6 +127,9 @@ struct nn_data_spec {
     int header;
     char delimiter[4];
     char target_column[NN_NAME_MAX];
+    /* the labels' names in class order: given, or learned from the training file and written
+     * into the checkpoint's config */
+    struct nn_names class_names;
     /* libsvm: sparse text rows (train_file, test_file); the width, 0 = the largest index */
     int features;
     enum nn_target target;

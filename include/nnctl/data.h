@@ -11,15 +11,16 @@
 #include "nnctl/config.h"
 
 struct nn_dataset {
-    char name[NN_PATH_MAX]; /* for messages: the images file, or "inline data" */
-    int n;                  /* samples */
-    int x_dim, y_dim;       /* values per input and per target */
-    const nn_real *xf;      /* inline inputs (n, x_dim), or NULL */
-    const uint8_t *xu8;     /* u8 inputs (n, x_dim), or NULL */
-    nn_real scale;          /* multiplies u8 inputs */
-    const nn_real *yf;      /* inline targets (n, y_dim) */
-    const uint8_t *labels;  /* class labels (n) for one-hot targets */
-    int target;             /* enum nn_target */
+    char name[NN_PATH_MAX];             /* for messages: the images file, or "inline data" */
+    int n;                              /* samples */
+    int x_dim, y_dim;                   /* values per input and per target */
+    const nn_real *xf;                  /* inline inputs (n, x_dim), or NULL */
+    const uint8_t *xu8;                 /* u8 inputs (n, x_dim), or NULL */
+    nn_real scale;                      /* multiplies u8 inputs */
+    const nn_real *yf;                  /* inline targets (n, y_dim) */
+    const uint8_t *labels;              /* class labels (n) for one-hot targets */
+    int target;                         /* enum nn_target */
+    const struct nn_names *class_names; /* the classes' names (csv labels), or NULL */
     void *owned[3];
 };
 

@@ -19,6 +19,7 @@ enum nn_key_type {
     NN_KEY_STRING, /* char[size] */
     NN_KEY_ENUM,   /* an enum field (int-sized), one of names[] */
     NN_KEY_SHAPE,  /* struct nn_shape: a list of 1 to NN_MAX_DIMS positive integers */
+    NN_KEY_NAMES,  /* struct nn_names: a list of distinct strings */
     NN_KEY_MATRIX, /* inline data: a list of rows of numbers (handled by the data section) */
     NN_KEY_LAYERS  /* the model's list of layers (handled by config.c; their keys come from the
                     * layer kinds) */

@@ -30,7 +30,7 @@ struct eval {
     int *pred;
     long *cm, *cmc;
     struct nn_class_report *rep;
-    char *report, *cm_text, *csv, *json, *text;
+    char *report, *cm_text, *csv, *json, *text, *legend;
 };
 
 static void eval_free(struct eval *e)
@@ -53,6 +53,7 @@ static void eval_free(struct eval *e)
     free(e->cm_text);
     free(e->csv);
     free(e->json);
+    free(e->legend);
     free(e->text);
 }
 
@@ -210,6 +211,24 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
         }
         nn_accuracy_line(e->rep->correct, e->rep->n, line, sizeof line);
         nn_class_report_json(&j, e->rep, labels, e->cmc, NAN, predict_s);
+        const struct nn_names *nm = &e->cfg.data.class_names;
+        if (nm->n) { /* the names the checkpoint stores, class i first */
+            struct nn_sb lb = {0};
+            nn_sb_puts(&lb, "classes:");
+            nn_json_array(&j, "class_names", 1);
+            for (int c = 0; c < nm->n; c++) {
+                const int q = strchr(nm->name[c], ',') != NULL; /* "virginica, tall" */
+                nn_sb_printf(&lb, "%s %d = %s%s%s", c ? "," : "", c, q ? "\"" : "", nm->name[c],
+                             q ? "\"" : "");
+                nn_json_str(&j, NULL, nm->name[c]);
+            }
+            nn_json_end(&j);
+            nn_sb_putc(&lb, '\n');
+            if ((rc = nn_sb_finish(&lb, &e->legend, "class names", err))) {
+                nn_sb_free(&jb);
+                return rc;
+            }
+        }
     } else {
         if (isfinite(acc)) /* binary outputs (BCE, or a sigmoid output with 0/1 targets) */
             snprintf(line, sizeof line, "accuracy (binary outputs) = %.4f%%\n", acc * 100);
@@ -220,12 +239,13 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
     nn_json_end(&j);
     if ((rc = nn_sb_finish(&jb, &e->json, "metrics JSON", err)))
         return rc;
-    size_t tlen = strlen(head) + strlen(line) + (e->report ? strlen(e->report) : 0) +
-                  (e->cm_text ? strlen(e->cm_text) : 0) + 8;
+    size_t tlen = strlen(head) + strlen(line) + (e->legend ? strlen(e->legend) : 0) +
+                  (e->report ? strlen(e->report) : 0) + (e->cm_text ? strlen(e->cm_text) : 0) + 8;
     if (!(e->text = malloc(tlen)))
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory for the report");
-    snprintf(e->text, tlen, "%s%s%s%s%s%s", head, line, e->report ? "\n" : "",
-             e->report ? e->report : "", e->cm_text ? "\n" : "", e->cm_text ? e->cm_text : "");
+    snprintf(e->text, tlen, "%s%s%s%s%s%s%s", head, line, e->legend ? e->legend : "",
+             e->report ? "\n" : "", e->report ? e->report : "", e->cm_text ? "\n" : "",
+             e->cm_text ? e->cm_text : "");
     fputs(as_json ? e->json : e->text, stdout);
     fflush(stdout);
     if (out_dir) {

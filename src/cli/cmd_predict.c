@@ -289,7 +289,17 @@ static int predict_file(const char *ckpt, const char *in_path, const char *out_p
                 int best = 0;
                 for (int j = 1; j < D; j++)
                     best = yr[j] > yr[best] ? j : best;
-                nn_sb_printf(&sb, "%d", best);
+                const struct nn_names *nm = &cfg.data.class_names;
+                if (best < nm->n && strpbrk(nm->name[best], ",\"\r\n")) {
+                    nn_sb_putc(&sb, '"'); /* RFC 4180: quoted, "" for a quote */
+                    for (const char *c = nm->name[best]; *c; c++)
+                        nn_sb_puts(&sb, *c == '"' ? "\"\"" : (char[2]){*c, 0});
+                    nn_sb_putc(&sb, '"');
+                } else if (best < nm->n) {
+                    nn_sb_puts(&sb, nm->name[best]);
+                } else {
+                    nn_sb_printf(&sb, "%d", best);
+                }
             }
             for (int j = 0; j < D; j++)
                 nn_sb_printf(&sb, "%s%.6g", j || classifier ? "," : "", (double)yr[j]);

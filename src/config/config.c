@@ -349,6 +349,9 @@ static void check_across(struct nn_diags *d, struct nn_config *cfg, const struct
     case NN_DATA_NPY:
     case NN_DATA_CSV:
     case NN_DATA_LIBSVM:
+        if (ds->class_names.n && ds->class_names.n != ds->classes)
+            ydiag(d, dn, "'data.class_names': %d names, data.classes is %d", ds->class_names.n,
+                  ds->classes);
         if (ds->target == NN_TARGET_INPUT && out_size != in_size)
             ydiag(d, dn,
                   "'data.target': 'input' (autoencoder) needs the output size (%ld) to equal "

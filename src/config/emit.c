@@ -55,7 +55,16 @@ static void put_value(struct nn_sb *b, const struct nn_key *k, const void *base)
         put_quoted(b, nn_key_format(k, base, buf, sizeof buf));
     else if (k->type == NN_KEY_MATRIX)
         put_matrix(b, k, base);
-    else
+    else if (k->type == NN_KEY_NAMES) {
+        const struct nn_names *nm = (const void *)((const char *)base + k->offset);
+        nn_sb_putc(b, '[');
+        for (int i = 0; i < nm->n; i++) {
+            if (i)
+                nn_sb_puts(b, ", ");
+            put_quoted(b, nm->name[i]);
+        }
+        nn_sb_putc(b, ']');
+    } else
         nn_sb_puts(b, nn_key_format(k, base, buf, sizeof buf));
 }
 

@@ -310,6 +310,33 @@ static int read_shape(struct nn_diags *d, const struct ynode *n, const char *pat
     return 0;
 }
 
+static int read_names(struct nn_diags *d, const struct ynode *n, const char *path,
+                      struct nn_names *out)
+{
+    out->n = 0;
+    if (n->type != Y_SEQ || n->n > NN_MAX_CLASS_NAMES) {
+        ydiag(d, n, "'%s': expected a list of at most %d names, found %s", path, NN_MAX_CLASS_NAMES,
+              n->type == Y_SEQ ? "a longer list" : YFOUND(n));
+        return -1;
+    }
+    for (int i = 0; i < n->n; i++) {
+        const struct ynode *v = n->v[i];
+        if (v->type != Y_SCALAR || !v->str[0] || strlen(v->str) >= NN_CLASS_NAME_MAX) {
+            ydiag(d, v, "'%s[%d]': expected a name of 1 to %d characters, found %s", path, i,
+                  NN_CLASS_NAME_MAX - 1, v->type == Y_SCALAR ? "another length" : YFOUND(v));
+            return -1;
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcmp(out->name[j], v->str)) {
+                ydiag(d, v, "'%s[%d]': '%s' is already class %d", path, i, v->str, j);
+                return -1;
+            }
+        snprintf(out->name[i], NN_CLASS_NAME_MAX, "%s", v->str);
+        out->n = i + 1;
+    }
+    return 0;
+}
+
 /* "(a positive integer)" after "missing required key 'k'": the row's hint, or one from its type. */
 static void required_hint(const struct nn_key *k, char *buf, size_t len)
 {
@@ -341,6 +368,9 @@ static void required_hint(const struct nn_key *k, char *buf, size_t len)
     }
     case NN_KEY_SHAPE:
         snprintf(buf, len, "a list like [28, 28]");
+        return;
+    case NN_KEY_NAMES:
+        snprintf(buf, len, "a list of names");
         return;
     case NN_KEY_MATRIX:
         snprintf(buf, len, "a list of rows of numbers");
@@ -400,6 +430,9 @@ const struct ynode *nn_section_read_key(struct nn_diags *d, const struct ynode *
         memcpy(f, &sh, sizeof sh);
         break;
     }
+    case NN_KEY_NAMES:
+        rc = read_names(d, n, path, f);
+        break;
     case NN_KEY_MATRIX:
     case NN_KEY_LAYERS:
         return n;

@@ -430,6 +430,13 @@ const struct nn_key nn_config_keys[] = {
      .def = "10",
      .when = "source=csv",
      .doc = "classes for target: labels (at most this many distinct labels)"},
+    {.path = "data.class_names",
+     .type = NN_KEY_NAMES,
+     .offset = AT(data.class_names),
+     .def = "[]",
+     .when = "source=csv",
+     .doc = "the labels in class order (class i is the i-th name); empty: as they first appear "
+            "in the training file. The checkpoint stores the names, eval and predict print them"},
     {.path = "data.train_file",
      .type = NN_KEY_STRING,
      .offset = AT(data.train_file),
@@ -586,6 +593,11 @@ int nn_key_set_default(const struct nn_key *k, void *base)
         memcpy(f, &sh, sizeof sh);
         return 0;
     }
+    case NN_KEY_NAMES: /* only the empty list as text (the default); names come from YAML */
+        if (strcmp(s, "[]"))
+            return -1;
+        memset(f, 0, sizeof(int));
+        return 0;
     case NN_KEY_MATRIX:
     case NN_KEY_LAYERS:
         return -1;
@@ -641,6 +653,15 @@ const char *nn_key_format(const struct nn_key *k, const void *base, char *buf, s
         nn_shape_format(&sh, buf, len);
         break;
     }
+    case NN_KEY_NAMES: { /* "[a, b]" for messages and the reference; the emitter quotes */
+        const struct nn_names *nm = f;
+        size_t o = (size_t)snprintf(buf, len, "[");
+        for (int i = 0; i < nm->n && o < len; i++)
+            o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", nm->name[i]);
+        if (o < len)
+            snprintf(buf + o, len - o, "]");
+        break;
+    }
     case NN_KEY_MATRIX:
     case NN_KEY_LAYERS:
         break;
@@ -668,6 +689,8 @@ static const char *type_word(enum nn_key_type t)
         return "choice";
     case NN_KEY_SHAPE:
         return "shape";
+    case NN_KEY_NAMES:
+        return "list of names";
     case NN_KEY_MATRIX:
         return "rows of numbers";
     case NN_KEY_LAYERS:
@@ -711,6 +734,10 @@ static void values_text(const struct nn_key *k, char *buf, size_t len)
         break;
     case NN_KEY_SHAPE:
         snprintf(buf, len, "1 to %d positive integers", NN_MAX_DIMS);
+        break;
+    case NN_KEY_NAMES:
+        snprintf(buf, len, "at most %d distinct names of %d characters", NN_MAX_CLASS_NAMES,
+                 NN_CLASS_NAME_MAX - 1);
         break;
     case NN_KEY_MATRIX:
     case NN_KEY_LAYERS:

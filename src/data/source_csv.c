@@ -50,12 +50,7 @@ static int number(const char *s, double *v)
     return s[0] && !*end && errno != ERANGE && isfinite(*v) ? 0 : -1;
 }
 
-struct classes {
-    int n;
-    char *name[256];
-};
-
-static int class_of(const struct classes *k, const char *s)
+static int class_of(const struct nn_names *k, const char *s)
 {
     for (int i = 0; i < k->n; i++)
         if (!strcmp(k->name[i], s))
@@ -63,17 +58,16 @@ static int class_of(const struct classes *k, const char *s)
     return -1;
 }
 
-static void classes_free(struct classes *k)
-{
-    for (int i = 0; i < k->n; i++)
-        free(k->name[i]);
-    k->n = 0;
-}
-
-/* The training file's labels, in order of first appearance. */
-static int learn_classes(const struct nn_config *cfg, struct classes *k, struct nn_error *err)
+/* The classes: data.class_names when given, else the training file's labels in order of first
+ * appearance. */
+static int learn_classes(const struct nn_config *cfg, struct nn_names *k, struct nn_error *err)
 {
     const struct nn_data_spec *d = &cfg->data;
+    if (d->class_names.n) {
+        *k = d->class_names;
+        return NN_OK;
+    }
+    k->n = 0;
     struct nn_csv t;
     int rc = nn_csv_read(d->train_file, d->delimiter[0], d->header, &t, err);
     int col = 0;
@@ -83,17 +77,16 @@ static int learn_classes(const struct nn_config *cfg, struct classes *k, struct 
         const char *s = t.field[(size_t)r * (size_t)t.cols + (size_t)col];
         if (class_of(k, s) >= 0)
             continue;
-        if (k->n == d->classes) {
+        if (k->n == d->classes)
             rc = nn_error_set(err, NN_ERR_FORMAT,
                               "%s:%d: label '%.40s' is class %d, data.classes is %d", d->train_file,
                               t.line[r], s, k->n + 1, d->classes);
-            break;
-        }
-        k->name[k->n] = strdup(s);
-        if (!k->name[k->n])
-            rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+        else if (!s[0] || strlen(s) >= NN_CLASS_NAME_MAX)
+            rc = nn_error_set(err, NN_ERR_FORMAT,
+                              "%s:%d: label '%.40s': a label has 1 to %d characters", d->train_file,
+                              t.line[r], s, NN_CLASS_NAME_MAX - 1);
         else
-            k->n++;
+            snprintf(k->name[k->n++], NN_CLASS_NAME_MAX, "%s", s);
     }
     nn_csv_free(&t);
     return rc;
@@ -106,11 +99,13 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
     const char *path = test ? d->test_file : d->train_file;
     if (!path[0])
         return NN_OK; /* no test split */
-    struct classes k = {0};
+    struct nn_names *k = calloc(1, sizeof *k);
     struct nn_csv t = {0};
+    if (!k)
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
     nn_real *x = NULL, *y = NULL;
     uint8_t *lab = NULL;
-    int rc = d->target == NN_TARGET_ONEHOT ? learn_classes(cfg, &k, err) : NN_OK;
+    int rc = d->target == NN_TARGET_ONEHOT ? learn_classes(cfg, k, err) : NN_OK;
     if (!rc)
         rc = nn_csv_read(path, d->delimiter[0], d->header, &t, err);
     int col = 0;
@@ -140,11 +135,13 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
             const char *s = t.field[r * (size_t)t.cols + (size_t)c];
             double v;
             if (c == col && d->target == NN_TARGET_ONEHOT) {
-                int cls = class_of(&k, s);
+                int cls = class_of(k, s);
                 if (cls < 0)
                     rc = nn_error_set(err, NN_ERR_FORMAT,
-                                      "%s:%d: label '%.40s' does not appear in the training data "
-                                      "(%s)",
+                                      d->class_names.n
+                                          ? "%s:%d: label '%.40s' is not in data.class_names%.0s"
+                                          : "%s:%d: label '%.40s' does not appear in the training "
+                                            "data (%s)",
                                       path, t.line[r], s, d->train_file);
                 else
                     lab[r] = (uint8_t)cls;
@@ -163,8 +160,8 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
                 x[r * per + j++] = (nn_real)v;
         }
     }
-    classes_free(&k);
     if (rc) {
+        free(k);
         free(x);
         free(y);
         free(lab);
@@ -181,11 +178,15 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
         ds->labels = lab;
         ds->owned[1] = lab;
         ds->y_dim = d->classes;
+        ds->class_names = k;
+        ds->owned[2] = k;
+        k = NULL;
     } else {
         ds->yf = y;
         ds->owned[1] = y;
         ds->y_dim = 1;
     }
+    free(k);
     nn_csv_free(&t);
     return NN_OK;
 }

@@ -207,6 +207,9 @@ struct run {
     struct nn_dataset train, test;
     struct nn_model m;
     struct nn_config ck_cfg; /* the config a resumed checkpoint embeds */
+    /* the caller's config with the class names the training file taught (a shallow copy: its
+     * pointers stay the caller's) */
+    struct nn_config named_cfg;
     struct nn_train_state st;
     const char *resume_from;
     char *yaml; /* the resolved config, embedded in every checkpoint */
@@ -266,6 +269,11 @@ static int run_open(struct run *r, struct nn_error *err)
         return rc;
     if (r->train.n == 0)
         return nn_error_set(err, NN_ERR_CONFIG, "%s: the training set is empty", r->cfg->path);
+    if (r->train.class_names && !r->cfg->data.class_names.n) {
+        r->named_cfg = *r->cfg; /* the checkpoint's config names the classes */
+        r->named_cfg.data.class_names = *r->train.class_names;
+        r->cfg = &r->named_cfg;
+    }
     /* A batch larger than the data trains one partial batch per epoch. */
     r->bs = r->cfg->train.batch_size < r->train.n ? r->cfg->train.batch_size : r->train.n;
     r->steps = (r->train.n + r->bs - 1) / r->bs;
