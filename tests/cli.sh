@@ -266,6 +266,15 @@ tail -n +2 "$T/ex_pred.csv" | sed 's/^\([a-z]*\|"[^"]*"\),.*/\1/' | cmp -s - "$T
 printf 'model: {input_shape: [4], layers: [{type: dense, units: 3, activation: softmax}]}\nloss: categorical_crossentropy\ndata: {source: csv, train_file: x.csv, target: labels, classes: 3, class_names: [a, b]}\n' >"$T/cn.yaml"
 expect_exit 2 "class_names of the wrong length" -- "$NNCTL" check "$T/cn.yaml"
 grep -qF "$T/cn.yaml:3:7: error: 'data.class_names': 2 names, data.classes is 3" "$T/err" && ok || { bad "class_names length message"; cat "$T/err"; }
+# eval --data: another model file's data, whose labels first appear in another order, still maps
+# them to the checkpoint's classes (setosa is class 2)
+{ head -1 "$T/ex/flowers_test.csv"; grep setosa "$T/ex/flowers_test.csv" | head -20; grep -v setosa "$T/ex/flowers_test.csv" | tail -n +2 | head -20; } >"$T/ex_other.csv"
+sed "s#data/examples/flowers_train.csv#$T/ex_other.csv#; s#test_file: .*#test_file: ''#" configs/examples/flowers.yaml >"$T/ex_other.yaml"
+expect_exit 0 "eval --data CONFIG" -- "$NNCTL" eval "$T/ex_flowers/model.ckpt" --data "$T/ex_other.yaml" --json --threads 1
+grep -q '{"label": 2, .*"support": 20}' "$T/out" && [ "$(json_num "$T/out" n)" = 40 ] && ok || { bad "eval --data maps labels by the checkpoint's class names"; cat "$T/out"; }
+grep -qF "$T/ex_other.yaml: the config has no test split" "$T/err" && ok || bad "eval --data warns that it uses the training split"
+expect_exit 2 "eval --data with a broken config" -- "$NNCTL" eval "$T/ex_flowers/model.ckpt" --data "$T/cn.yaml"
+grep -qF "$T/cn.yaml:3:7: error: 'data.class_names'" "$T/err" && ok || { bad "eval --data names the config's mistake"; cat "$T/err"; }
 acc=$(json_num "$T/ex_flowers.json" accuracy)
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.95) }' && ok || bad "flowers test accuracy $acc, below 0.95"
 mse=$(json_num "$T/ex_houses.json" loss)

@@ -118,6 +118,35 @@ static int write_outputs(const struct eval *e, const char *dir, int classifier, 
     return NN_OK;
 }
 
+/* --data CONFIG: that config's data section takes the place of the checkpoint's, keeping the
+ * checkpoint's class names so that labels map to the classes the model was trained on. */
+static int use_data_of(const char *path, struct nn_config *cfg, struct nn_error *err)
+{
+    struct nn_diags *d = calloc(1, sizeof *d);
+    struct nn_config *other = calloc(1, sizeof *other);
+    if (!d || !other) {
+        free(d);
+        free(other);
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+    }
+    int rc = nn_config_load(path, NULL, NULL, 0, other, d);
+    if (rc) {
+        nn_diags_print(d, stderr);
+        err->msg[0] = 0; /* the diagnostics are the message */
+    } else {
+        if (!other->data.class_names.n)
+            other->data.class_names = cfg->data.class_names;
+        free(cfg->data.x);
+        free(cfg->data.y);
+        cfg->data = other->data;
+        other->data.x = other->data.y = NULL;
+    }
+    nn_config_free(other);
+    free(other);
+    free(d);
+    return rc;
+}
+
 static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *err)
 {
     const char *ckpt = a->pos[0], *out_dir = nn_opt_str(a, "--out", NULL);
@@ -127,6 +156,9 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
     if (rc)
         return rc;
     e->have_model = 1;
+    const char *data_cfg = nn_opt_str(a, "--data", NULL);
+    if (data_cfg && (rc = use_data_of(data_cfg, &e->cfg, err)))
+        return rc;
     const char *split = "test";
     if ((rc = nn_dataset_load(&e->cfg, 1, &e->ds, err)))
         return rc;
@@ -140,7 +172,7 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
         split = "train";
         char w[NN_PATH_MAX + 80];
         snprintf(w, sizeof w, "%s: the config has no test split: evaluating on the training data",
-                 ckpt);
+                 data_cfg ? data_cfg : ckpt);
         nn_cli_warn(w);
     }
     if (e->ds.n == 0)
@@ -270,6 +302,10 @@ static int run(const struct nn_args *a, struct nn_error *err)
 
 static const struct nn_opt eval_opts[] = {
     NN_CLI_OPT_FLAG("--json", "print metrics.json's content instead of the text report"),
+    NN_CLI_OPT_STR("--data", "CONFIG",
+                   "evaluate on the data section of another model file (its test split, else\n"
+                   "its training data) instead of the checkpoint's own",
+                   0),
     NN_CLI_OPT_OUT("DIR",
                    "also write report.txt, metrics.json and, for classifiers, confusion.csv\n"
                    "and confusion.png there",
@@ -283,7 +319,7 @@ const struct nn_cmd nn_cmd_eval = {
     .synopsis = "eval CKPT",
     .summary = "loss, accuracy and per-class report of a checkpoint on its test data",
     .usage =
-        "usage: nnctl eval CKPT [--json] [--out DIR] [--threads N]\n"
+        "usage: nnctl eval CKPT [--data CONFIG] [--json] [--out DIR] [--threads N]\n"
         "  Runs the checkpoint over the test data its config names (the training data, with a\n"
         "  warning, when there is no test split) and prints the mean loss. A classifier\n"
         "  (categorical_crossentropy or target: labels) also gets the accuracy, the per-class\n"
