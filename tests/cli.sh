@@ -275,6 +275,19 @@ grep -q '{"label": 2, .*"support": 20}' "$T/out" && [ "$(json_num "$T/out" n)" =
 grep -qF "$T/ex_other.yaml: the config has no test split" "$T/err" && ok || bad "eval --data warns that it uses the training split"
 expect_exit 2 "eval --data with a broken config" -- "$NNCTL" eval "$T/ex_flowers/model.ckpt" --data "$T/cn.yaml"
 grep -qF "$T/cn.yaml:3:7: error: 'data.class_names'" "$T/err" && ok || { bad "eval --data names the config's mistake"; cat "$T/err"; }
+# data.normalize: the statistics travel in the checkpoint; predict applies them (its MSE over the
+# test file is eval's loss), inline rows as file rows
+expect_exit 0 "train houses normalised" -- "$NNCTL" train "$T/ex_houses.yaml" --set data.normalize=standard --out "$T/ex_norm" --threads 1
+grep -aq "^  feature_offset: \[" "$T/ex_norm/model.ckpt" && ok || bad "the checkpoint's config lacks the statistics"
+expect_exit 0 "eval houses normalised" -- "$NNCTL" eval "$T/ex_norm/model.ckpt" --json --threads 1
+nmse=$(json_num "$T/out" loss)
+tail -n +2 "$T/ex/houses_test.csv" | cut -d, -f1-5 >"$T/hx.csv"
+tail -n +2 "$T/ex/houses_test.csv" | cut -d, -f6 >"$T/hy.txt"
+expect_exit 0 "predict houses normalised" -- "$NNCTL" predict "$T/ex_norm/model.ckpt" --input-file "$T/hx.csv" --output "$T/hp.csv" --threads 1
+pmse=$(tail -n +2 "$T/hp.csv" | paste -d' ' - "$T/hy.txt" | awk '{ d = $1 - $2; s += d * d } END { printf "%.6g", s / NR }')
+awk -v a="$nmse" -v b="$pmse" 'BEGIN { d = a - b; exit !(d < 1e-3 && d > -1e-3) }' && ok || bad "predict's MSE $pmse differs from eval's $nmse"
+expect_exit 0 "predict inline, normalised" -- "$NNCTL" predict "$T/ex_norm/model.ckpt" --input "$(head -1 "$T/hx.csv")"
+[ "$(cat "$T/out")" = "$(sed -n 2p "$T/hp.csv")" ] && ok || bad "inline and file predictions differ under normalisation"
 acc=$(json_num "$T/ex_flowers.json" accuracy)
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.95) }' && ok || bad "flowers test accuracy $acc, below 0.95"
 mse=$(json_num "$T/ex_houses.json" loss)

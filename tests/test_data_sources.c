@@ -331,6 +331,75 @@ static void test_csv_classes_and_regression(void **state)
     assert_true(r.eval_train_loss < 1e-3); /* a linear target, learned */
 }
 
+/* data.normalize: statistics of the training data, by hand, stored in the checkpoint's config */
+static void test_normalize(void **state)
+{
+    (void)state;
+    /* features (1, 10), (3, 10), (5, 10), (7, 10); the target is the first feature */
+    write_text("norm.csv", "a,b,t\n1,10,1\n3,10,3\n5,10,5\n7,10,7\n");
+    static const struct {
+        const char *kind;
+        double off0, scale0;
+    } want[] = {
+        {"standard", 4.0, 1 / 2.2360679774997898}, /* mean 4, population deviation sqrt(5) */
+        {"minmax", 1.0, 1 / 6.0},                  /* minimum 1, range 6 */
+    };
+    for (int i = 0; i < 2; i++) {
+        snprintf(yaml, sizeof yaml,
+                 "model: {input_shape: [2], layers: [{type: dense, units: 1}]}\nloss: mse\n"
+                 "optimizer: {type: adam, learning_rate: 0.05}\n"
+                 "training: {epochs: 1500, batch_size: 4, seed: 1}\n"
+                 "data: {source: csv, train_file: '%s/norm.csv', test_file: '%s/norm.csv',"
+                 " normalize: %s}\n",
+                 test_tmpdir(), test_tmpdir(), want[i].kind);
+        struct nn_train_result r;
+        struct nn_error err;
+        if (train(yaml, want[i].kind, &r, &err))
+            fail_msg("%s", err.msg);
+        if (!(r.final_test_loss < 1e-3)) /* a linear target of the scaled feature */
+            fail_msg("%s: test loss %g", want[i].kind, r.final_test_loss);
+        char ck[256];
+        snprintf(ck, sizeof ck, "%s/%s/model.ckpt", test_tmpdir(), want[i].kind);
+        struct nn_config c;
+        struct nn_model m;
+        if (nn_checkpoint_load(ck, 1, &c, &m, NULL, &err))
+            fail_msg("%s", err.msg);
+        assert_int_equal(c.data.feature_offset.n, 2);
+        assert_int_equal(c.data.feature_scale.n, 2);
+        assert_true(c.data.feature_offset.v[0] == want[i].off0);
+        assert_true(fabs(c.data.feature_scale.v[0] - want[i].scale0) < 1e-15);
+        assert_true(c.data.feature_offset.v[1] == 10.0); /* a constant feature: scale 1 */
+        assert_true(c.data.feature_scale.v[1] == 1.0);
+        nn_model_free(&m);
+        nn_config_free(&c);
+    }
+    /* config mistakes: exit 2 at check time */
+    struct nn_diags *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    struct nn_config cfg;
+    assert_int_equal(
+        nn_config_load("n.yaml",
+                       "model: {input_shape: [784], layers: [{type: dense, units: 784}]}\n"
+                       "loss: mse\ndata: {source: idx, normalize: standard}\n",
+                       NULL, 0, &cfg, d),
+        NN_ERR_CONFIG);
+    assert_string_equal(d->d[0].msg, "'data.normalize': idx data is u8 pixels, scaled by "
+                                     "data.scale; normalisation takes npy, csv or libsvm data");
+    nn_config_free(&cfg);
+    memset(d, 0, sizeof *d);
+    assert_int_equal(
+        nn_config_load("n.yaml",
+                       "model: {input_shape: [2], layers: [{type: dense, units: 1}]}\nloss: mse\n"
+                       "data: {source: csv, train_file: x.csv, feature_offset: [1, 2],"
+                       " feature_scale: [1]}\n",
+                       NULL, 0, &cfg, d),
+        NN_ERR_CONFIG);
+    assert_string_equal(d->d[0].msg, "'data.feature_offset' and 'data.feature_scale': 2 and 1 "
+                                     "numbers, the model takes 2 features");
+    nn_config_free(&cfg);
+    free(d);
+}
+
 static void expect_csv(const char *train_name, const char *test_name, const char *extra, int code,
                        const char *want)
 {
@@ -543,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_csv_classes_and_regression),
         cmocka_unit_test(test_csv_malformed),
+        cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_libsvm_classes_and_regression),
         cmocka_unit_test(test_libsvm_malformed),
     };

@@ -70,6 +70,9 @@ enum nn_data_source {
 };
 #define NN_DATA_SOURCE_COUNT (NN_DATA_LIBSVM + 1)
 enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
+/* Feature normalisation: x' = (x - offset) * scale per feature, the statistics taken from the
+ * training data (standard: mean and 1/deviation; minmax: minimum and 1/range). */
+enum nn_normalize { NN_NORMALIZE_NONE, NN_NORMALIZE_STANDARD, NN_NORMALIZE_MINMAX };
 
 #define NN_LAYER_PARAMS 4
 
@@ -110,6 +113,12 @@ struct nn_names {
     char name[NN_MAX_CLASS_NAMES][NN_CLASS_NAME_MAX];
 };
 
+/* A list of numbers of any length (heap; nn_config_free frees it). */
+struct nn_numbers {
+    int n;
+    double *v;
+};
+
 struct nn_data_spec {
     enum nn_data_source source;
     /* inline: row-major n × x_dim inputs and n × y_dim targets */
@@ -130,6 +139,9 @@ struct nn_data_spec {
     /* the labels' names in class order: given, or learned from the training file and written
      * into the checkpoint's config */
     struct nn_names class_names;
+    /* every float source: normalisation, and the statistics training computed (or given) */
+    enum nn_normalize normalize;
+    struct nn_numbers feature_offset, feature_scale;
     /* libsvm: sparse text rows (train_file, test_file); the width, 0 = the largest index */
     int features;
     enum nn_target target;

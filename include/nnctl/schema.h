@@ -12,17 +12,18 @@
 #include <stdio.h>
 
 enum nn_key_type {
-    NN_KEY_INT,    /* int, in [lo, hi] */
-    NN_KEY_U64,    /* uint64_t, 0 to 2^64-1 */
-    NN_KEY_REAL,   /* double, in [lo, hi] with open_lo/open_hi making a bound exclusive */
-    NN_KEY_BOOL,   /* int, true or false */
-    NN_KEY_STRING, /* char[size] */
-    NN_KEY_ENUM,   /* an enum field (int-sized), one of names[] */
-    NN_KEY_SHAPE,  /* struct nn_shape: a list of 1 to NN_MAX_DIMS positive integers */
-    NN_KEY_NAMES,  /* struct nn_names: a list of distinct strings */
-    NN_KEY_MATRIX, /* inline data: a list of rows of numbers (handled by the data section) */
-    NN_KEY_LAYERS  /* the model's list of layers (handled by config.c; their keys come from the
-                    * layer kinds) */
+    NN_KEY_INT,     /* int, in [lo, hi] */
+    NN_KEY_U64,     /* uint64_t, 0 to 2^64-1 */
+    NN_KEY_REAL,    /* double, in [lo, hi] with open_lo/open_hi making a bound exclusive */
+    NN_KEY_BOOL,    /* int, true or false */
+    NN_KEY_STRING,  /* char[size] */
+    NN_KEY_ENUM,    /* an enum field (int-sized), one of names[] */
+    NN_KEY_SHAPE,   /* struct nn_shape: a list of 1 to NN_MAX_DIMS positive integers */
+    NN_KEY_NAMES,   /* struct nn_names: a list of distinct strings */
+    NN_KEY_NUMBERS, /* struct nn_numbers: a list of finite numbers (heap) */
+    NN_KEY_MATRIX,  /* inline data: a list of rows of numbers (handled by the data section) */
+    NN_KEY_LAYERS   /* the model's list of layers (handled by config.c; their keys come from the
+                     * layer kinds) */
 };
 
 struct nn_key {

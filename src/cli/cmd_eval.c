@@ -14,6 +14,7 @@
 #include "nnctl/fsutil.h"
 #include "nnctl/heatmap.h"
 #include "nnctl/json.h"
+#include "nnctl/normalize.h"
 #include "nnctl/report.h"
 #include "nnctl/train.h"
 
@@ -136,10 +137,18 @@ static int use_data_of(const char *path, struct nn_config *cfg, struct nn_error 
     } else {
         if (!other->data.class_names.n)
             other->data.class_names = cfg->data.class_names;
+        /* the model's normalisation is the checkpoint's, whatever the other file says */
+        struct nn_numbers off = cfg->data.feature_offset, sc = cfg->data.feature_scale;
+        enum nn_normalize kind = cfg->data.normalize;
+        free(other->data.feature_offset.v);
+        free(other->data.feature_scale.v);
         free(cfg->data.x);
         free(cfg->data.y);
         cfg->data = other->data;
-        other->data.x = other->data.y = NULL;
+        cfg->data.feature_offset = off;
+        cfg->data.feature_scale = sc;
+        cfg->data.normalize = kind;
+        other->data = (struct nn_data_spec){0};
     }
     nn_config_free(other);
     free(other);
@@ -177,6 +186,9 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
     }
     if (e->ds.n == 0)
         return nn_error_set(err, NN_ERR_FORMAT, "%s: field 'data': no samples to evaluate", ckpt);
+    if ((rc = nn_normalize_dataset(&e->ds, &e->cfg.data.feature_offset, &e->cfg.data.feature_scale,
+                                   err)))
+        return rc;
     if (e->ds.x_dim != e->m.in_size)
         return nn_error_set(err, NN_ERR_FORMAT,
                             "%s: field 'dims': %d values per sample, but the model in %s takes %d",

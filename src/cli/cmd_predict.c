@@ -16,6 +16,7 @@
 #include "nnctl/export.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/idx.h"
+#include "nnctl/normalize.h"
 #include "nnctl/strbuf.h"
 
 #define PREDICT_BATCH 256 /* default rows per forward pass */
@@ -272,6 +273,8 @@ static int predict_file(const char *ckpt, const char *in_path, const char *out_p
             for (size_t i = 0; i < (size_t)B * w; i++)
                 x[i] = (nn_real)u[i] * scale;
         }
+        if (cfg.data.feature_offset.n == m.in_size) /* the training data's normalisation */
+            nn_normalize_rows(x, (size_t)B, &cfg.data.feature_offset, &cfg.data.feature_scale);
         const nn_real *y = nn_model_infer(&m, x, B, -1);
         if (npy) {
             if (!fo && !(fo = malloc((size_t)batch * (size_t)D * sizeof *fo))) {
@@ -366,6 +369,8 @@ static int run_predict(const struct nn_args *a, struct nn_error *err)
         nn_config_free(&cfg);
         return err->code;
     }
+    if (cfg.data.feature_offset.n == m.in_size)
+        nn_normalize_rows(x, (size_t)rows, &cfg.data.feature_offset, &cfg.data.feature_scale);
     const nn_real *y = nn_model_infer(&m, x, rows, -1);
     for (int r = 0; r < rows; r++) {
         for (int j = 0; j < m.out_size; j++)

@@ -261,6 +261,9 @@ static const struct ynode *parse_data(struct nn_diags *d, const struct ynode *ro
     case NN_DATA_INLINE:
         nn_section_check_keys(d, dn, &s, "data");
         read_inline(d, dn, ds);
+        nn_section_read_key(d, dn, &s, row("data.normalize"));
+        nn_section_read_key(d, dn, &s, row("data.feature_offset"));
+        nn_section_read_key(d, dn, &s, row("data.feature_scale"));
         break;
     case NN_DATA_IDX:
     case NN_DATA_NPY:
@@ -333,6 +336,16 @@ static void check_across(struct nn_diags *d, struct nn_config *cfg, const struct
     const struct nn_data_spec *ds = &cfg->data;
     if (!dn)
         return;
+    if (ds->normalize != NN_NORMALIZE_NONE && ds->source == NN_DATA_IDX)
+        ydiag(d, ymap_get(dn, "normalize"),
+              "'data.normalize': idx data is u8 pixels, scaled by data.scale; normalisation "
+              "takes npy, csv or libsvm data");
+    if (ds->feature_offset.n != ds->feature_scale.n ||
+        (ds->feature_offset.n && ds->feature_offset.n != in_size))
+        ydiag(d, dn,
+              "'data.feature_offset' and 'data.feature_scale': %d and %d numbers, the model "
+              "takes %ld features",
+              ds->feature_offset.n, ds->feature_scale.n, in_size);
     switch (ds->source) {
     case NN_DATA_INLINE:
         if (ds->n <= 0)
@@ -481,4 +494,7 @@ void nn_config_free(struct nn_config *cfg)
     free(cfg->data.x);
     free(cfg->data.y);
     cfg->data.x = cfg->data.y = NULL;
+    free(cfg->data.feature_offset.v);
+    free(cfg->data.feature_scale.v);
+    cfg->data.feature_offset = cfg->data.feature_scale = (struct nn_numbers){0};
 }

@@ -55,7 +55,16 @@ static void put_value(struct nn_sb *b, const struct nn_key *k, const void *base)
         put_quoted(b, nn_key_format(k, base, buf, sizeof buf));
     else if (k->type == NN_KEY_MATRIX)
         put_matrix(b, k, base);
-    else if (k->type == NN_KEY_NAMES) {
+    else if (k->type == NN_KEY_NUMBERS) {
+        const struct nn_numbers *nu = (const void *)((const char *)base + k->offset);
+        char num[40];
+        nn_sb_putc(b, '[');
+        for (int i = 0; i < nu->n; i++) {
+            nn_format_double(nu->v[i], num, sizeof num);
+            nn_sb_printf(b, "%s%s", i ? ", " : "", num);
+        }
+        nn_sb_putc(b, ']');
+    } else if (k->type == NN_KEY_NAMES) {
         const struct nn_names *nm = (const void *)((const char *)base + k->offset);
         nn_sb_putc(b, '[');
         for (int i = 0; i < nm->n; i++) {

@@ -337,6 +337,34 @@ static int read_names(struct nn_diags *d, const struct ynode *n, const char *pat
     return 0;
 }
 
+static int read_numbers(struct nn_diags *d, const struct ynode *n, const char *path,
+                        struct nn_numbers *out)
+{
+    free(out->v);
+    out->v = NULL;
+    out->n = 0;
+    if (n->type != Y_SEQ || n->n > (1 << 24)) {
+        ydiag(d, n, "'%s': expected a list of numbers, found %s", path,
+              n->type == Y_SEQ ? "a longer list" : YFOUND(n));
+        return -1;
+    }
+    double *v = malloc((size_t)(n->n ? n->n : 1) * sizeof *v);
+    if (!v) {
+        ydiag(d, n, "'%s': out of memory", path);
+        return -1;
+    }
+    for (int i = 0; i < n->n; i++)
+        if (nn_parse_double(n->v[i], &v[i]) || !isfinite(v[i])) {
+            ydiag(d, n->v[i], "'%s[%d]': expected a finite number, found %s", path, i,
+                  YFOUND(n->v[i]));
+            free(v);
+            return -1;
+        }
+    out->v = v;
+    out->n = n->n;
+    return 0;
+}
+
 /* "(a positive integer)" after "missing required key 'k'": the row's hint, or one from its type. */
 static void required_hint(const struct nn_key *k, char *buf, size_t len)
 {
@@ -371,6 +399,9 @@ static void required_hint(const struct nn_key *k, char *buf, size_t len)
         return;
     case NN_KEY_NAMES:
         snprintf(buf, len, "a list of names");
+        return;
+    case NN_KEY_NUMBERS:
+        snprintf(buf, len, "a list of numbers");
         return;
     case NN_KEY_MATRIX:
         snprintf(buf, len, "a list of rows of numbers");
@@ -432,6 +463,9 @@ const struct ynode *nn_section_read_key(struct nn_diags *d, const struct ynode *
     }
     case NN_KEY_NAMES:
         rc = read_names(d, n, path, f);
+        break;
+    case NN_KEY_NUMBERS:
+        rc = read_numbers(d, n, path, f);
         break;
     case NN_KEY_MATRIX:
     case NN_KEY_LAYERS:

@@ -21,6 +21,7 @@ static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categori
 static const char *const OPTIM_NAMES[] = {"sgd", "adam", NULL};
 static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", "csv", "libsvm", NULL};
 static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
+static const char *const NORMALIZE_NAMES[] = {"none", "standard", "minmax", NULL};
 static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
 
 const char *nn_loss_name(enum nn_loss_kind loss)
@@ -476,6 +477,28 @@ const struct nn_key nn_config_keys[] = {
      .def = "10",
      .when = "source=libsvm",
      .doc = "classes for target: labels (at most this many distinct labels)"},
+    {.path = "data.normalize",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.normalize),
+     .names = NORMALIZE_NAMES,
+     .what = "normalisation",
+     .def = "none",
+     .quiet_default = 1,
+     .doc = "features scaled with statistics of the training data: standard (mean 0, deviation "
+            "1) or minmax (0 to 1); float sources only (npy, csv, libsvm, inline)"},
+    {.path = "data.feature_offset",
+     .type = NN_KEY_NUMBERS,
+     .offset = AT(data.feature_offset),
+     .def = "[]",
+     .quiet_default = 1,
+     .doc = "x' = (x - feature_offset) * feature_scale per feature: written by training into the "
+            "checkpoint's config; given, it is used as is"},
+    {.path = "data.feature_scale",
+     .type = NN_KEY_NUMBERS,
+     .offset = AT(data.feature_scale),
+     .def = "[]",
+     .quiet_default = 1,
+     .doc = "see feature_offset"},
 };
 const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);
 
@@ -598,6 +621,15 @@ int nn_key_set_default(const struct nn_key *k, void *base)
             return -1;
         memset(f, 0, sizeof(int));
         return 0;
+    case NN_KEY_NUMBERS: { /* likewise: the default, an empty list */
+        struct nn_numbers *nu = f;
+        if (strcmp(s, "[]"))
+            return -1;
+        free(nu->v);
+        nu->v = NULL;
+        nu->n = 0;
+        return 0;
+    }
     case NN_KEY_MATRIX:
     case NN_KEY_LAYERS:
         return -1;
@@ -662,6 +694,14 @@ const char *nn_key_format(const struct nn_key *k, const void *base, char *buf, s
             snprintf(buf + o, len - o, "]");
         break;
     }
+    case NN_KEY_NUMBERS: { /* "[]" or "[3 numbers]": the emitter writes the values */
+        const struct nn_numbers *nu = f;
+        if (nu->n)
+            snprintf(buf, len, "[%d numbers]", nu->n);
+        else
+            snprintf(buf, len, "[]");
+        break;
+    }
     case NN_KEY_MATRIX:
     case NN_KEY_LAYERS:
         break;
@@ -691,6 +731,8 @@ static const char *type_word(enum nn_key_type t)
         return "shape";
     case NN_KEY_NAMES:
         return "list of names";
+    case NN_KEY_NUMBERS:
+        return "list of numbers";
     case NN_KEY_MATRIX:
         return "rows of numbers";
     case NN_KEY_LAYERS:
@@ -738,6 +780,9 @@ static void values_text(const struct nn_key *k, char *buf, size_t len)
     case NN_KEY_NAMES:
         snprintf(buf, len, "at most %d distinct names of %d characters", NN_MAX_CLASS_NAMES,
                  NN_CLASS_NAME_MAX - 1);
+        break;
+    case NN_KEY_NUMBERS:
+        snprintf(buf, len, "one finite number per feature");
         break;
     case NN_KEY_MATRIX:
     case NN_KEY_LAYERS:

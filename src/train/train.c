@@ -18,6 +18,7 @@
 #include "nnctl/clock.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/mem.h"
+#include "nnctl/normalize.h"
 #include "nnctl/train.h"
 #include "train/history.h"
 #include "train/metrics.h"
@@ -210,6 +211,7 @@ struct run {
     /* the caller's config with the class names the training file taught (a shallow copy: its
      * pointers stay the caller's) */
     struct nn_config named_cfg;
+    struct nn_numbers norm_offset, norm_scale; /* statistics this run computed (owned) */
     struct nn_train_state st;
     const char *resume_from;
     char *yaml; /* the resolved config, embedded in every checkpoint */
@@ -274,6 +276,25 @@ static int run_open(struct run *r, struct nn_error *err)
         r->named_cfg.data.class_names = *r->train.class_names;
         r->cfg = &r->named_cfg;
     }
+    /* Normalisation: statistics of the training data (unless the config gives them), written
+     * into the checkpoint's config, applied to both splits before the first step. */
+    const struct nn_data_spec *dsp = &r->cfg->data;
+    if (dsp->normalize != NN_NORMALIZE_NONE && !dsp->feature_offset.n) {
+        if ((rc =
+                 nn_normalize_fit(&r->train, dsp->normalize, &r->norm_offset, &r->norm_scale, err)))
+            return rc;
+        if (r->cfg != &r->named_cfg) {
+            r->named_cfg = *r->cfg;
+            r->cfg = &r->named_cfg;
+        }
+        r->named_cfg.data.feature_offset = r->norm_offset;
+        r->named_cfg.data.feature_scale = r->norm_scale;
+    }
+    if ((rc = nn_normalize_dataset(&r->train, &r->cfg->data.feature_offset,
+                                   &r->cfg->data.feature_scale, err)) ||
+        (rc = nn_normalize_dataset(&r->test, &r->cfg->data.feature_offset,
+                                   &r->cfg->data.feature_scale, err)))
+        return rc;
     /* A batch larger than the data trains one partial batch per epoch. */
     r->bs = r->cfg->train.batch_size < r->train.n ? r->cfg->train.batch_size : r->train.n;
     r->steps = (r->train.n + r->bs - 1) / r->bs;
@@ -643,6 +664,8 @@ static void run_close(struct run *r)
     nn_config_free(&r->ck_cfg);
     nn_dataset_free(&r->train);
     nn_dataset_free(&r->test);
+    free(r->norm_offset.v);
+    free(r->norm_scale.v);
 }
 
 int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
