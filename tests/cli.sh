@@ -288,6 +288,11 @@ pmse=$(tail -n +2 "$T/hp.csv" | paste -d' ' - "$T/hy.txt" | awk '{ d = $1 - $2; 
 awk -v a="$nmse" -v b="$pmse" 'BEGIN { d = a - b; exit !(d < 1e-3 && d > -1e-3) }' && ok || bad "predict's MSE $pmse differs from eval's $nmse"
 expect_exit 0 "predict inline, normalised" -- "$NNCTL" predict "$T/ex_norm/model.ckpt" --input "$(head -1 "$T/hx.csv")"
 [ "$(cat "$T/out")" = "$(sed -n 2p "$T/hp.csv")" ] && ok || bad "inline and file predictions differ under normalisation"
+# encode applies it too: the same rows as a float32 IDX (perl-base packs it) give predict's numbers
+perl -e 'my @r = map { chomp; [split /,/] } <STDIN>; print pack("NNN", 0xD02, scalar @r, 5), map { pack("f>*", @$_) } @r' <"$T/hx.csv" >"$T/hx.idx"
+expect_exit 0 "encode houses normalised" -- "$NNCTL" encode "$T/ex_norm/model.ckpt" --input "$T/hx.idx" --output "$T/he.idx" --threads 1
+[ "$(perl -e 'open F, "<", $ARGV[0]; binmode F; read F, $h, 12; read F, $d, 8; printf "%.6g %.6g", unpack("f>2", $d)' "$T/he.idx")" = "$(sed -n 2,3p "$T/hp.csv" | paste -sd' ')" ] \
+    && ok || bad "encode's outputs differ from predict's under normalisation"
 acc=$(json_num "$T/ex_flowers.json" accuracy)
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.95) }' && ok || bad "flowers test accuracy $acc, below 0.95"
 mse=$(json_num "$T/ex_houses.json" loss)

@@ -10,6 +10,7 @@
 #include "nnctl/fsutil.h"
 #include "nnctl/idx.h"
 #include "nnctl/mnist.h"
+#include "nnctl/normalize.h"
 #include "nnctl/png.h"
 #include "nnctl/train.h"
 
@@ -118,6 +119,8 @@ int nn_encode(const char *ckpt, const struct nn_encode_opts *o, struct nn_encode
     for (size_t s = 0; s < n; s += (size_t)batch) {
         int B = n - s < (size_t)batch ? (int)(n - s) : batch;
         rows_to_real(&img, per, cfg.data.scale, s, B, x);
+        if (cfg.data.feature_offset.n == m.in_size) /* the training data's normalisation */
+            nn_normalize_rows(x, (size_t)B, &cfg.data.feature_offset, &cfg.data.feature_scale);
         const nn_real *out = nn_model_infer(&m, x, B, upto);
         for (size_t i = 0; i < (size_t)B * (size_t)w; i++)
             feat[s * (size_t)w + i] = (float)out[i];
@@ -224,6 +227,8 @@ int nn_reconstruct(const char *ckpt, const char *images, int count, uint64_t see
     }
     for (int i = 0; i < count; i++)
         rows_to_real(&img, per, cfg.data.scale, pick[i], 1, x + (size_t)i * per);
+    if (cfg.data.feature_offset.n == m.in_size)
+        nn_normalize_rows(x, (size_t)count, &cfg.data.feature_offset, &cfg.data.feature_scale);
     const nn_real *out = nn_model_infer(&m, x, count, -1);
     memset(pix, 40, (size_t)pw * (size_t)ph); /* dark grey frame between the digits */
     for (int i = 0; i < count; i++) {
