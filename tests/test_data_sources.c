@@ -400,6 +400,70 @@ static void test_normalize(void **state)
     free(d);
 }
 
+/* several target columns and chosen feature columns, by name and by index */
+static void test_csv_columns(void **state)
+{
+    (void)state;
+    char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text, "a,noise,b,sum,diff\n");
+    for (int i = 0; i < 100; i++) {
+        double a = (i % 10) / 10.0, b = (i / 10) / 10.0;
+        n += (size_t)snprintf(text + n, sizeof text - n, "%.2f,%d,%.2f,%.2f,%.2f\n", a,
+                              (i * 37) % 11, b, a + b, a - b);
+    }
+    write_text("cols.csv", text);
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [2], layers: [{type: dense, units: 2}]}\nloss: mse\n"
+             "optimizer: {type: adam, learning_rate: 0.05}\n"
+             "training: {epochs: 300, batch_size: 20, seed: 1}\n"
+             "data: {source: csv, train_file: '%s/cols.csv', test_file: '%s/cols.csv',"
+             " feature_columns: [a, 2], target_column: [sum, 4]}\n",
+             test_tmpdir(), test_tmpdir());
+    struct nn_train_result r;
+    struct nn_error err;
+    if (train(yaml, "cols", &r, &err))
+        fail_msg("%s", err.msg);
+    if (!(r.final_test_loss < 1e-4)) /* both linear targets learned from a and b alone */
+        fail_msg("test loss %g", r.final_test_loss);
+    static const struct {
+        const char *keys, *want;
+    } bad[] = {
+        {"feature_columns: [a, b], target_column: [sum, 3]",
+         "%s/cols.csv: field 'target_column': column 3 is named twice"},
+        {"feature_columns: [a, sum], target_column: [sum, diff]",
+         "%s/cols.csv: field 'feature_columns': column 3 is also a target"},
+        {"feature_columns: [a, 9], target_column: [sum, diff]",
+         "%s/cols.csv: field 'feature_columns': column 9, the file has 5 (0 to 4)"},
+        {"feature_columns: [a, bee], target_column: [sum, diff]",
+         "%s/cols.csv: field 'feature_columns': no column named 'bee'"},
+        {"target_column: [sum, diff]",
+         "%s/cols.csv: 3 feature columns (all but the target), model.input_shape holds 2"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(yaml, sizeof yaml,
+                 "model: {input_shape: [2], layers: [{type: dense, units: 2}]}\nloss: mse\n"
+                 "data: {source: csv, train_file: '%s/cols.csv', %s}\n",
+                 test_tmpdir(), bad[i].keys);
+        assert_int_equal(train(yaml, "badcols", &r, &err), NN_ERR_FORMAT);
+        char want[512];
+        snprintf(want, sizeof want, bad[i].want, test_tmpdir());
+        if (strcmp(err.msg, want))
+            fail_msg("got      '%s'\nexpected '%s'", err.msg, want);
+    }
+    /* labels take one column: a config error */
+    struct nn_diags *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    struct nn_config cfg;
+    assert_int_equal(nn_config_load("c.yaml",
+                                    csv_cls("cols.csv", "cols.csv", ", target_column: [sum, diff]"),
+                                    NULL, 0, &cfg, d),
+                     NN_ERR_CONFIG);
+    assert_string_equal(d->d[0].msg,
+                        "'data.target_column': target: labels takes one column, 2 are named");
+    nn_config_free(&cfg);
+    free(d);
+}
+
 static void expect_csv(const char *train_name, const char *test_name, const char *extra, int code,
                        const char *want)
 {
@@ -613,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_csv_classes_and_regression),
         cmocka_unit_test(test_csv_malformed),
         cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_csv_columns),
         cmocka_unit_test(test_libsvm_classes_and_regression),
         cmocka_unit_test(test_libsvm_malformed),
     };

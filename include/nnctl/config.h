@@ -135,7 +135,8 @@ struct nn_data_spec {
     char train_file[NN_PATH_MAX], test_file[NN_PATH_MAX];
     int header;
     char delimiter[4];
-    char target_column[NN_NAME_MAX];
+    struct nn_names target_column;   /* names or 0-based indices; empty: the last column */
+    struct nn_names feature_columns; /* empty: every column that is not a target */
     /* the labels' names in class order: given, or learned from the training file and written
      * into the checkpoint's config */
     struct nn_names class_names;

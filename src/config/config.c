@@ -362,6 +362,9 @@ static void check_across(struct nn_diags *d, struct nn_config *cfg, const struct
     case NN_DATA_NPY:
     case NN_DATA_CSV:
     case NN_DATA_LIBSVM:
+        if (ds->source == NN_DATA_CSV && ds->target == NN_TARGET_ONEHOT && ds->target_column.n > 1)
+            ydiag(d, dn, "'data.target_column': target: labels takes one column, %d are named",
+                  ds->target_column.n);
         if (ds->class_names.n && ds->class_names.n != ds->classes)
             ydiag(d, dn, "'data.class_names': %d names, data.classes is %d", ds->class_names.n,
                   ds->classes);

@@ -314,6 +314,15 @@ static int read_names(struct nn_diags *d, const struct ynode *n, const char *pat
                       struct nn_names *out)
 {
     out->n = 0;
+    if (n->type == Y_SCALAR) { /* one name */
+        if (!n->str[0] || strlen(n->str) >= NN_CLASS_NAME_MAX) {
+            ydiag(d, n, "'%s': expected a name of 1 to %d characters", path, NN_CLASS_NAME_MAX - 1);
+            return -1;
+        }
+        snprintf(out->name[0], NN_CLASS_NAME_MAX, "%s", n->str);
+        out->n = 1;
+        return 0;
+    }
     if (n->type != Y_SEQ || n->n > NN_MAX_CLASS_NAMES) {
         ydiag(d, n, "'%s': expected a list of at most %d names, found %s", path, NN_MAX_CLASS_NAMES,
               n->type == Y_SEQ ? "a longer list" : YFOUND(n));
@@ -328,7 +337,8 @@ static int read_names(struct nn_diags *d, const struct ynode *n, const char *pat
         }
         for (int j = 0; j < i; j++)
             if (!strcmp(out->name[j], v->str)) {
-                ydiag(d, v, "'%s[%d]': '%s' is already class %d", path, i, v->str, j);
+                ydiag(d, v, "'%s[%d]': '%s' is already %s %d", path, i, v->str,
+                      strstr(path, "class_names") ? "class" : "item", j);
                 return -1;
             }
         snprintf(out->name[i], NN_CLASS_NAME_MAX, "%s", v->str);
