@@ -273,6 +273,11 @@ sed "s#data/examples/flowers_train.csv#$T/ex_other.csv#; s#test_file: .*#test_fi
 expect_exit 0 "eval --data CONFIG" -- "$NNCTL" eval "$T/ex_flowers/model.ckpt" --data "$T/ex_other.yaml" --json --threads 1
 grep -q '{"label": 2, .*"support": 20}' "$T/out" && [ "$(json_num "$T/out" n)" = 40 ] && ok || { bad "eval --data maps labels by the checkpoint's class names"; cat "$T/out"; }
 grep -qF "$T/ex_other.yaml: the config has no test split" "$T/err" && ok || bad "eval --data warns that it uses the training split"
+cp "$T/out" "$T/ex_other.json"
+expect_exit 0 "eval --data FILE" -- "$NNCTL" eval "$T/ex_flowers/model.ckpt" --data "$T/ex_other.csv" --json --threads 1
+[ "$(json_num "$T/out" loss)" = "$(json_num "$T/ex_other.json" loss)" ] && [ "$(json_num "$T/out" correct)" = "$(json_num "$T/ex_other.json" correct)" ] \
+    && ok || bad "eval --data FILE differs from eval --data CONFIG on the same rows"
+expect_exit 2 "eval --data FILE on an idx-trained checkpoint" -- "$NNCTL" eval "$T/xor/model.ckpt" --data "$T/ex_other.csv"
 expect_exit 2 "eval --data with a broken config" -- "$NNCTL" eval "$T/ex_flowers/model.ckpt" --data "$T/cn.yaml"
 grep -qF "$T/cn.yaml:3:7: error: 'data.class_names'" "$T/err" && ok || { bad "eval --data names the config's mistake"; cat "$T/err"; }
 # data.normalize: the statistics travel in the checkpoint; predict applies them (its MSE over the

@@ -166,8 +166,21 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
         return rc;
     e->have_model = 1;
     const char *data_cfg = nn_opt_str(a, "--data", NULL);
-    if (data_cfg && (rc = use_data_of(data_cfg, &e->cfg, err)))
+    const size_t dl = data_cfg ? strlen(data_cfg) : 0;
+    const int is_yaml =
+        dl > 5 && (!strcmp(data_cfg + dl - 5, ".yaml") || !strcmp(data_cfg + dl - 4, ".yml"));
+    if (data_cfg && is_yaml && (rc = use_data_of(data_cfg, &e->cfg, err)))
         return rc;
+    if (data_cfg && !is_yaml) { /* a table in the checkpoint's own format, as its test split */
+        if (e->cfg.data.source != NN_DATA_CSV && e->cfg.data.source != NN_DATA_LIBSVM)
+            return nn_error_set(err, NN_ERR_USAGE,
+                                "--data %s: a data file takes a checkpoint trained on csv or "
+                                "libsvm data; give a model file (.yaml) for this one",
+                                data_cfg);
+        if (dl >= sizeof e->cfg.data.test_file)
+            return nn_error_set(err, NN_ERR_USAGE, "--data: the path is too long");
+        memcpy(e->cfg.data.test_file, data_cfg, dl + 1);
+    }
     const char *split = "test";
     if ((rc = nn_dataset_load(&e->cfg, 1, &e->ds, err)))
         return rc;
@@ -314,9 +327,10 @@ static int run(const struct nn_args *a, struct nn_error *err)
 
 static const struct nn_opt eval_opts[] = {
     NN_CLI_OPT_FLAG("--json", "print metrics.json's content instead of the text report"),
-    NN_CLI_OPT_STR("--data", "CONFIG",
-                   "evaluate on the data section of another model file (its test split, else\n"
-                   "its training data) instead of the checkpoint's own",
+    NN_CLI_OPT_STR("--data", "CONFIG|FILE",
+                   "evaluate on the data section of another model file (.yaml: its test split,\n"
+                   "else its training data), or on a file in the checkpoint's csv or libsvm\n"
+                   "format, instead of the checkpoint's own test data",
                    0),
     NN_CLI_OPT_OUT("DIR",
                    "also write report.txt, metrics.json and, for classifiers, confusion.csv\n"
@@ -331,7 +345,7 @@ const struct nn_cmd nn_cmd_eval = {
     .synopsis = "eval CKPT",
     .summary = "loss, accuracy and per-class report of a checkpoint on its test data",
     .usage =
-        "usage: nnctl eval CKPT [--data CONFIG] [--json] [--out DIR] [--threads N]\n"
+        "usage: nnctl eval CKPT [--data CONFIG|FILE] [--json] [--out DIR] [--threads N]\n"
         "  Runs the checkpoint over the test data its config names (the training data, with a\n"
         "  warning, when there is no test split) and prints the mean loss. A classifier\n"
         "  (categorical_crossentropy or target: labels) also gets the accuracy, the per-class\n"
