@@ -569,6 +569,24 @@ static void test_libsvm_classes_and_regression(void **state)
     if (train(svm_cfg("tri.svm", "tri.svm", ""), "tri", &r, &err))
         fail_msg("%s", err.msg);
     assert_true(r.test_accuracy == 1.0);
+    /* the label values become the class names in the checkpoint; given, they fix the order */
+    for (int given = 0; given < 2; given++) {
+        if (given && train(svm_cfg("tri.svm", "tri.svm", ", class_names: ['3', '1', '-1']"),
+                           "tri_named", &rc, &err))
+            fail_msg("%s", err.msg);
+        char ck[256];
+        snprintf(ck, sizeof ck, "%s/%s/model.ckpt", test_tmpdir(), given ? "tri_named" : "tri");
+        struct nn_config c;
+        struct nn_model mod;
+        if (nn_checkpoint_load(ck, 1, &c, &mod, NULL, &err))
+            fail_msg("%s", err.msg);
+        assert_int_equal(c.data.class_names.n, 3);
+        assert_string_equal(c.data.class_names.name[0], given ? "3" : "-1");
+        assert_string_equal(c.data.class_names.name[2], given ? "-1" : "3");
+        nn_model_free(&mod);
+        nn_config_free(&c);
+    }
+    assert_true(rc.test_accuracy == 1.0);
     /* the same samples as a dense CSV train to the same loss, bit for bit */
     snprintf(yaml, sizeof yaml,
              "model: {input_shape: [3], layers: [{type: dense, units: 8, activation: tanh},"
@@ -665,6 +683,11 @@ static void test_libsvm_malformed(void **state)
     expect_svm("ok.svm", "ok.svm", ", features: 5", NN_ERR_FORMAT,
                "%s/ok.svm: 5 features (data.features), model.input_shape holds 3");
     expect_svm("none.svm", "ok.svm", "", NN_ERR_IO, "%s/none.svm: cannot open");
+    expect_svm("ok.svm", "unseen.svm", ", class_names: ['1', '2', '3']", NN_ERR_FORMAT,
+               "%s/unseen.svm:2: label 7 is not in data.class_names");
+    expect_svm("ok.svm", "ok.svm", ", class_names: ['1', two, '3']", NN_ERR_FORMAT,
+               "%s/ok.svm: field 'class_names': 'two' is not a number (libsvm labels are "
+               "numbers)");
 }
 
 int main(void)

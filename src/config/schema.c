@@ -483,6 +483,13 @@ const struct nn_key nn_config_keys[] = {
      .def = "10",
      .when = "source=libsvm",
      .doc = "classes for target: labels (at most this many distinct labels)"},
+    {.path = "data.class_names",
+     .type = NN_KEY_NAMES,
+     .offset = AT(data.class_names),
+     .def = "[]",
+     .when = "source=libsvm",
+     .doc = "the label values in class order; empty: as they first appear in the training file. "
+            "The checkpoint stores them, eval and predict print them"},
     {.path = "data.normalize",
      .type = NN_KEY_ENUM,
      .offset = AT(data.normalize),

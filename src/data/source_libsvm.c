@@ -2,12 +2,14 @@
  * data.features, or the training file's largest index when that is 0; the labels are numbers
  * (target: y) or classes (target: labels), numbered in the order they first appear in the
  * training file, as libsvm itself numbers them, so the test file maps the same way. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "data/libsvm.h"
 #include "data/source.h"
+#include "nnctl/schema.h"
 
 struct labels {
     int n;
@@ -31,7 +33,19 @@ static int learn(const struct nn_config *cfg, struct labels *k, int *width, stru
     if (rc)
         return rc;
     *width = d->features ? d->features : t.max_index;
-    for (int r = 0; d->target == NN_TARGET_ONEHOT && r < t.rows; r++) {
+    for (int i = 0; i < d->class_names.n; i++) { /* given: the classes in this order */
+        char *end;
+        k->value[i] = strtod(d->class_names.name[i], &end);
+        if (*end || !isfinite(k->value[i])) {
+            nn_libsvm_free(&t);
+            return nn_error_set(err, NN_ERR_FORMAT,
+                                "%s: field 'class_names': '%s' is not a number (libsvm labels "
+                                "are numbers)",
+                                d->train_file, d->class_names.name[i]);
+        }
+        k->n = i + 1;
+    }
+    for (int r = 0; d->target == NN_TARGET_ONEHOT && !d->class_names.n && r < t.rows; r++) {
         if (label_class(k, t.label[r]) >= 0)
             continue;
         if (k->n == d->classes) {
@@ -82,8 +96,10 @@ int nn_source_libsvm_load(const struct nn_config *cfg, int test, struct nn_datas
             int c = label_class(&k, t.label[r]);
             if (c < 0) {
                 rc = nn_error_set(err, NN_ERR_FORMAT,
-                                  "%s:%d: label %g does not appear in the training data (%s)", path,
-                                  t.line[r], t.label[r], d->train_file);
+                                  d->class_names.n
+                                      ? "%s:%d: label %g is not in data.class_names%.0s"
+                                      : "%s:%d: label %g does not appear in the training data (%s)",
+                                  path, t.line[r], t.label[r], d->train_file);
                 break;
             }
             lab[r] = (uint8_t)c;
@@ -118,6 +134,14 @@ int nn_source_libsvm_load(const struct nn_config *cfg, int test, struct nn_datas
         ds->labels = lab;
         ds->owned[1] = lab;
         ds->y_dim = d->classes;
+        struct nn_names *nm = calloc(1, sizeof *nm); /* the labels as names, for the checkpoint */
+        if (nm) {
+            for (int c = 0; c < k.n; c++)
+                nn_format_double(k.value[c], nm->name[c], sizeof nm->name[c]);
+            nm->n = k.n;
+            ds->class_names = nm;
+            ds->owned[2] = nm;
+        }
     } else {
         ds->yf = y;
         ds->owned[1] = y;
