@@ -257,6 +257,24 @@ for c in flowers houses; do
     expect_exit 0 "eval configs/examples/$c.yaml" -- "$NNCTL" eval "$T/ex_$c/model.ckpt" --json --threads 1
     cp "$T/out" "$T/ex_$c.json"
 done
+# eval on a hand-made case: zero features, zero weights, labels a b a c, one SGD step of 0.6 on
+# the whole batch moves only the biases, by -0.6 * (1/3 - share): a +0.1, b and c -0.05. Every
+# row then predicts a (accuracy 1/2) and the loss is -(ln p_a + ln p_b) / 2 with
+# p = softmax(0.1, -0.05, -0.05): 1.076152316.
+printf 'x,label\n0,a\n0,b\n0,a\n0,c\n' >"$T/hand.csv"
+cat >"$T/hand.yaml" <<HAND
+model: {input_shape: [1], layers: [{type: dense, units: 3, activation: softmax, init: zeros}]}
+loss: categorical_crossentropy
+optimizer: {type: sgd, learning_rate: 0.6}
+training: {epochs: 1, batch_size: 4, seed: 1}
+data: {source: csv, train_file: '$T/hand.csv', test_file: '$T/hand.csv', target: labels, classes: 3}
+HAND
+expect_exit 0 "train the hand-made case" -- "$NNCTL" train "$T/hand.yaml" --out "$T/hand" --threads 1
+expect_exit 0 "eval the hand-made case" -- "$NNCTL" eval "$T/hand/model.ckpt" --json --threads 1
+hl=$(json_num "$T/out" loss)
+awk -v l="$hl" 'BEGIN { a = exp(0.1); b = exp(-0.05); s = a + 2 * b; w = -(log(a / s) + log(b / s)) / 2; d = l - w; exit !(d < 1e-6 && d > -1e-6) }' \
+    && [ "$(json_num "$T/out" accuracy)" = 0.5 ] && grep -qF '"confusion": [[2, 0, 0], [1, 0, 0], [1, 0, 0]]' "$T/out" \
+    && ok || { bad "eval's numbers on the hand-made case"; cat "$T/out"; }
 # the class names travel in the checkpoint: eval prints them, predict writes them (RFC 4180)
 grep -qF '"class_names": ["versicolor", "virginica, tall", "setosa"]' "$T/ex_flowers.json" && ok || bad "eval --json lacks the class names"
 tail -n +2 "$T/ex/flowers_test.csv" | head -3 | cut -d, -f1-4 >"$T/ex_in.csv"
