@@ -150,12 +150,13 @@ static void test_autoencoder_from_u8(void **state)
     assert_true(isfinite(r.final_train_loss));
 }
 
-static void expect_refusal(const char *x, const char *y, const char *target, int code,
-                           const char *want)
+/* Trains `yaml` and expects it refused with `code` and the message `want`, in which every "%s"
+ * stands for the temporary directory. */
+static void expect_train_error(const char *yaml_text, int code, const char *want)
 {
     struct nn_train_result r;
     struct nn_error err;
-    int rc = train(xor_npy(x, y, target), "bad", &r, &err);
+    int rc = train(yaml_text, "bad", &r, &err);
     assert_int_equal(rc, code);
     /* every "%s" in the expected message stands for the temporary directory */
     char full[512];
@@ -171,6 +172,12 @@ static void expect_refusal(const char *x, const char *y, const char *target, int
     full[o < sizeof full ? o : sizeof full - 1] = 0;
     if (strcmp(err.msg, full))
         fail_msg("got      '%s'\nexpected '%s'", err.msg, full);
+}
+
+static void expect_refusal(const char *x, const char *y, const char *target, int code,
+                           const char *want)
+{
+    expect_train_error(xor_npy(x, y, target), code, want);
 }
 
 static void test_malformed(void **state)
@@ -467,23 +474,7 @@ static void test_csv_columns(void **state)
 static void expect_csv(const char *train_name, const char *test_name, const char *extra, int code,
                        const char *want)
 {
-    struct nn_train_result r;
-    struct nn_error err;
-    int rc = train(csv_cls(train_name, test_name, extra), "badcsv", &r, &err);
-    assert_int_equal(rc, code);
-    char full[512];
-    size_t o = 0;
-    for (const char *p = want; *p && o + 1 < sizeof full; p++) {
-        if (p[0] == '%' && p[1] == 's') {
-            o += (size_t)snprintf(full + o, sizeof full - o, "%s", test_tmpdir());
-            p++;
-        } else {
-            full[o++] = *p;
-        }
-    }
-    full[o < sizeof full ? o : sizeof full - 1] = 0;
-    if (strcmp(err.msg, full))
-        fail_msg("got      '%s'\nexpected '%s'", err.msg, full);
+    expect_train_error(csv_cls(train_name, test_name, extra), code, want);
 }
 
 static void test_csv_malformed(void **state)
@@ -621,23 +612,7 @@ static void test_libsvm_classes_and_regression(void **state)
 static void expect_svm(const char *train_name, const char *test_name, const char *extra, int code,
                        const char *want)
 {
-    struct nn_train_result r;
-    struct nn_error err;
-    int rc = train(svm_cfg(train_name, test_name, extra), "badsvm", &r, &err);
-    assert_int_equal(rc, code);
-    char full[512];
-    size_t o = 0;
-    for (const char *p = want; *p && o + 1 < sizeof full; p++) {
-        if (p[0] == '%' && p[1] == 's') {
-            o += (size_t)snprintf(full + o, sizeof full - o, "%s", test_tmpdir());
-            p++;
-        } else {
-            full[o++] = *p;
-        }
-    }
-    full[o < sizeof full ? o : sizeof full - 1] = 0;
-    if (strcmp(err.msg, full))
-        fail_msg("got      '%s'\nexpected '%s'", err.msg, full);
+    expect_train_error(svm_cfg(train_name, test_name, extra), code, want);
 }
 
 static void test_libsvm_malformed(void **state)
