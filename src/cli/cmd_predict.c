@@ -74,14 +74,6 @@ struct rows {
     int csv;
 };
 
-static int csv_number(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    return s[0] && !*end && errno != ERANGE && isfinite(*v) ? 0 : -1;
-}
-
 /* A CSV table of feature columns only (optionally gzipped): a first row that is not all numbers
  * is taken for a header. */
 static int read_csv_rows(const char *path, struct rows *r, struct nn_error *err)
@@ -93,7 +85,7 @@ static int read_csv_rows(const char *path, struct rows *r, struct nn_error *err)
     int first = 0;
     double v;
     for (int c = 0; c < t.cols; c++)
-        if (csv_number(t.field[c], &v))
+        if (nn_csv_number(t.field[c], &v))
             first = 1; /* a header row */
     const size_t n = (size_t)(t.rows - first), w = (size_t)t.cols;
     if (!n) {
@@ -110,7 +102,7 @@ static int read_csv_rows(const char *path, struct rows *r, struct nn_error *err)
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < w; c++) {
             const char *s = t.field[(i + (size_t)first) * w + c];
-            if (csv_number(s, &v)) {
+            if (nn_csv_number(s, &v)) {
                 rc = nn_error_set(err, NN_ERR_FORMAT,
                                   "%s:%d: column %zu: '%.40s' is not a finite number", path,
                                   t.line[i + (size_t)first], c, s);

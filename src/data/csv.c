@@ -1,6 +1,8 @@
 #include "data/csv.h"
 #include "data/textfile.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,4 +148,12 @@ void nn_csv_free(struct nn_csv *t)
     free(t->base_lines);
     free(t->store);
     memset(t, 0, sizeof *t);
+}
+
+int nn_csv_number(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return s[0] && !*end && errno != ERANGE && isfinite(*v) ? 0 : -1;
 }

@@ -86,14 +86,6 @@ static int columns(const struct nn_config *cfg, const char *path, const struct n
     return rc;
 }
 
-static int number(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    return s[0] && !*end && errno != ERANGE && isfinite(*v) ? 0 : -1;
-}
-
 static int class_of(const struct nn_names *k, const char *s)
 {
     for (int i = 0; i < k->n; i++)
@@ -102,43 +94,47 @@ static int class_of(const struct nn_names *k, const char *s)
     return -1;
 }
 
-/* The classes: data.class_names when given, else the training file's labels in order of first
+/* The classes a training table teaches: its labels in column `col`, in order of first
  * appearance. */
-static int learn_classes(const struct nn_config *cfg, struct nn_names *k, struct nn_error *err)
+static int learn_classes(const struct nn_config *cfg, const struct nn_csv *t, int col,
+                         struct nn_names *k, struct nn_error *err)
 {
     const struct nn_data_spec *d = &cfg->data;
-    if (d->class_names.n) {
-        *k = d->class_names;
-        return NN_OK;
-    }
     k->n = 0;
-    struct nn_csv t;
-    int rc = nn_csv_read(d->train_file, d->delimiter[0], d->header, &t, err);
-    int col = 0;
-    if (!rc) {
-        int *tc = malloc((size_t)t.cols * sizeof *tc), *fc = malloc((size_t)t.cols * sizeof *fc);
-        int nt = 0, nf = 0;
-        rc = tc && fc ? columns(cfg, d->train_file, &t, tc, &nt, fc, &nf, err)
-                      : nn_error_set(err, NN_ERR_NOMEM, "out of memory");
-        col = rc ? 0 : tc[0];
-        free(tc);
-        free(fc);
-    }
-    for (int r = 0; !rc && r < t.rows; r++) {
-        const char *s = t.field[(size_t)r * (size_t)t.cols + (size_t)col];
+    for (int r = 0; r < t->rows; r++) {
+        const char *s = t->field[(size_t)r * (size_t)t->cols + (size_t)col];
         if (class_of(k, s) >= 0)
             continue;
         if (k->n == d->classes)
-            rc = nn_error_set(err, NN_ERR_FORMAT,
-                              "%s:%d: label '%.40s' is class %d, data.classes is %d", d->train_file,
-                              t.line[r], s, k->n + 1, d->classes);
-        else if (!s[0] || strlen(s) >= NN_CLASS_NAME_MAX)
-            rc = nn_error_set(err, NN_ERR_FORMAT,
-                              "%s:%d: label '%.40s': a label has 1 to %d characters", d->train_file,
-                              t.line[r], s, NN_CLASS_NAME_MAX - 1);
-        else
-            snprintf(k->name[k->n++], NN_CLASS_NAME_MAX, "%s", s);
+            return nn_error_set(err, NN_ERR_FORMAT,
+                                "%s:%d: label '%.40s' is class %d, data.classes is %d",
+                                d->train_file, t->line[r], s, k->n + 1, d->classes);
+        if (!s[0] || strlen(s) >= NN_CLASS_NAME_MAX)
+            return nn_error_set(err, NN_ERR_FORMAT,
+                                "%s:%d: label '%.40s': a label has 1 to %d characters",
+                                d->train_file, t->line[r], s, NN_CLASS_NAME_MAX - 1);
+        snprintf(k->name[k->n++], NN_CLASS_NAME_MAX, "%s", s);
     }
+    return NN_OK;
+}
+
+/* The same, for a test split: the training file read for its labels alone. */
+static int learn_classes_from_training_file(const struct nn_config *cfg, struct nn_names *k,
+                                            struct nn_error *err)
+{
+    const struct nn_data_spec *d = &cfg->data;
+    struct nn_csv t;
+    int rc = nn_csv_read(d->train_file, d->delimiter[0], d->header, &t, err);
+    if (rc)
+        return rc;
+    int *tc = malloc((size_t)t.cols * sizeof *tc), *fc = malloc((size_t)t.cols * sizeof *fc);
+    int nt = 0, nf = 0;
+    rc = tc && fc ? columns(cfg, d->train_file, &t, tc, &nt, fc, &nf, err)
+                  : nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = learn_classes(cfg, &t, tc[0], k, err);
+    free(tc);
+    free(fc);
     nn_csv_free(&t);
     return rc;
 }
@@ -156,7 +152,12 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
     nn_real *x = NULL, *y = NULL;
     uint8_t *lab = NULL;
-    int rc = d->target == NN_TARGET_ONEHOT ? learn_classes(cfg, k, err) : NN_OK;
+    /* a test split learns the classes from the training file first, as before its own rows */
+    int rc = d->target == NN_TARGET_ONEHOT && !d->class_names.n && test
+                 ? learn_classes_from_training_file(cfg, k, err)
+                 : NN_OK;
+    if (d->class_names.n)
+        *k = d->class_names;
     if (!rc)
         rc = nn_csv_read(path, d->delimiter[0], d->header, &t, err);
     int *tcol = NULL, *fcol = NULL, nt = 0, nf = 0;
@@ -166,6 +167,9 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
         rc = tcol && fcol ? columns(cfg, path, &t, tcol, &nt, fcol, &nf, err)
                           : nn_error_set(err, NN_ERR_NOMEM, "out of memory");
     }
+    /* the training split teaches the classes from the table just read, not a second reading */
+    if (!rc && d->target == NN_TARGET_ONEHOT && !d->class_names.n && !test)
+        rc = learn_classes(cfg, &t, tcol[0], k, err);
     long in_size = 1;
     for (int c = 0; c < cfg->in_shape.ndim; c++)
         in_size *= cfg->in_shape.dims[c];
@@ -202,7 +206,7 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
         for (size_t j = 0; !rc && j < per + (lab ? 0 : ny); j++) {
             const int c = j < per ? fcol[j] : tcol[j - per];
             double v;
-            if (number(row[c], &v)) {
+            if (nn_csv_number(row[c], &v)) {
                 rc = nn_error_set(err, NN_ERR_FORMAT,
                                   "%s:%d: column %d%s%s%s: '%.40s' is not a finite number", path,
                                   t.line[r], c, t.header ? " ('" : "", t.header ? t.header[c] : "",

@@ -24,39 +24,32 @@ static int label_class(const struct labels *k, double v)
     return -1;
 }
 
-/* The training file's classes and width. */
-static int learn(const struct nn_config *cfg, struct labels *k, int *width, struct nn_error *err)
+/* The classes and width the training file `t` teaches. */
+static int learn(const struct nn_config *cfg, const struct nn_libsvm *t, struct labels *k,
+                 int *width, struct nn_error *err)
 {
     const struct nn_data_spec *d = &cfg->data;
-    struct nn_libsvm t;
-    int rc = nn_libsvm_read(d->train_file, &t, err);
-    if (rc)
-        return rc;
-    *width = d->features ? d->features : t.max_index;
+    *width = d->features ? d->features : t->max_index;
     for (int i = 0; i < d->class_names.n; i++) { /* given: the classes in this order */
         char *end;
         k->value[i] = strtod(d->class_names.name[i], &end);
-        if (*end || !isfinite(k->value[i])) {
-            nn_libsvm_free(&t);
+        if (*end || !isfinite(k->value[i]))
             return nn_error_set(err, NN_ERR_FORMAT,
                                 "%s: field 'class_names': '%s' is not a number (libsvm labels "
                                 "are numbers)",
                                 d->train_file, d->class_names.name[i]);
-        }
         k->n = i + 1;
     }
-    for (int r = 0; d->target == NN_TARGET_ONEHOT && !d->class_names.n && r < t.rows; r++) {
-        if (label_class(k, t.label[r]) >= 0)
+    for (int r = 0; d->target == NN_TARGET_ONEHOT && !d->class_names.n && r < t->rows; r++) {
+        if (label_class(k, t->label[r]) >= 0)
             continue;
-        if (k->n == d->classes) {
-            rc = nn_error_set(err, NN_ERR_FORMAT, "%s:%d: label %g is class %d, data.classes is %d",
-                              d->train_file, t.line[r], t.label[r], k->n + 1, d->classes);
-            break;
-        }
-        k->value[k->n++] = t.label[r];
+        if (k->n == d->classes)
+            return nn_error_set(err, NN_ERR_FORMAT,
+                                "%s:%d: label %g is class %d, data.classes is %d", d->train_file,
+                                t->line[r], t->label[r], k->n + 1, d->classes);
+        k->value[k->n++] = t->label[r];
     }
-    nn_libsvm_free(&t);
-    return rc;
+    return NN_OK;
 }
 
 int nn_source_libsvm_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
@@ -68,7 +61,13 @@ int nn_source_libsvm_load(const struct nn_config *cfg, int test, struct nn_datas
         return NN_OK; /* no test split */
     struct labels k = {0};
     int width = 0;
-    int rc = learn(cfg, &k, &width, err);
+    /* the training file, read once: for the training split it is the data itself */
+    struct nn_libsvm t = {0};
+    int rc = nn_libsvm_read(d->train_file, &t, err);
+    if (!rc)
+        rc = learn(cfg, &t, &k, &width, err);
+    if (test)
+        nn_libsvm_free(&t);
     long in_size = 1;
     for (int c = 0; c < cfg->in_shape.ndim; c++)
         in_size *= cfg->in_shape.dims[c];
@@ -76,8 +75,7 @@ int nn_source_libsvm_load(const struct nn_config *cfg, int test, struct nn_datas
         rc = nn_error_set(
             err, NN_ERR_FORMAT, "%s: %d features (%s), model.input_shape holds %ld", d->train_file,
             width, d->features ? "data.features" : "the largest index; set data.features", in_size);
-    struct nn_libsvm t = {0};
-    if (!rc)
+    if (!rc && test)
         rc = nn_libsvm_read(path, &t, err);
     const size_t n = rc ? 0 : (size_t)t.rows, per = (size_t)width;
     nn_real *x = NULL, *y = NULL;
