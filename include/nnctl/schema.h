@@ -36,7 +36,8 @@ struct nn_key {
     const char *const *names; /* NN_KEY_ENUM: the words, NULL-terminated; index = value */
     const char *what;         /* NN_KEY_ENUM: the noun in messages ("activation") */
     const char *def;          /* the default as YAML text; NULL: required (or no default) */
-    const char *when;         /* only with this sibling value, e.g. "type=adam"; NULL: always */
+    const char *when;         /* only with this sibling value, e.g. "type=adam", or one of several,
+                               * "source=csv|libsvm"; NULL: always */
     const char *doc;          /* one line: what the key means */
     /* Added fields (optional for layer kinds: zero is the usual behaviour). */
     const char *hint; /* "missing required key 'k' (<hint>)"; NULL: derived from the type */

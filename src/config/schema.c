@@ -382,15 +382,24 @@ const struct nn_key nn_config_keys[] = {
      .type = NN_KEY_STRING,
      .offset = AT(data.train_file),
      .size = SIZE(data.train_file),
-     .when = "source=csv",
-     .doc = "the training table (RFC 4180 CSV, optionally .gz); one row per sample"},
+     .when = "source=csv|libsvm",
+     .doc = "the training file: a CSV table (RFC 4180) or libsvm's sparse text, optionally "
+            ".gz; one row per sample"},
     {.path = "data.test_file",
      .type = NN_KEY_STRING,
      .offset = AT(data.test_file),
      .size = SIZE(data.test_file),
      .def = "",
-     .when = "source=csv",
-     .doc = "the test table, with the same columns; empty: no test split"},
+     .when = "source=csv|libsvm",
+     .doc = "the test file, in the same format and columns; empty: no test split"},
+    {.path = "data.features",
+     .type = NN_KEY_INT,
+     .offset = AT(data.features),
+     .lo = 0,
+     .hi = 100000000,
+     .def = "0",
+     .when = "source=libsvm",
+     .doc = "the width of a dense row; 0: the largest index in the training file"},
     {.path = "data.header",
      .type = NN_KEY_BOOL,
      .offset = AT(data.header),
@@ -425,71 +434,26 @@ const struct nn_key nn_config_keys[] = {
      .names = TARGET_NAMES,
      .what = "target",
      .def = "y",
-     .when = "source=csv",
+     .when = "source=csv|libsvm",
      .check = check_csv_target,
-     .doc = "y: the target column holds numbers (regression); labels: class labels, integers or "
-            "words, numbered as they first appear in the training file"},
+     .doc = "y: the targets are numbers (regression); labels: class labels (csv: integers or "
+            "words), numbered as they first appear in the training file"},
     {.path = "data.classes",
      .type = NN_KEY_INT,
      .offset = AT(data.classes),
      .lo = 2,
      .hi = 256,
      .def = "10",
-     .when = "source=csv",
+     .when = "source=csv|libsvm",
      .doc = "classes for target: labels (at most this many distinct labels)"},
     {.path = "data.class_names",
      .type = NN_KEY_NAMES,
      .offset = AT(data.class_names),
      .def = "[]",
-     .when = "source=csv",
-     .doc = "the labels in class order (class i is the i-th name); empty: as they first appear "
-            "in the training file. The checkpoint stores the names, eval and predict print them"},
-    {.path = "data.train_file",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.train_file),
-     .size = SIZE(data.train_file),
-     .when = "source=libsvm",
-     .doc = "the training file in libsvm's sparse text format (optionally .gz)"},
-    {.path = "data.test_file",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.test_file),
-     .size = SIZE(data.test_file),
-     .def = "",
-     .when = "source=libsvm",
-     .doc = "the test file, same format; empty: no test split"},
-    {.path = "data.features",
-     .type = NN_KEY_INT,
-     .offset = AT(data.features),
-     .lo = 0,
-     .hi = 100000000,
-     .def = "0",
-     .when = "source=libsvm",
-     .doc = "the width of a dense row; 0: the largest index in the training file"},
-    {.path = "data.target",
-     .type = NN_KEY_ENUM,
-     .offset = AT(data.target),
-     .names = TARGET_NAMES,
-     .what = "target",
-     .def = "y",
-     .when = "source=libsvm",
-     .check = check_csv_target,
-     .doc = "y: the labels are numbers (regression); labels: classes, numbered as they first "
-            "appear in the training file"},
-    {.path = "data.classes",
-     .type = NN_KEY_INT,
-     .offset = AT(data.classes),
-     .lo = 2,
-     .hi = 256,
-     .def = "10",
-     .when = "source=libsvm",
-     .doc = "classes for target: labels (at most this many distinct labels)"},
-    {.path = "data.class_names",
-     .type = NN_KEY_NAMES,
-     .offset = AT(data.class_names),
-     .def = "[]",
-     .when = "source=libsvm",
-     .doc = "the label values in class order; empty: as they first appear in the training file. "
-            "The checkpoint stores them, eval and predict print them"},
+     .when = "source=csv|libsvm",
+     .doc = "the labels in class order (class i is the i-th name; libsvm: label values such "
+            "as '-1'); empty: as they first appear in the training file. The checkpoint "
+            "stores the names, eval and predict print them"},
     {.path = "data.normalize",
      .type = NN_KEY_ENUM,
      .offset = AT(data.normalize),
@@ -530,6 +494,21 @@ const struct nn_key *nn_schema_find(const struct nn_key *rows, int n, const char
     return NULL;
 }
 
+/* Whether `val` is one of the '|'-separated words of `alts` ("csv|libsvm"). */
+static int one_of(const char *alts, const char *val)
+{
+    const size_t vl = strlen(val);
+    for (const char *a = alts;; a++) {
+        const char *bar = strchr(a, '|');
+        const size_t al = bar ? (size_t)(bar - a) : strlen(a);
+        if (al == vl && !strncmp(a, val, vl))
+            return 1;
+        if (!bar)
+            return 0;
+        a = bar;
+    }
+}
+
 int nn_key_active(const struct nn_key *rows, int n, const struct nn_key *k, const void *base,
                   const char *type_word)
 {
@@ -540,14 +519,14 @@ int nn_key_active(const struct nn_key *rows, int n, const struct nn_key *k, cons
         return 0;
     int klen = (int)(eq - k->when);
     if (type_word && klen == 4 && !strncmp(k->when, "type", 4))
-        return !strcmp(eq + 1, type_word);
+        return one_of(eq + 1, type_word);
     /* the sibling: the same section as k ("optimizer.") plus the key named in `when` */
     const char *dot = strrchr(k->path, '.');
     int plen = dot ? (int)(dot - k->path) + 1 : 0;
     char path[128], val[64];
     snprintf(path, sizeof path, "%.*s%.*s", plen, k->path, klen, k->when);
     const struct nn_key *s = nn_schema_find(rows, n, path);
-    return s && !strcmp(nn_key_format(s, base, val, sizeof val), eq + 1);
+    return s && one_of(eq + 1, nn_key_format(s, base, val, sizeof val));
 }
 
 static int count_names(const char *const *names)
