@@ -292,6 +292,10 @@ expect_exit 0 "eval --data CONFIG" -- "$NNCTL" eval "$T/ex_flowers/model.ckpt" -
 grep -q '{"label": 2, .*"support": 20}' "$T/out" && [ "$(json_num "$T/out" n)" = 40 ] && ok || { bad "eval --data maps labels by the checkpoint's class names"; cat "$T/out"; }
 grep -qF "$T/ex_other.yaml: the config has no test split" "$T/err" && ok || bad "eval --data warns that it uses the training split"
 cp "$T/out" "$T/ex_other.json"
+# a short .yml name is a model file too
+cp "$T/ex_other.yaml" "$T/o.yml"
+expect_exit 0 "eval --data a.yml" -- sh -c 'cd "$1" && "$2" eval ex_flowers/model.ckpt --data o.yml --json --threads 1' sh "$T" "$(realpath "$NNCTL")"
+[ "$(json_num "$T/out" correct)" = "$(json_num "$T/ex_other.json" correct)" ] && ok || { bad "eval --data o.yml is read as a model file"; cat "$T/err"; }
 expect_exit 0 "eval --data FILE" -- "$NNCTL" eval "$T/ex_flowers/model.ckpt" --data "$T/ex_other.csv" --json --threads 1
 [ "$(json_num "$T/out" loss)" = "$(json_num "$T/ex_other.json" loss)" ] && [ "$(json_num "$T/out" correct)" = "$(json_num "$T/ex_other.json" correct)" ] \
     && ok || bad "eval --data FILE differs from eval --data CONFIG on the same rows"

@@ -28,6 +28,9 @@ int nn_write_file_atomic(const char *path, const void *data, size_t len, struct 
 /* Creates a directory and its parents (like mkdir -p); an existing directory is fine. */
 int nn_mkdir_p(const char *path, struct nn_error *err);
 
+/* Whether the file name `path` ends with `suffix` (".gz", ".yaml"). */
+int nn_path_ends_with(const char *path, const char *suffix);
+
 /* Reads a whole file of at most `max` bytes into a malloc'd buffer (NUL-terminated for text). */
 int nn_read_file(const char *path, size_t max, char **data, size_t *len, struct nn_error *err);
 

@@ -166,9 +166,8 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
         return rc;
     e->have_model = 1;
     const char *data_cfg = nn_opt_str(a, "--data", NULL);
-    const size_t dl = data_cfg ? strlen(data_cfg) : 0;
     const int is_yaml =
-        dl > 5 && (!strcmp(data_cfg + dl - 5, ".yaml") || !strcmp(data_cfg + dl - 4, ".yml"));
+        data_cfg && (nn_path_ends_with(data_cfg, ".yaml") || nn_path_ends_with(data_cfg, ".yml"));
     if (data_cfg && is_yaml && (rc = use_data_of(data_cfg, &e->cfg, err)))
         return rc;
     if (data_cfg && !is_yaml) { /* a table in the checkpoint's own format, as its test split */
@@ -177,9 +176,9 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
                                 "--data %s: a data file takes a checkpoint trained on csv or "
                                 "libsvm data; give a model file (.yaml) for this one",
                                 data_cfg);
-        if (dl >= sizeof e->cfg.data.test_file)
+        if (strlen(data_cfg) >= sizeof e->cfg.data.test_file)
             return nn_error_set(err, NN_ERR_USAGE, "--data: the path is too long");
-        memcpy(e->cfg.data.test_file, data_cfg, dl + 1);
+        snprintf(e->cfg.data.test_file, sizeof e->cfg.data.test_file, "%s", data_cfg);
     }
     const char *split = "test";
     if ((rc = nn_dataset_load(&e->cfg, 1, &e->ds, err)))

@@ -117,11 +117,9 @@ static int read_csv_rows(const char *path, struct rows *r, struct nn_error *err)
     return NN_OK;
 }
 
-static int ends_with(const char *s, const char *suffix);
-
 static int read_rows(const char *path, struct rows *r, struct nn_error *err)
 {
-    if (ends_with(path, ".csv") || ends_with(path, ".csv.gz"))
+    if (nn_path_ends_with(path, ".csv") || nn_path_ends_with(path, ".csv.gz"))
         return read_csv_rows(path, r, err);
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -185,12 +183,6 @@ static int write_all(int fd, const void *data, size_t len, const char *path, str
     return NN_OK;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t ls = strlen(s), lx = strlen(suffix);
-    return ls >= lx && !strcmp(s + ls - lx, suffix);
-}
-
 /* The .npy header of an n × d float32 matrix (format 1.0, padded to 64 bytes). */
 static size_t npy_header(char *buf, size_t cap, int n, int d)
 {
@@ -234,7 +226,7 @@ static int predict_file(const char *ckpt, const char *in_path, const char *out_p
                           r.width, ckpt, m.in_size);
         goto done;
     }
-    const int D = m.out_size, npy = ends_with(out_path, ".npy");
+    const int D = m.out_size, npy = nn_path_ends_with(out_path, ".npy");
     const int classifier = cfg.loss == NN_LOSS_CCE || cfg.data.target == NN_TARGET_ONEHOT;
     if (!(x = malloc((size_t)batch * (size_t)r.width * sizeof *x))) {
         rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for a batch of %d rows", batch);

@@ -149,3 +149,9 @@ int nn_read_file(const char *path, size_t max, char **data, size_t *len, struct 
     *len = n;
     return NN_OK;
 }
+
+int nn_path_ends_with(const char *path, const char *suffix)
+{
+    size_t lp = strlen(path), ls = strlen(suffix);
+    return lp >= ls && !strcmp(path + lp - ls, suffix);
+}

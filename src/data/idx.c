@@ -432,12 +432,6 @@ static int sink_write(struct idx_sink *s, const void *buf, size_t len)
     return 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t ls = strlen(s), lx = strlen(suffix);
-    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
-}
-
 static int idx_write_body(const char *path, struct idx_sink *s, int type, int ndim,
                           const uint32_t *dims, const void *data, size_t count,
                           struct nn_error *err)
@@ -500,7 +494,7 @@ int nn_idx_write(const char *path, enum nn_idx_type type, int ndim, const uint32
     if (rc != NN_OK)
         return rc;
     struct idx_sink sink = {a.fd, NULL};
-    if (ends_with(path, ".gz")) {
+    if (nn_path_ends_with(path, ".gz")) {
         /* gzclose closes the descriptor it was given; a dup keeps ours open for the commit. */
         int gfd = dup(a.fd);
         sink.gz = gfd >= 0 ? gzdopen(gfd, "wb6") : NULL;
