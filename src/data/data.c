@@ -2,6 +2,7 @@
  * free). Each source is one file (source_inline.c, source_idx.c, source_npy.c) with one row below.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,29 @@ int nn_dataset_fits(const struct nn_dataset *ds, int in_size, int out_size, stru
                             "%s: targets of %d values, the model has %d outputs", ds->name,
                             ds->y_dim, out_size);
     return NN_OK;
+}
+
+void nn_source_take(struct nn_dataset *ds, const char *name, size_t n, size_t x_dim, nn_real *x,
+                    uint8_t *lab, int classes, struct nn_names *names, nn_real *y, size_t y_dim)
+{
+    snprintf(ds->name, sizeof ds->name, "%s", name);
+    ds->n = (int)n;
+    ds->x_dim = (int)x_dim;
+    ds->xf = x;
+    ds->owned[0] = x;
+    ds->target = lab ? NN_TARGET_ONEHOT : NN_TARGET_Y;
+    if (lab) {
+        ds->labels = lab;
+        ds->owned[1] = lab;
+        ds->y_dim = classes;
+        ds->class_names = names;
+        ds->owned[2] = names;
+    } else {
+        ds->yf = y;
+        ds->owned[1] = y;
+        ds->y_dim = (int)y_dim;
+        free(names);
+    }
 }
 
 void nn_dataset_free(struct nn_dataset *ds)

@@ -229,25 +229,7 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
         nn_csv_free(&t);
         return rc;
     }
-    snprintf(ds->name, sizeof ds->name, "%s", path);
-    ds->n = (int)n;
-    ds->x_dim = (int)per;
-    ds->xf = x;
-    ds->owned[0] = x;
-    ds->target = d->target == NN_TARGET_ONEHOT ? NN_TARGET_ONEHOT : NN_TARGET_Y;
-    if (lab) {
-        ds->labels = lab;
-        ds->owned[1] = lab;
-        ds->y_dim = d->classes;
-        ds->class_names = k;
-        ds->owned[2] = k;
-        k = NULL;
-    } else {
-        ds->yf = y;
-        ds->owned[1] = y;
-        ds->y_dim = (int)ny;
-    }
-    free(k);
+    nn_source_take(ds, path, n, per, x, lab, d->classes, k, y, ny);
     nn_csv_free(&t);
     return NN_OK;
 }

@@ -122,28 +122,12 @@ int nn_source_libsvm_load(const struct nn_config *cfg, int test, struct nn_datas
         free(lab);
         return rc;
     }
-    snprintf(ds->name, sizeof ds->name, "%s", path);
-    ds->n = (int)n;
-    ds->x_dim = (int)per;
-    ds->xf = x;
-    ds->owned[0] = x;
-    ds->target = lab ? NN_TARGET_ONEHOT : NN_TARGET_Y;
-    if (lab) {
-        ds->labels = lab;
-        ds->owned[1] = lab;
-        ds->y_dim = d->classes;
-        struct nn_names *nm = calloc(1, sizeof *nm); /* the labels as names, for the checkpoint */
-        if (nm) {
-            for (int c = 0; c < k.n; c++)
-                nn_format_double(k.value[c], nm->name[c], sizeof nm->name[c]);
-            nm->n = k.n;
-            ds->class_names = nm;
-            ds->owned[2] = nm;
-        }
-    } else {
-        ds->yf = y;
-        ds->owned[1] = y;
-        ds->y_dim = 1;
+    struct nn_names *nm = NULL; /* the label values as names, for the checkpoint */
+    if (lab && (nm = calloc(1, sizeof *nm))) {
+        for (int c = 0; c < k.n; c++)
+            nn_format_double(k.value[c], nm->name[c], sizeof nm->name[c]);
+        nm->n = k.n;
     }
+    nn_source_take(ds, path, n, per, x, lab, d->classes, nm, y, 1);
     return NN_OK;
 }
