@@ -3,7 +3,7 @@
  * Every key of a model file is declared once, as a struct nn_key row: its dotted path, type, the
  * field it fills, bounds, default and a line of documentation. Parsing, unknown-key detection,
  * defaults, validation, the resolved-YAML emitter, `nnctl check --schema` and the README's config
- * reference all iterate over these rows (the top-level sections in schema.c, each layer kind's
+ * reference all iterate over these rows (the top-level sections in schema_rows.c, each layer kind's
  * own keys in its file under src/layers/). */
 #ifndef NNCTL_SCHEMA_H
 #define NNCTL_SCHEMA_H

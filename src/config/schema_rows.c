@@ -1,0 +1,482 @@
+/* The config schema's rows: every key of the top-level sections (description, model, loss,
+ * optimizer, training, data) with its type, field, bounds, default and meaning, and the rules
+ * beyond a key's type. The machinery that reads, formats and prints rows is in schema.c. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nnctl/config.h"
+#include "nnctl/mnist.h"
+#include "nnctl/onednn.h"
+#include "nnctl/schema.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* The words of the top-level enums (index = value), and rules beyond a key's type */
+
+static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categorical_crossentropy",
+                                         NULL};
+static const char *const OPTIM_NAMES[] = {"sgd", "adam", NULL};
+static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", "csv", "libsvm", NULL};
+static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
+static const char *const NORMALIZE_NAMES[] = {"none", "standard", "minmax", NULL};
+static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
+
+const char *nn_loss_name(enum nn_loss_kind loss)
+{
+    return (int)loss >= 0 && loss <= NN_LOSS_CCE ? LOSS_NAMES[loss] : "?";
+}
+
+/* bfloat16 needs the matrix engine or AVX512-BF16: refused when the config is checked, before
+ * anything is written. */
+static int check_precision(const void *base, char *why, size_t len)
+{
+    const struct nn_train_spec *t = &((const struct nn_config *)base)->train;
+    if (t->precision == NN_PRECISION_BFLOAT16)
+        return nn_onednn_check(why, len);
+    return 0;
+}
+
+static int check_delimiter(const void *base, char *why, size_t len)
+{
+    const char *dl = ((const struct nn_config *)base)->data.delimiter;
+    if (strlen(dl) != 1 || dl[0] == '"' || dl[0] == '\n' || dl[0] == '\r') {
+        snprintf(why, len, "expected one character (not a quote or a line break), found '%s'", dl);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_csv_target(const void *base, char *why, size_t len)
+{
+    const struct nn_data_spec *d = &((const struct nn_config *)base)->data;
+    if (d->target == NN_TARGET_INPUT) {
+        snprintf(why, len,
+                 "'input' needs targets as wide as the inputs; %s data takes 'y' "
+                 "(numbers) or 'labels' (classes)",
+                 d->source == NN_DATA_LIBSVM ? "libsvm" : "csv");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_nesterov(const void *base, char *why, size_t len)
+{
+    const struct nn_optim_spec *o = &((const struct nn_config *)base)->optim;
+    if (o->nesterov && o->momentum == 0) {
+        snprintf(why, len, "needs a momentum > 0");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_idx_target(const void *base, char *why, size_t len)
+{
+    if (((const struct nn_config *)base)->data.target == NN_TARGET_Y) {
+        snprintf(why, len,
+                 "'y' is for inline data; idx data takes 'input' (autoencoder) or 'labels' "
+                 "(classifier)");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The rows. Their order is the order of the resolved YAML and of "expected one of" lists;
+ * `late` keys are read last, which keeps the order diagnostics always had. */
+
+#define AT(field)   offsetof(struct nn_config, field)
+#define SIZE(field) sizeof(((struct nn_config *)0)->field)
+
+const struct nn_key nn_config_keys[] = {
+    {.path = "description",
+     .type = NN_KEY_STRING,
+     .offset = AT(description),
+     .size = SIZE(description),
+     .def = "",
+     .doc = "free text, kept with the model"},
+    {.path = "model.input_shape",
+     .type = NN_KEY_SHAPE,
+     .offset = AT(in_shape),
+     .hint = "a list like [2] or [28, 28]",
+     .doc = "the shape of one input sample"},
+    {.path = "model.layers",
+     .type = NN_KEY_LAYERS,
+     .hint = "a list of layers",
+     .doc = "the layers, applied in order (their keys are listed below)"},
+    {.path = "loss",
+     .type = NN_KEY_ENUM,
+     .offset = AT(loss),
+     .names = LOSS_NAMES,
+     .what = "loss",
+     .doc = "the training loss; binary_crossentropy and categorical_crossentropy need a last "
+            "activation of sigmoid and softmax"},
+    {.path = "optimizer.type",
+     .type = NN_KEY_ENUM,
+     .offset = AT(optim.kind),
+     .names = OPTIM_NAMES,
+     .what = "optimizer",
+     .def = "sgd",
+     .doc = "the update rule (PyTorch's formulation)"},
+    {.path = "optimizer.learning_rate",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.learning_rate),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = INFINITY,
+     .def = "0.01",
+     .when = "type=sgd",
+     .late = 1,
+     .doc = "the step size"},
+    {.path = "optimizer.learning_rate",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.learning_rate),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = INFINITY,
+     .def = "0.001",
+     .when = "type=adam",
+     .late = 1,
+     .doc = "the step size"},
+    {.path = "optimizer.momentum",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.momentum),
+     .lo = 0,
+     .hi = 1,
+     .open_hi = 1,
+     .def = "0",
+     .when = "type=sgd",
+     .doc = "μ in v ← μ·v + g; 0 is plain SGD"},
+    {.path = "optimizer.nesterov",
+     .type = NN_KEY_BOOL,
+     .offset = AT(optim.nesterov),
+     .def = "false",
+     .when = "type=sgd",
+     .check = check_nesterov,
+     .doc = "Nesterov momentum: w ← w − lr·(g + μ·v); needs a momentum > 0"},
+    {.path = "optimizer.beta1",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.beta1),
+     .lo = 0,
+     .hi = 1,
+     .open_hi = 1,
+     .def = "0.9",
+     .when = "type=adam",
+     .doc = "decay of the first moment"},
+    {.path = "optimizer.beta2",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.beta2),
+     .lo = 0,
+     .hi = 1,
+     .open_hi = 1,
+     .def = "0.999",
+     .when = "type=adam",
+     .doc = "decay of the second moment"},
+    {.path = "optimizer.epsilon",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.epsilon),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = INFINITY,
+     .def = "1e-08",
+     .when = "type=adam",
+     .doc = "added to √v̂ after the bias correction, as PyTorch does (Keras adds it to √v)"},
+    {.path = "training.epochs",
+     .type = NN_KEY_INT,
+     .offset = AT(train.epochs),
+     .lo = 1,
+     .hi = 100000000,
+     .def = "1",
+     .doc = "passes over the training data"},
+    {.path = "training.batch_size",
+     .type = NN_KEY_INT,
+     .offset = AT(train.batch_size),
+     .lo = 1,
+     .hi = 1 << 20,
+     .def = "32",
+     .doc = "samples per step; larger than the data is one partial batch"},
+    {.path = "training.shuffle",
+     .type = NN_KEY_BOOL,
+     .offset = AT(train.shuffle),
+     .def = "true",
+     .doc = "reshuffle the training samples every epoch, from the seed"},
+    {.path = "training.seed",
+     .type = NN_KEY_U64,
+     .offset = AT(train.seed),
+     .def = "0",
+     .late = 1,
+     .doc = "seeds the initial weights and the shuffles: same seed, same bytes"},
+    {.path = "training.checkpoint_every",
+     .type = NN_KEY_INT,
+     .offset = AT(train.checkpoint_every),
+     .lo = 0,
+     .hi = INT32_MAX,
+     .def = "0",
+     .doc = "epochs between checkpoints; 0 = only at the end"},
+    {.path = "training.checkpoint_minutes",
+     .type = NN_KEY_REAL,
+     .offset = AT(train.checkpoint_minutes),
+     .lo = 0,
+     .hi = 1e6,
+     .def = "10",
+     .quiet_default = 1,
+     .doc = "also write a checkpoint (inside an epoch too) once this many minutes passed since "
+            "the last; 0 = off. A crash loses at most this much work"},
+    {.path = "training.precision",
+     .type = NN_KEY_ENUM,
+     .offset = AT(train.precision),
+     .names = PRECISION_NAMES,
+     .what = "precision",
+     .def = "float32",
+     .check = check_precision,
+     .quiet_default = 1,
+     .doc = "bfloat16: GEMM inputs in bf16 with fp32 accumulation, on AMX or AVX512-BF16 "
+            "(weights, optimizer, loss stay fp32)"},
+    {.path = "data.source",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.source),
+     .names = SOURCE_NAMES,
+     .what = "data source",
+     .def = "idx",
+     .doc = "where the samples come from; the default is inline when data.x is given"},
+    {.path = "data.x",
+     .type = NN_KEY_MATRIX,
+     .offset = AT(data.x),
+     .rows_at = AT(data.n),
+     .cols_at = AT(data.x_dim),
+     .when = "source=inline",
+     .doc = "the inputs, one row per sample, as many values as model.input_shape holds"},
+    {.path = "data.y",
+     .type = NN_KEY_MATRIX,
+     .offset = AT(data.y),
+     .rows_at = AT(data.n),
+     .cols_at = AT(data.y_dim),
+     .when = "source=inline",
+     .doc = "the targets, one row per sample, as many values as the model outputs"},
+    {.path = "data.dir",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.dir),
+     .size = SIZE(data.dir),
+     .def = "",
+     .when = "source=idx",
+     .doc = "where the files are; empty: $MNIST_DIR"},
+    {.path = "data.train_images",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_images),
+     .size = SIZE(data.train_images),
+     .def = NN_MNIST_TRAIN_IMAGES,
+     .when = "source=idx",
+     .doc = "a name without '/' is looked up in dir as NAME or NAME.gz"},
+    {.path = "data.train_labels",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_labels),
+     .size = SIZE(data.train_labels),
+     .def = NN_MNIST_TRAIN_LABELS,
+     .when = "source=idx",
+     .doc = "read for target: labels"},
+    {.path = "data.test_images",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_images),
+     .size = SIZE(data.test_images),
+     .def = NN_MNIST_TEST_IMAGES,
+     .when = "source=idx",
+     .doc = "the test split; empty: none"},
+    {.path = "data.test_labels",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_labels),
+     .size = SIZE(data.test_labels),
+     .def = NN_MNIST_TEST_LABELS,
+     .when = "source=idx",
+     .doc = "read for target: labels"},
+    {.path = "data.target",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.target),
+     .names = TARGET_NAMES,
+     .what = "target",
+     .def = "input",
+     .when = "source=idx",
+     .check = check_idx_target,
+     .doc = "input: reconstruct the input (autoencoder); labels: one-hot classes (y is for "
+            "inline data)"},
+    {.path = "data.classes",
+     .type = NN_KEY_INT,
+     .offset = AT(data.classes),
+     .lo = 2,
+     .hi = 65536,
+     .def = "10",
+     .when = "source=idx",
+     .doc = "width of the one-hot targets for target: labels"},
+    {.path = "data.train_limit",
+     .type = NN_KEY_INT,
+     .offset = AT(data.train_limit),
+     .lo = 0,
+     .hi = INT32_MAX,
+     .def = "0",
+     .when = "source=idx",
+     .doc = "use only the first N training samples; 0 = all"},
+    {.path = "data.test_limit",
+     .type = NN_KEY_INT,
+     .offset = AT(data.test_limit),
+     .lo = 0,
+     .hi = INT32_MAX,
+     .def = "0",
+     .when = "source=idx",
+     .doc = "use only the first N test samples; 0 = all"},
+    {.path = "data.scale",
+     .type = NN_KEY_REAL,
+     .offset = AT(data.scale),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = INFINITY,
+     .def = "0.00392156862745098",
+     .when = "source=idx",
+     .doc = "u8 pixels are multiplied by this (1/255)"},
+    {.path = "data.train_x",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_x),
+     .size = SIZE(data.train_x),
+     .when = "source=npy",
+     .doc = "a .npy of the training inputs, one row per sample (float32/64, uint8, int32/64; "
+            "C order)"},
+    {.path = "data.train_y",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_y),
+     .size = SIZE(data.train_y),
+     .def = "",
+     .when = "source=npy",
+     .doc = "a .npy of the targets (target: y) or integer class labels (target: labels)"},
+    {.path = "data.test_x",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_x),
+     .size = SIZE(data.test_x),
+     .def = "",
+     .when = "source=npy",
+     .doc = "the test inputs; empty: no test split"},
+    {.path = "data.test_y",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_y),
+     .size = SIZE(data.test_y),
+     .def = "",
+     .when = "source=npy",
+     .doc = "the test targets or labels"},
+    {.path = "data.target",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.target),
+     .names = TARGET_NAMES,
+     .what = "target",
+     .def = "y",
+     .when = "source=npy",
+     .doc = "y: train_y's rows are the targets; labels: one-hot classes from integer labels; "
+            "input: reconstruct the input"},
+    {.path = "data.classes",
+     .type = NN_KEY_INT,
+     .offset = AT(data.classes),
+     .lo = 2,
+     .hi = 256,
+     .def = "10",
+     .when = "source=npy",
+     .doc = "classes for target: labels (labels 0 to classes - 1)"},
+    {.path = "data.train_file",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.train_file),
+     .size = SIZE(data.train_file),
+     .when = "source=csv|libsvm",
+     .doc = "the training file: a CSV table (RFC 4180) or libsvm's sparse text, optionally "
+            ".gz; one row per sample"},
+    {.path = "data.test_file",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test_file),
+     .size = SIZE(data.test_file),
+     .def = "",
+     .when = "source=csv|libsvm",
+     .doc = "the test file, in the same format and columns; empty: no test split"},
+    {.path = "data.features",
+     .type = NN_KEY_INT,
+     .offset = AT(data.features),
+     .lo = 0,
+     .hi = 100000000,
+     .def = "0",
+     .when = "source=libsvm",
+     .doc = "the width of a dense row; 0: the largest index in the training file"},
+    {.path = "data.header",
+     .type = NN_KEY_BOOL,
+     .offset = AT(data.header),
+     .def = "true",
+     .when = "source=csv",
+     .doc = "the first row names the columns"},
+    {.path = "data.delimiter",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.delimiter),
+     .size = SIZE(data.delimiter),
+     .def = ",",
+     .when = "source=csv",
+     .check = check_delimiter,
+     .doc = "the field separator, one character"},
+    {.path = "data.target_column",
+     .type = NN_KEY_NAMES,
+     .offset = AT(data.target_column),
+     .def = "[]",
+     .when = "source=csv",
+     .doc = "the target: a column name or 0-based index, or a list of them (several numbers to "
+            "regress); empty: the last column"},
+    {.path = "data.feature_columns",
+     .type = NN_KEY_NAMES,
+     .offset = AT(data.feature_columns),
+     .def = "[]",
+     .when = "source=csv",
+     .doc = "the inputs, names or 0-based indices, in this order; empty: every column that is "
+            "not a target"},
+    {.path = "data.target",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.target),
+     .names = TARGET_NAMES,
+     .what = "target",
+     .def = "y",
+     .when = "source=csv|libsvm",
+     .check = check_csv_target,
+     .doc = "y: the targets are numbers (regression); labels: class labels (csv: integers or "
+            "words), numbered as they first appear in the training file"},
+    {.path = "data.classes",
+     .type = NN_KEY_INT,
+     .offset = AT(data.classes),
+     .lo = 2,
+     .hi = 256,
+     .def = "10",
+     .when = "source=csv|libsvm",
+     .doc = "classes for target: labels (at most this many distinct labels)"},
+    {.path = "data.class_names",
+     .type = NN_KEY_NAMES,
+     .offset = AT(data.class_names),
+     .def = "[]",
+     .when = "source=csv|libsvm",
+     .doc = "the labels in class order (class i is the i-th name; libsvm: label values such "
+            "as '-1'); empty: as they first appear in the training file. The checkpoint "
+            "stores the names, eval and predict print them"},
+    {.path = "data.normalize",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.normalize),
+     .names = NORMALIZE_NAMES,
+     .what = "normalisation",
+     .def = "none",
+     .quiet_default = 1,
+     .doc = "features scaled with statistics of the training data: standard (mean 0, deviation "
+            "1) or minmax (0 to 1); float sources only (npy, csv, libsvm, inline)"},
+    {.path = "data.feature_offset",
+     .type = NN_KEY_NUMBERS,
+     .offset = AT(data.feature_offset),
+     .def = "[]",
+     .quiet_default = 1,
+     .doc = "x' = (x - feature_offset) * feature_scale per feature: written by training into the "
+            "checkpoint's config; given, it is used as is"},
+    {.path = "data.feature_scale",
+     .type = NN_KEY_NUMBERS,
+     .offset = AT(data.feature_scale),
+     .def = "[]",
+     .quiet_default = 1,
+     .doc = "see feature_offset"},
+};
+const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);
+
+/* Enum fields are written and read as int: the rows' ENUM fields are all int-sized. */
+_Static_assert(sizeof(enum nn_loss_kind) == sizeof(int) && sizeof(enum nn_act) == sizeof(int),
+               "enum fields are int-sized");
