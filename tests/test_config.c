@@ -127,6 +127,26 @@ static const struct bad_case BAD[] = {
      "t.yaml:6:34: error: 'optimizer.momentum': expected a number >= 0 and < 1, found 1.5\n"
      "t.yaml:7:20: error: 'training.epochs': expected an integer from 1 to 100000000, found 0\n"
      "t.yaml:7:32: error: 'training.shuffle': expected true or false, found 'maybe'\n"},
+    /* data.test: a test split in a format of its own */
+    {"data.test beside the source's own test file",
+     GOOD_MODEL "loss: mse\ndata:\n  source: csv\n  train_file: a.csv\n  test_file: b.csv\n"
+                "  test: {source: npy, x: t.npy}\n",
+     "t.yaml:10:14: error: 'data.test_file' and 'data.test' both give a test split; keep one\n"},
+    {"data.test without a source",
+     GOOD_MODEL "loss: mse\ndata:\n  source: csv\n  train_file: a.csv\n  test: {x: t.npy}\n",
+     "t.yaml:10:9: error: 'data.test': missing required key 'source' (npy, csv or libsvm)\n"},
+    {"data.test of a source that cannot be one",
+     GOOD_MODEL "loss: mse\ndata:\n  source: csv\n  train_file: a.csv\n  test: {source: idx}\n",
+     "t.yaml:10:18: error: 'data.test.source': a test split of its own is npy, csv or libsvm "
+     "data, not 'idx'\n"},
+    {"data.test: a key of another source, a missing file, a bad delimiter",
+     GOOD_MODEL "loss: mse\ndata:\n  source: npy\n  train_x: a.npy\n"
+                "  test: {source: csv, x: t.npy, delimiter: ';;'}\n",
+     "t.yaml:10:23: error: unknown key 'x' in 'data.test' (expected one of: source, file, header, "
+     "delimiter, target_column, feature_columns)\n"
+     "t.yaml:10:9: error: 'data.test': missing required key 'file' (a string)\n"
+     "t.yaml:10:44: error: 'data.test.delimiter': expected one character (not a quote or a line "
+     "break), found ';;'\n"},
 };
 
 static void test_bad_configs(void **state)
@@ -213,6 +233,40 @@ static void test_resolved_round_trip(void **state)
     nn_config_free(&b);
 }
 
+/* A data.test block survives the resolved config: nested under data, read back the same. */
+static void test_test_block_round_trip(void **state)
+{
+    (void)state;
+    const char *yaml = GOOD_MODEL "loss: mse\n"
+                                  "data:\n  source: npy\n  train_x: a.npy\n  train_y: b.npy\n"
+                                  "  test: {source: csv, file: t.csv, delimiter: ';', "
+                                  "target_column: [y1, '3']}\n";
+    struct nn_config a, b;
+    load_cfg_text(yaml, &a);
+    char *t1 = nn_config_to_yaml(&a);
+    assert_non_null(t1);
+    assert_non_null(strstr(t1, "  test:\n    source: csv\n    file: \"t.csv\"\n    header: true\n"
+                               "    delimiter: \";\"\n    target_column: [\"y1\", \"3\"]\n"
+                               "    feature_columns: []\n"));
+    load_cfg_text(t1, &b);
+    char *t2 = nn_config_to_yaml(&b);
+    assert_string_equal(t1, t2);
+    assert_int_equal(b.data.test.source, NN_DATA_CSV);
+    assert_string_equal(b.data.test.target_column.name[1], "3");
+    /* without the block nothing of it is written: earlier checkpoints' configs keep their bytes */
+    const char *plain = GOOD_MODEL "loss: mse\ndata: {source: npy, train_x: a.npy}\n";
+    struct nn_config c;
+    load_cfg_text(plain, &c);
+    char *t3 = nn_config_to_yaml(&c);
+    assert_null(strstr(t3, "test"));
+    free(t1);
+    free(t2);
+    free(t3);
+    nn_config_free(&a);
+    nn_config_free(&b);
+    nn_config_free(&c);
+}
+
 static void test_shipped_configs_validate(void **state)
 {
     (void)state;
@@ -235,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_set_overrides),
         cmocka_unit_test(test_set_errors),
         cmocka_unit_test(test_resolved_round_trip),
+        cmocka_unit_test(test_test_block_round_trip),
         cmocka_unit_test(test_shipped_configs_validate),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -665,6 +665,121 @@ static void test_libsvm_malformed(void **state)
                "numbers)");
 }
 
+/* data.test: the same test samples in a format of their own give the same test numbers as the
+ * source's own test file; labels map to the training data's classes (learned words, or the
+ * integers of npy labels); refusals name the test file. */
+static void test_test_block(void **state)
+{
+    (void)state;
+    /* three classes from two measurements, words as labels; the test set: every third row */
+    char tr[8192], te[4096], te2[4096], sv[4096];
+    size_t n = (size_t)snprintf(tr, sizeof tr, "len,kind,width\n"), m = 0, m2 = 0, ms = 0;
+    static const char *const kinds[] = {"oak", "elm", "ash"};
+    float tx[20][2], ty[20];
+    int nt = 0;
+    for (int i = 0; i < 60; i++) {
+        int c = i % 3;
+        double a = c + 0.013 * (i % 7), b = 1.5 * c - 0.02 * (i % 5);
+        n += (size_t)snprintf(tr + n, sizeof tr - n, "%.3f,%s,%.3f\n", a, kinds[c], b);
+        if (nt < 20) { /* the first 20 rows again, moved a little */
+            double ta = a + 0.05, tb = b - 0.07;
+            m += (size_t)snprintf(te + m, sizeof te - m, "%.3f,%s,%.3f\n", ta, kinds[c], tb);
+            m2 += (size_t)snprintf(te2 + m2, sizeof te2 - m2, "%s;%.3f;%.3f\n", kinds[c], ta, tb);
+            ms += (size_t)snprintf(sv + ms, sizeof sv - ms, "%d 1:%.3f 2:%.3f\n", c, ta, tb);
+            tx[nt][0] = (float)ta;
+            tx[nt][1] = (float)tb;
+            ty[nt] = (float)c; /* oak, elm, ash are classes 0, 1, 2 (first seen) */
+            nt++;
+        }
+    }
+    char hdr[4200];
+    snprintf(hdr, sizeof hdr, "len,kind,width\n%s", te);
+    write_text("tb_train.csv", tr);
+    write_text("tb_test.csv", hdr);
+    write_text("tb_test_semi.csv", te2);
+    write_npy("tb_tx.npy", "<f4", "(20, 2)", tx, sizeof tx, 0);
+    write_npy("tb_ty.npy", "<f4", "(20,)", ty, sizeof ty, 0);
+    struct nn_train_result ref, r;
+    struct nn_error err;
+    if (train(csv_cls("tb_train.csv", "tb_test.csv", ""), "tb_ref", &ref, &err))
+        fail_msg("%s", err.msg);
+    assert_true(ref.test_accuracy > 0.5);
+    /* a csv of another layout: no header, semicolons, the label first */
+    char extra[1024];
+    snprintf(extra, sizeof extra,
+             ", test: {source: csv, file: '%s/tb_test_semi.csv', header: false, delimiter: ';', "
+             "target_column: '0'}",
+             test_tmpdir());
+    snprintf(yaml, sizeof yaml,
+             "model: {input_shape: [2], layers: [{type: dense, units: 8, activation: tanh},"
+             " {type: dense, units: 3, activation: softmax}]}\nloss: categorical_crossentropy\n"
+             "optimizer: {type: adam, learning_rate: 0.05}\n"
+             "training: {epochs: 80, batch_size: 10, seed: 1}\n"
+             "data: {source: csv, train_file: '%s/tb_train.csv', target_column: kind,"
+             " target: labels, classes: 3%s}\n",
+             test_tmpdir(), extra);
+    char base[4096];
+    snprintf(base, sizeof base, "%s", yaml);
+    if (train(base, "tb_semi", &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(r.test_accuracy == ref.test_accuracy);
+    assert_true(r.final_test_loss == ref.final_test_loss);
+    /* the same samples as .npy arrays, labels as class numbers in the learned order */
+    snprintf(extra, sizeof extra, ", test: {source: npy, x: '%s/tb_tx.npy', y: '%s/tb_ty.npy'}",
+             test_tmpdir(), test_tmpdir());
+    char *at = strstr(base, ", test:");
+    snprintf(at, sizeof base - (size_t)(at - base), "%s}\n", extra);
+    if (train(base, "tb_npy", &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(r.test_accuracy == ref.test_accuracy);
+    assert_close_double(r.final_test_loss, ref.final_test_loss, 1e-6); /* %.3f text vs float */
+    /* libsvm needs numbers as labels: the training data's words are refused, naming the file */
+    write_text("tb_test.svm", sv);
+    snprintf(at, sizeof base - (size_t)(at - base), ", test: {source: libsvm, file: '%s/tb_test.svm'}}\n",
+             test_tmpdir());
+    expect_train_error(base, NN_ERR_FORMAT,
+                       "%s/tb_test.svm: field 'class_names': 'oak' is not a number (libsvm labels "
+                       "are numbers)");
+    /* a label the training data never had */
+    write_text("tb_unseen.csv", "len,kind,width\n0.5,pine,0.2\n");
+    snprintf(at, sizeof base - (size_t)(at - base), ", test: {source: csv, file: '%s/tb_unseen.csv'}}\n",
+             test_tmpdir());
+    expect_train_error(base, NN_ERR_FORMAT,
+                       "%s/tb_unseen.csv:2: label 'pine' does not appear in the training data "
+                       "(%s/tb_train.csv)");
+    /* npy training data with integer labels, tested on a csv and a libsvm file: labels are the
+     * class numbers, and a number beyond them is refused */
+    float x4[] = {0, 0, 0, 1, 1, 0, 1, 1}, y4[] = {0, 1, 1, 0};
+    write_npy("tb_x4.npy", "<f4", "(4, 2)", x4, sizeof x4, 0);
+    write_npy("tb_y4.npy", "<f4", "(4,)", y4, sizeof y4, 0);
+    write_text("tb_xor.csv", "a,b,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n");
+    write_text("tb_xor.svm", "0 \n1 2:1\n1 1:1\n0 1:1 2:1\n");
+    struct nn_train_result rx, rc, rs;
+    xor_npy("tb_x4.npy", "tb_y4.npy", ", target: labels, classes: 2");
+    char xb[4096];
+    snprintf(xb, sizeof xb, "%s", yaml);
+    if (train(xb, "tb_xor", &rx, &err)) /* no test split */
+        fail_msg("%s", err.msg);
+    char *xat = strrchr(xb, '}'); /* the end of the data mapping */
+    assert_non_null(xat);
+    snprintf(xat, sizeof xb - (size_t)(xat - xb), ", test: {source: csv, file: '%s/tb_xor.csv'}}\n",
+             test_tmpdir());
+    if (train(xb, "tb_xor_csv", &rc, &err))
+        fail_msg("%s", err.msg);
+    assert_true(rc.test_accuracy == 1.0);
+    assert_true(rc.final_test_loss == rx.eval_train_loss); /* the same four samples */
+    snprintf(xat, sizeof xb - (size_t)(xat - xb), ", test: {source: libsvm, file: '%s/tb_xor.svm'}}\n",
+             test_tmpdir());
+    if (train(xb, "tb_xor_svm", &rs, &err))
+        fail_msg("%s", err.msg);
+    assert_true(rs.final_test_loss == rx.eval_train_loss);
+    write_text("tb_xor_bad.csv", "a,b,y\n0,0,0\n0,1,2\n");
+    snprintf(xat, sizeof xb - (size_t)(xat - xb),
+             ", test: {source: csv, file: '%s/tb_xor_bad.csv'}}\n", test_tmpdir());
+    expect_train_error(xb, NN_ERR_FORMAT,
+                       "%s/tb_xor_bad.csv:3: label '2' is not a class number from 0 to 1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_csv_columns),
         cmocka_unit_test(test_libsvm_classes_and_regression),
         cmocka_unit_test(test_libsvm_malformed),
+        cmocka_unit_test(test_test_block),
     };
     return cmocka_run_group_tests_name("data_sources", tests, test_tmpdir_setup,
                                        test_tmpdir_teardown);

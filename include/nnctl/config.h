@@ -119,6 +119,24 @@ struct nn_numbers {
     double *v;
 };
 
+/* Where the class names of labels came from, for messages about a label that is none of them. */
+enum nn_class_origin {
+    NN_CLASSES_GIVEN,   /* data.class_names */
+    NN_CLASSES_LEARNED, /* the training data's labels, in order of first appearance */
+    NN_CLASSES_NUMBERED /* integer labels 0 .. classes - 1 (npy, idx, inline training data) */
+};
+
+/* data.test: a test split in a format of its own (a source other than the training data's). */
+struct nn_data_test {
+    enum nn_data_source source; /* NN_DATA_NONE: no such block */
+    char file[NN_PATH_MAX];     /* csv, libsvm */
+    char x[NN_PATH_MAX], y[NN_PATH_MAX]; /* npy */
+    int header;                          /* csv */
+    char delimiter[4];
+    struct nn_names target_column, feature_columns; /* csv; empty: the training data's (csv) or
+                                                     * the last column and all others */
+};
+
 struct nn_data_spec {
     enum nn_data_source source;
     /* inline: row-major n × x_dim inputs and n × y_dim targets */
@@ -150,6 +168,8 @@ struct nn_data_spec {
     int train_limit; /* use only the first N training samples; 0 = all */
     int test_limit;
     double scale; /* u8 pixels are multiplied by this (1/255) */
+    struct nn_data_test test;
+    enum nn_class_origin class_origin; /* not a key: set while loading (data.c, train.c) */
 };
 
 struct nn_config {

@@ -179,6 +179,7 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
         if (strlen(data_cfg) >= sizeof e->cfg.data.test_file)
             return nn_error_set(err, NN_ERR_USAGE, "--data: the path is too long");
         snprintf(e->cfg.data.test_file, sizeof e->cfg.data.test_file, "%s", data_cfg);
+        e->cfg.data.test.source = NN_DATA_NONE; /* the file replaces a data.test block */
     }
     const char *split = "test";
     if ((rc = nn_dataset_load(&e->cfg, 1, &e->ds, err)))

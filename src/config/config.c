@@ -239,6 +239,31 @@ static void read_inline(struct nn_diags *d, const struct ynode *dn, struct nn_da
     ds->n = nx > 0 && ny > 0 ? nx : 0; /* a broken matrix is reported once, not again as a size */
 }
 
+/* data.test: a test split in a format of its own, instead of the source's own test keys. */
+static void parse_test_block(struct nn_diags *d, const struct ynode *dn, struct nn_config *cfg)
+{
+    const struct ynode *tn = want_map(d, dn, "test", 0);
+    if (!tn)
+        return;
+    static const char *const own[] = {"test_file", "test_x", "test_y", "test_images",
+                                      "test_labels"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (ymap_get(dn, own[i]))
+            ydiag(d, ymap_get(dn, own[i]),
+                  "'data.%s' and 'data.test' both give a test split; keep one", own[i]);
+    struct nn_section s = section(cfg, "data.test.", "data.test", "source");
+    if (!ymap_get(tn, "source")) {
+        ydiag(d, tn, "'data.test': missing required key 'source' (npy, csv or libsvm)");
+        return;
+    }
+    nn_section_read_key(d, tn, &s, row("data.test.source"));
+    if (cfg->data.test.source == NN_DATA_NONE)
+        return; /* refused by the row's check */
+    nn_section_defaults(&s, 1);
+    nn_section_check_keys(d, tn, &s, "data.test");
+    nn_section_read(d, tn, &s);
+}
+
 /* The data section: like read_section, but the default source follows the keys given (inputs in
  * the file mean inline data) and each source reads its own way. */
 static const struct ynode *parse_data(struct nn_diags *d, const struct ynode *root,
@@ -273,6 +298,7 @@ static const struct ynode *parse_data(struct nn_diags *d, const struct ynode *ro
         nn_section_read(d, dn, &s);
         break;
     }
+    parse_test_block(d, dn, cfg);
     return dn;
 }
 

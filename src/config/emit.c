@@ -111,7 +111,7 @@ static int holds_default(const struct nn_key *k, const void *base)
 char *nn_config_to_yaml(const struct nn_config *cfg)
 {
     struct nn_sb b = {0};
-    char section[32] = "";
+    char section[32] = "", sub[32] = "";
     for (int i = 0; i < nn_config_n_keys; i++) {
         const struct nn_key *k = &nn_config_keys[i];
         if (!nn_key_active(nn_config_keys, nn_config_n_keys, k, cfg, NULL))
@@ -127,10 +127,20 @@ char *nn_config_to_yaml(const struct nn_config *cfg)
         if (dot && (strncmp(section, k->path, (size_t)slen) || section[slen])) {
             snprintf(section, sizeof section, "%.*s", slen, k->path);
             nn_sb_printf(&b, "%s:\n", section);
+            sub[0] = 0;
         } else if (!dot) {
             section[0] = 0;
         }
-        nn_sb_printf(&b, "%s%s:", dot ? "  " : "", key);
+        /* a nested section (data.test): its name once, its keys indented below it */
+        const char *dot2 = dot ? strchr(key, '.') : NULL;
+        int sublen = dot2 ? (int)(dot2 - key) : 0;
+        if (dot2 && (strncmp(sub, key, (size_t)sublen) || sub[sublen])) {
+            snprintf(sub, sizeof sub, "%.*s", sublen, key);
+            nn_sb_printf(&b, "  %s:\n", sub);
+        } else if (!dot2) {
+            sub[0] = 0;
+        }
+        nn_sb_printf(&b, "%s%s:", dot2 ? "    " : dot ? "  " : "", dot2 ? dot2 + 1 : key);
         if (k->type == NN_KEY_LAYERS) {
             nn_sb_putc(&b, '\n');
             for (int j = 0; j < cfg->n_layers; j++)

@@ -47,6 +47,27 @@ static int check_delimiter(const void *base, char *why, size_t len)
     return 0;
 }
 
+/* data.test takes the file formats that hold their own samples and labels. */
+static int check_test_source(const void *base, char *why, size_t len)
+{
+    enum nn_data_source k = ((const struct nn_config *)base)->data.test.source;
+    if (k == NN_DATA_NPY || k == NN_DATA_CSV || k == NN_DATA_LIBSVM)
+        return 0;
+    snprintf(why, len, "a test split of its own is npy, csv or libsvm data, not '%s'",
+             SOURCE_NAMES[k]);
+    return -1;
+}
+
+static int check_test_delimiter(const void *base, char *why, size_t len)
+{
+    const char *dl = ((const struct nn_config *)base)->data.test.delimiter;
+    if (strlen(dl) != 1 || dl[0] == '"' || dl[0] == '\n' || dl[0] == '\r') {
+        snprintf(why, len, "expected one character (not a quote or a line break), found '%s'", dl);
+        return -1;
+    }
+    return 0;
+}
+
 static int check_csv_target(const void *base, char *why, size_t len)
 {
     const struct nn_data_spec *d = &((const struct nn_config *)base)->data;
@@ -474,6 +495,62 @@ const struct nn_key nn_config_keys[] = {
      .def = "[]",
      .quiet_default = 1,
      .doc = "see feature_offset"},
+    {.path = "data.test.source",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.test.source),
+     .names = SOURCE_NAMES,
+     .what = "data source",
+     .def = "none",
+     .quiet_default = 1,
+     .check = check_test_source,
+     .doc = "a test split in a format of its own (npy, csv or libsvm), whatever the training "
+            "data's: its labels map to the training data's classes, the training statistics "
+            "normalise it; instead of the source's own test keys"},
+    {.path = "data.test.file",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test.file),
+     .size = SIZE(data.test.file),
+     .when = "source=csv|libsvm",
+     .doc = "the test file: a CSV table or libsvm's sparse text, optionally .gz"},
+    {.path = "data.test.x",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test.x),
+     .size = SIZE(data.test.x),
+     .when = "source=npy",
+     .doc = "a .npy of the test inputs"},
+    {.path = "data.test.y",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test.y),
+     .size = SIZE(data.test.y),
+     .def = "",
+     .when = "source=npy",
+     .doc = "a .npy of the test targets, or integer class labels (class indices)"},
+    {.path = "data.test.header",
+     .type = NN_KEY_BOOL,
+     .offset = AT(data.test.header),
+     .def = "true",
+     .when = "source=csv",
+     .doc = "the first row names the columns"},
+    {.path = "data.test.delimiter",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.test.delimiter),
+     .size = SIZE(data.test.delimiter),
+     .def = ",",
+     .when = "source=csv",
+     .check = check_test_delimiter,
+     .doc = "the field separator, one character"},
+    {.path = "data.test.target_column",
+     .type = NN_KEY_NAMES,
+     .offset = AT(data.test.target_column),
+     .def = "[]",
+     .when = "source=csv",
+     .doc = "the target columns; empty: the training data's (csv), else the last column"},
+    {.path = "data.test.feature_columns",
+     .type = NN_KEY_NAMES,
+     .offset = AT(data.test.feature_columns),
+     .def = "[]",
+     .when = "source=csv",
+     .doc = "the input columns; empty: the training data's (csv), else all but the targets"},
 };
 const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);
 

@@ -20,6 +20,57 @@ static const struct nn_source_ops sources[] = {
 _Static_assert(sizeof sources / sizeof sources[0] == NN_DATA_SOURCE_COUNT,
                "every data source has a row");
 
+/* data.test: the test source loads its own split from a copy of the config in which it is the
+ * source, its files the test files, and the classes those of the training data: given, learned
+ * from the training split, or the integers 0 .. classes - 1. */
+static int load_test_block(const struct nn_config *cfg, struct nn_dataset *ds,
+                           struct nn_error *err)
+{
+    const struct nn_data_spec *d = &cfg->data;
+    const struct nn_data_test *t = &d->test;
+    struct nn_config *v = malloc(sizeof *v);
+    if (!v)
+        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+    *v = *cfg;
+    struct nn_data_spec *vd = &v->data;
+    vd->source = t->source;
+    vd->test.source = NN_DATA_NONE;
+    snprintf(vd->test_file, sizeof vd->test_file, "%s", t->file);
+    snprintf(vd->test_x, sizeof vd->test_x, "%s", t->x);
+    snprintf(vd->test_y, sizeof vd->test_y, "%s", t->y);
+    vd->header = t->header;
+    memcpy(vd->delimiter, t->delimiter, sizeof vd->delimiter);
+    if (t->target_column.n || d->source != NN_DATA_CSV)
+        vd->target_column = t->target_column;
+    if (t->feature_columns.n || d->source != NN_DATA_CSV)
+        vd->feature_columns = t->feature_columns;
+    long width = 1;
+    for (int c = 0; c < cfg->in_shape.ndim; c++)
+        width *= cfg->in_shape.dims[c];
+    vd->features = (int)width; /* libsvm: the model's inputs */
+    int rc = NN_OK;
+    if (vd->target == NN_TARGET_ONEHOT && !vd->class_names.n) {
+        if (d->source == NN_DATA_CSV || d->source == NN_DATA_LIBSVM) {
+            struct nn_dataset tr;
+            rc = nn_dataset_load(cfg, 0, &tr, err);
+            if (!rc && tr.class_names)
+                vd->class_names = *tr.class_names;
+            vd->class_origin = NN_CLASSES_LEARNED;
+            if (!rc)
+                nn_dataset_free(&tr);
+        } else {
+            for (int c = 0; c < vd->classes; c++)
+                snprintf(vd->class_names.name[c], NN_CLASS_NAME_MAX, "%d", c);
+            vd->class_names.n = vd->classes;
+            vd->class_origin = NN_CLASSES_NUMBERED;
+        }
+    }
+    if (!rc)
+        rc = sources[vd->source].load(v, 1, ds, err);
+    free(v);
+    return rc;
+}
+
 int nn_dataset_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
                     struct nn_error *err)
 {
@@ -27,6 +78,8 @@ int nn_dataset_load(const struct nn_config *cfg, int test, struct nn_dataset *ds
     int k = (int)cfg->data.source;
     if (k < 0 || k >= NN_DATA_SOURCE_COUNT || !sources[k].load)
         return nn_error_set(err, NN_ERR_CONFIG, "%s: no data source", cfg->path);
+    if (test && cfg->data.test.source != NN_DATA_NONE)
+        return load_test_block(cfg, ds, err);
     return sources[k].load(cfg, test, ds, err);
 }
 

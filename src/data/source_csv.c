@@ -193,12 +193,17 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
             const char *s = row[tcol[0]];
             int cls = class_of(k, s);
             if (cls < 0) {
-                rc = nn_error_set(err, NN_ERR_FORMAT,
-                                  d->class_names.n
-                                      ? "%s:%d: label '%.40s' is not in data.class_names%.0s"
-                                      : "%s:%d: label '%.40s' does not appear in the training "
-                                        "data (%s)",
-                                  path, t.line[r], s, d->train_file);
+                if (d->class_origin == NN_CLASSES_NUMBERED)
+                    rc = nn_error_set(err, NN_ERR_FORMAT,
+                                      "%s:%d: label '%.40s' is not a class number from 0 to %d",
+                                      path, t.line[r], s, k->n - 1);
+                else
+                    rc = nn_error_set(
+                        err, NN_ERR_FORMAT,
+                        d->class_names.n && d->class_origin == NN_CLASSES_GIVEN
+                            ? "%s:%d: label '%.40s' is not in data.class_names%.0s"
+                            : "%s:%d: label '%.40s' does not appear in the training data (%s)",
+                        path, t.line[r], s, d->train_file);
                 break;
             }
             lab[r] = (uint8_t)cls;

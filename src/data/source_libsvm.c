@@ -25,8 +25,8 @@ static int label_class(const struct labels *k, double v)
 }
 
 /* The classes and width the training file `t` teaches. */
-static int learn(const struct nn_config *cfg, const struct nn_libsvm *t, struct labels *k,
-                 int *width, struct nn_error *err)
+static int learn(const struct nn_config *cfg, const char *path, const struct nn_libsvm *t,
+                 struct labels *k, int *width, struct nn_error *err)
 {
     const struct nn_data_spec *d = &cfg->data;
     *width = d->features ? d->features : t->max_index;
@@ -37,7 +37,7 @@ static int learn(const struct nn_config *cfg, const struct nn_libsvm *t, struct 
             return nn_error_set(err, NN_ERR_FORMAT,
                                 "%s: field 'class_names': '%s' is not a number (libsvm labels "
                                 "are numbers)",
-                                d->train_file, d->class_names.name[i]);
+                                path, d->class_names.name[i]);
         k->n = i + 1;
     }
     for (int r = 0; d->target == NN_TARGET_ONEHOT && !d->class_names.n && r < t->rows; r++) {
@@ -61,11 +61,14 @@ int nn_source_libsvm_load(const struct nn_config *cfg, int test, struct nn_datas
         return NN_OK; /* no test split */
     struct labels k = {0};
     int width = 0;
-    /* the training file, read once: for the training split it is the data itself */
+    /* the training file, read once: for the training split it is the data itself; a test split
+     * reads it only for what the config does not say (the width, the classes) */
     struct nn_libsvm t = {0};
-    int rc = nn_libsvm_read(d->train_file, &t, err);
+    const int need_train =
+        !test || !d->features || (d->target == NN_TARGET_ONEHOT && !d->class_names.n);
+    int rc = need_train ? nn_libsvm_read(d->train_file, &t, err) : NN_OK;
     if (!rc)
-        rc = learn(cfg, &t, &k, &width, err);
+        rc = learn(cfg, path, &t, &k, &width, err);
     if (test)
         nn_libsvm_free(&t);
     long in_size = 1;
@@ -93,11 +96,17 @@ int nn_source_libsvm_load(const struct nn_config *cfg, int test, struct nn_datas
         if (lab) {
             int c = label_class(&k, t.label[r]);
             if (c < 0) {
-                rc = nn_error_set(err, NN_ERR_FORMAT,
-                                  d->class_names.n
-                                      ? "%s:%d: label %g is not in data.class_names%.0s"
-                                      : "%s:%d: label %g does not appear in the training data (%s)",
-                                  path, t.line[r], t.label[r], d->train_file);
+                if (d->class_origin == NN_CLASSES_NUMBERED)
+                    rc = nn_error_set(err, NN_ERR_FORMAT,
+                                      "%s:%d: label %g is not a class number from 0 to %d", path,
+                                      t.line[r], t.label[r], k.n - 1);
+                else
+                    rc = nn_error_set(
+                        err, NN_ERR_FORMAT,
+                        d->class_names.n && d->class_origin == NN_CLASSES_GIVEN
+                            ? "%s:%d: label %g is not in data.class_names%.0s"
+                            : "%s:%d: label %g does not appear in the training data (%s)",
+                        path, t.line[r], t.label[r], d->train_file);
                 break;
             }
             lab[r] = (uint8_t)c;

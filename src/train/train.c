@@ -265,8 +265,6 @@ static int run_open(struct run *r, struct nn_error *err)
     r->replacing = info.has_run && r->opts->overwrite;
     if (!rc)
         rc = nn_dataset_load(r->cfg, 0, &r->train, err);
-    if (!rc)
-        rc = nn_dataset_load(r->cfg, 1, &r->test, err);
     if (rc)
         return rc;
     if (r->train.n == 0)
@@ -274,8 +272,12 @@ static int run_open(struct run *r, struct nn_error *err)
     if (r->train.class_names && !r->cfg->data.class_names.n) {
         r->named_cfg = *r->cfg; /* the checkpoint's config names the classes */
         r->named_cfg.data.class_names = *r->train.class_names;
+        r->named_cfg.data.class_origin = NN_CLASSES_LEARNED;
         r->cfg = &r->named_cfg;
     }
+    /* the test split maps its labels to the classes just learned */
+    if ((rc = nn_dataset_load(r->cfg, 1, &r->test, err)))
+        return rc;
     /* Normalisation: statistics of the training data (unless the config gives them), written
      * into the checkpoint's config, applied to both splits before the first step. */
     const struct nn_data_spec *dsp = &r->cfg->data;
