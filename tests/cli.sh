@@ -102,7 +102,7 @@ Y
 expect_exit 2 "bad config" -- "$NNCTL" train "$T/bad.yaml" --out "$T/never"
 cat >"$T/g" <<G
 $T/bad.yaml:4:43: error: 'model.layers[0].activation': unknown activation 'tanhh'; did you mean 'tanh'? (expected one of: identity, relu, tanh, sigmoid, softmax)
-$T/bad.yaml:9:3: error: unknown key 'lerning_rate' in 'optimizer'; did you mean 'learning_rate'? (expected one of: type, learning_rate, momentum, nesterov)
+$T/bad.yaml:9:3: error: unknown key 'lerning_rate' in 'optimizer'; did you mean 'learning_rate'? (expected one of: type, learning_rate, momentum, nesterov, weight_decay, clip_norm, schedule)
 $T/bad.yaml:11:11: error: 'training.epochs': expected an integer from 1 to 100000000, found 0
 G
 expect_stderr "$T/g"

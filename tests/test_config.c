@@ -38,10 +38,11 @@ static const struct bad_case BAD[] = {
     {"unknown optimizer key",
      GOOD_MODEL "loss: mse\noptimizer:\n  type: sgd\n  lerning_rate: 0.1\n" GOOD_DATA,
      "t.yaml:9:3: error: unknown key 'lerning_rate' in 'optimizer'; did you mean 'learning_rate'? "
-     "(expected one of: type, learning_rate, momentum, nesterov)\n"},
+     "(expected one of: type, learning_rate, momentum, nesterov, weight_decay, "
+     "clip_norm, schedule)\n"},
     {"adam key on sgd", GOOD_MODEL "loss: mse\noptimizer: {type: sgd, beta1: 0.9}\n" GOOD_DATA,
      "t.yaml:7:24: error: unknown key 'beta1' in 'optimizer' (expected one of: type, "
-     "learning_rate, momentum, nesterov)\n"},
+     "learning_rate, momentum, nesterov, weight_decay, clip_norm, schedule)\n"},
     {"negative learning rate",
      GOOD_MODEL "loss: mse\noptimizer: {type: adam, learning_rate: -0.001}\n" GOOD_DATA,
      "t.yaml:7:40: error: 'optimizer.learning_rate': expected a number > 0, found -0.001\n"},
@@ -66,7 +67,7 @@ static const struct bad_case BAD[] = {
     {"unknown layer type",
      "model:\n  input_shape: [2]\n  layers:\n    - {type: conv2d, units: 1}\nloss: mse\n" GOOD_DATA,
      "t.yaml:4:14: error: 'model.layers[0].type': unknown layer type 'conv2d' (expected one of: "
-     "dense, identity, relu, tanh, sigmoid, softmax, flatten, reshape)\n"},
+     "dense, identity, relu, tanh, sigmoid, softmax, flatten, reshape, dropout)\n"},
     {"shapes do not chain",
      "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 3}\n    - {type: reshape, "
      "shape: [2, 2]}\nloss: mse\n" GOOD_DATA,
@@ -195,7 +196,8 @@ static void test_set_errors(void **state)
         "--set nokey: error: expected dotted.key=value\n"
         "--set loss.x=1: error: 'loss' is a single value, it has no key 'x'\n"
         "--set optimizer.lerning_rate=1: error: unknown key 'lerning_rate' in 'optimizer'; did you "
-        "mean 'learning_rate'? (expected one of: type, learning_rate, momentum, nesterov)\n"
+        "mean 'learning_rate'? (expected one of: type, learning_rate, momentum, nesterov, weight_decay, "
+     "clip_norm, schedule)\n"
         "--set training.epochs=abc: error: 'training.epochs': expected an integer, found 'abc'\n");
     free(got);
 }

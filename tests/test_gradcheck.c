@@ -425,9 +425,9 @@ static int scale_has_output(const struct nn_layer *l)
 }
 
 static void scale_forward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
-                          nn_real *y, int n)
+                          nn_real *y, int n, const struct nn_pass *p)
 {
-    (void)be;
+    (void)be, (void)p;
     for (int r = 0; r < n; r++)
         for (int j = 0; j < l->in_size; j++)
             y[r * l->in_size + j] = x[r * l->in_size + j] * l->w[j] + l->b[j] + l->spec.param[0];
@@ -436,9 +436,10 @@ static void scale_forward(const struct nn_layer *l, const struct nn_backend *be,
 /* dX = dY ⊙ w;  db = Σ_rows dY (dZ = dY: no activation). dy stays as it is, but the table's
  * signature lets kinds transform it in place (the Makefile's lint says so to cppcheck). */
 static void scale_backward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
-                           const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n)
+                           const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n,
+                           const struct nn_pass *p)
 {
-    (void)be, (void)x, (void)y;
+    (void)be, (void)x, (void)y, (void)p;
     for (int j = 0; j < l->in_size; j++)
         bias_grad[j] = 0;
     for (int r = 0; r < n; r++)

@@ -21,6 +21,18 @@ struct nn_train_state {
     uint64_t batch;
     struct nn_rng epoch_shuffle;
     double epoch_loss_sum, epoch_seconds;
+    /* The training controls' state, for configs that have any (a reduce_on_plateau schedule,
+     * early stopping, clipping): format versions 3 (epoch boundary) and 4 (inside an epoch)
+     * append it. The plateau schedule's rate, best value and epochs without improvement; early
+     * stopping's best value, epochs without improvement and best epoch (1-based; 0: none yet);
+     * the gradient norms of the epoch so far (clipping). */
+    int controls;
+    double lr, plateau_best;
+    uint64_t plateau_wait;
+    double stop_best;
+    uint64_t stop_wait, best_epoch;
+    double norm_sum, norm_max;
+    uint64_t norm_count;
 };
 
 /* Writes a checkpoint atomically (temporary file, fsync, rename): magic, version, the resolved

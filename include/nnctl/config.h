@@ -43,8 +43,14 @@ void nn_diags_print(const struct nn_diags *ds, FILE *f);
 
 /* The built-in layer kinds, in the order of the registry (layer.h); kinds registered at run time
  * (nn_layer_register) take the values from NN_LAYER_BUILTIN_COUNT on. */
-enum nn_layer_kind { NN_LAYER_DENSE, NN_LAYER_ACT, NN_LAYER_FLATTEN, NN_LAYER_RESHAPE };
-#define NN_LAYER_BUILTIN_COUNT (NN_LAYER_RESHAPE + 1)
+enum nn_layer_kind {
+    NN_LAYER_DENSE,
+    NN_LAYER_ACT,
+    NN_LAYER_FLATTEN,
+    NN_LAYER_RESHAPE,
+    NN_LAYER_DROPOUT
+};
+#define NN_LAYER_BUILTIN_COUNT (NN_LAYER_DROPOUT + 1)
 enum nn_act { NN_ACT_IDENTITY, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_SOFTMAX };
 #define NN_ACT_COUNT (NN_ACT_SOFTMAX + 1)
 enum nn_init {
@@ -89,12 +95,48 @@ struct nn_layer_spec {
     int line, col;                 /* where the layer is declared, for graph errors */
 };
 
+/* The learning rate of each epoch: constant; step (× factor every step_epochs); exponential
+ * (× factor each epoch); cosine (linear warmup over warmup_epochs, then a half cosine down to
+ * min_lr at the last epoch); reduce_on_plateau (× factor after `patience` epochs without an
+ * improvement of `monitor` by more than min_delta, not below min_lr). */
+enum nn_schedule_kind {
+    NN_SCHEDULE_CONSTANT,
+    NN_SCHEDULE_STEP,
+    NN_SCHEDULE_EXPONENTIAL,
+    NN_SCHEDULE_COSINE,
+    NN_SCHEDULE_PLATEAU
+};
+/* A value watched across epochs: the validation loss or accuracy, or the training loss. */
+enum nn_monitor { NN_MONITOR_NONE, NN_MONITOR_VAL_LOSS, NN_MONITOR_VAL_ACCURACY, NN_MONITOR_LOSS };
+
+struct nn_schedule_spec {
+    enum nn_schedule_kind kind;
+    int step_epochs;
+    double factor;
+    int warmup_epochs;
+    double min_lr;
+    int patience;
+    enum nn_monitor monitor;
+    double min_delta;
+};
+
 struct nn_optim_spec {
     enum nn_optim_kind kind;
     double learning_rate;
     double momentum;
     int nesterov;
     double beta1, beta2, epsilon;
+    double weight_decay; /* SGD: added to the gradient (g + wd·w); Adam: decoupled (AdamW) */
+    double clip_norm;    /* the gradients' global L2 norm is scaled down to this; 0: off */
+    struct nn_schedule_spec schedule;
+};
+
+/* training.early_stopping: stop when `monitor` has not improved by more than min_delta for
+ * `patience` epochs; the best epoch's weights are kept as best.ckpt. */
+struct nn_early_stop_spec {
+    enum nn_monitor monitor; /* NN_MONITOR_NONE: off */
+    int patience;
+    double min_delta;
 };
 
 struct nn_train_spec {
@@ -105,6 +147,7 @@ struct nn_train_spec {
     int checkpoint_every;      /* epochs between checkpoints; 0 = only at the end */
     double checkpoint_minutes; /* also a checkpoint (inside an epoch too) after this long */
     enum nn_precision precision;
+    struct nn_early_stop_spec early_stopping;
 };
 
 /* Class names: class i is name[i]. */
@@ -126,9 +169,11 @@ enum nn_class_origin {
     NN_CLASSES_NUMBERED /* integer labels 0 .. classes - 1 (npy, idx, inline training data) */
 };
 
-/* data.test: a test split in a format of its own (a source other than the training data's). */
+/* data.test: a test split in a format of its own (a source other than the training data's);
+ * data.validation: the same, or (source none) a seeded fraction of the training data. */
 struct nn_data_test {
-    enum nn_data_source source; /* NN_DATA_NONE: no such block */
+    enum nn_data_source source; /* NN_DATA_NONE: no such block (validation: see fraction) */
+    double fraction;            /* validation only: held out of the training data; 0: none */
     char file[NN_PATH_MAX];     /* csv, libsvm */
     char x[NN_PATH_MAX], y[NN_PATH_MAX]; /* npy */
     int header;                          /* csv */
@@ -168,7 +213,7 @@ struct nn_data_spec {
     int train_limit; /* use only the first N training samples; 0 = all */
     int test_limit;
     double scale; /* u8 pixels are multiplied by this (1/255) */
-    struct nn_data_test test;
+    struct nn_data_test test, validation;
     enum nn_class_origin class_origin; /* not a key: set while loading (data.c, train.c) */
 };
 

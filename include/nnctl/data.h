@@ -29,6 +29,12 @@ struct nn_dataset {
 int nn_dataset_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
                     struct nn_error *err);
 void nn_dataset_free(struct nn_dataset *ds);
+/* The validation split data.validation describes: a dataset of its own (its source's files), or
+ * a fraction of `train` held out: round(fraction·n) samples drawn by a shuffle from
+ * training.seed (stream 5), moved out of `train` (both keep file order). A config without one
+ * yields n = 0. Free val before train (it borrows train's class names). */
+int nn_dataset_load_validation(const struct nn_config *cfg, struct nn_dataset *train,
+                               struct nn_dataset *val, struct nn_error *err);
 /* NN_OK when the samples fit a model of in_size inputs and out_size outputs (an empty dataset
  * fits); otherwise NN_ERR_FORMAT naming the data and the sizes. */
 int nn_dataset_fits(const struct nn_dataset *ds, int in_size, int out_size, struct nn_error *err);

@@ -12,6 +12,7 @@
 #define NNCTL_LAYER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nnctl/common.h"
 #include "nnctl/config.h"
@@ -31,6 +32,17 @@ struct nn_param_decl {
     struct nn_shape shape;
     enum nn_init init;
     double fan_in, fan_out;
+};
+
+/* What a forward or backward pass is for, for kinds whose work depends on it (dropout): the
+ * training step (its number `step`, from 1) or inference (training = 0); the seed and the layer's
+ * index, and r0, the batch row of the first row handed over (threads take rows of one batch). */
+struct nn_pass {
+    int training;
+    long long step;
+    uint64_t seed;
+    int layer;
+    int r0;
 };
 
 struct nn_layer_ops {
@@ -63,14 +75,15 @@ struct nn_layer_ops {
     int (*has_output)(const struct nn_layer *l);
     /* Forward over n rows: x (n, in_size) to y (n, out_size). Never allocates. */
     void (*forward)(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
-                    nn_real *y, int n);
+                    nn_real *y, int n, const struct nn_pass *p);
     /* Backward over n rows. On entry dy (n, out_size) holds dL/dY; the layer may overwrite it
      * (dense turns it into dL/dZ in place and keeps it for param_grad). Writes dL/dX (n,
      * in_size) into dx unless dx is NULL (nothing below needs it); dx may equal dy when the
      * layer keeps the element count and backward_in_place is set. Writes the rows' sum of
      * tensor 1's gradient into bias_grad (when the layer has one). Reads parameters only. */
     void (*backward)(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
-                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n);
+                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n,
+                     const struct nn_pass *p);
     int backward_in_place; /* dx may be dy: the gradient is transformed in place */
     /* Rows [lo, hi) of tensor 0 (split along its first dimension) of the gradient over all B
      * rows of the batch: dst ← alpha · grad + beta · dst. Plain SGD passes dst = the weights,
@@ -104,5 +117,6 @@ extern const struct nn_layer_ops nn_layer_dense;
 extern const struct nn_layer_ops nn_layer_act;
 extern const struct nn_layer_ops nn_layer_flatten;
 extern const struct nn_layer_ops nn_layer_reshape;
+extern const struct nn_layer_ops nn_layer_dropout;
 
 #endif

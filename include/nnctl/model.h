@@ -75,6 +75,9 @@ struct nn_model {
     size_t n_bias; /* elements of all tensors 1 (biases) together */
     /* Optional: a team of threads that forward passes split by rows (nn_model_set_team). */
     struct nn_team *team;
+    /* The training step under way (its number, from 1), or 0: passes are for inference. Set by
+     * the step around its passes; layers see it through struct nn_pass. */
+    long long train_step;
 };
 
 /* Builds the model for `cfg` with room for batches of up to `max_batch` rows, on the default

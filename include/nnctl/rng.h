@@ -27,4 +27,10 @@ uint64_t nn_rng_below(struct nn_rng *r, uint64_t n);
 /* Fisher–Yates shuffle of a[0..n). */
 void nn_rng_shuffle(struct nn_rng *r, uint32_t *a, size_t n);
 
+/* Counter-based numbers, for draws that must not depend on which thread makes them or in which
+ * order (dropout's masks): a key for (seed, stream, a, b), and the 64 random bits of counter i
+ * under it (splitmix64's finalizer of key + i·golden ratio). Pure functions, no state. */
+uint64_t nn_rng_key(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b);
+uint64_t nn_rng_at(uint64_t key, uint64_t i);
+
 #endif

@@ -37,6 +37,13 @@ struct nn_train_result {
     double train_accuracy;   /* NAN unless classifier or binary output */
     double test_accuracy;
     double train_seconds;
+    /* validation (NAN without data.validation) and early stopping (best_epoch 0 when off) */
+    double val_loss, val_accuracy; /* after the last epoch trained */
+    int epochs_planned;            /* training.epochs; `epochs` is fewer when stopped early */
+    int stopped_early;
+    int best_epoch;                /* 1-based */
+    double best_value;             /* the monitored value at best_epoch */
+    double best_test_loss, best_test_accuracy; /* best.ckpt on the test split */
 };
 
 int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,

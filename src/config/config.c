@@ -239,29 +239,78 @@ static void read_inline(struct nn_diags *d, const struct ynode *dn, struct nn_da
     ds->n = nx > 0 && ny > 0 ? nx : 0; /* a broken matrix is reported once, not again as a size */
 }
 
-/* data.test: a test split in a format of its own, instead of the source's own test keys. */
-static void parse_test_block(struct nn_diags *d, const struct ynode *dn, struct nn_config *cfg)
+/* A block nested in a section (optimizer.schedule, training.early_stopping, data.test,
+ * data.validation): its selector first (the key its rows' `when` names), `implied` when the
+ * block leaves it out (NULL: required, with `hint` in the message), then the rows that depend on
+ * it. Returns the block's mapping, or NULL when it is absent or broken. */
+static const struct ynode *read_block(struct nn_diags *d, const struct ynode *parent,
+                                      struct nn_config *cfg, const char *path, const char *selector,
+                                      const char *implied, const char *hint)
 {
-    const struct ynode *tn = want_map(d, dn, "test", 0);
-    if (!tn)
-        return;
-    static const char *const own[] = {"test_file", "test_x", "test_y", "test_images",
-                                      "test_labels"};
-    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-        if (ymap_get(dn, own[i]))
-            ydiag(d, ymap_get(dn, own[i]),
-                  "'data.%s' and 'data.test' both give a test split; keep one", own[i]);
-    struct nn_section s = section(cfg, "data.test.", "data.test", "source");
-    if (!ymap_get(tn, "source")) {
-        ydiag(d, tn, "'data.test': missing required key 'source' (npy, csv or libsvm)");
-        return;
+    const char *key = strrchr(path, '.') + 1;
+    const struct ynode *m = want_map(d, parent, key, 0);
+    if (!m)
+        return NULL;
+    char prefix[64], sel[96];
+    snprintf(prefix, sizeof prefix, "%s.", path);
+    snprintf(sel, sizeof sel, "%s%s", prefix, selector);
+    struct nn_section s = section(cfg, prefix, path, selector);
+    if (ymap_get(m, selector)) {
+        nn_section_read_key(d, m, &s, row(sel));
+    } else if (implied) {
+        struct nn_key k = *row(sel);
+        k.def = implied;
+        nn_key_set_default(&k, cfg);
+    } else {
+        ydiag(d, m, "'%s': missing required key '%s' (%s)", path, selector, hint);
+        return NULL;
     }
-    nn_section_read_key(d, tn, &s, row("data.test.source"));
-    if (cfg->data.test.source == NN_DATA_NONE)
-        return; /* refused by the row's check */
     nn_section_defaults(&s, 1);
-    nn_section_check_keys(d, tn, &s, "data.test");
-    nn_section_read(d, tn, &s);
+    nn_section_check_keys(d, m, &s, path);
+    nn_section_read(d, m, &s);
+    return m;
+}
+
+/* Early stopping and reduce_on_plateau on val_loss or val_accuracy need validation data. */
+static void check_monitors(struct nn_diags *d, const struct nn_config *cfg, const struct ynode *on,
+                           const struct ynode *tn)
+{
+    const struct nn_data_test *v = &cfg->data.validation;
+    if (v->source != NN_DATA_NONE || v->fraction > 0)
+        return;
+    const enum nn_monitor es = cfg->train.early_stopping.monitor;
+    if (es == NN_MONITOR_VAL_LOSS || es == NN_MONITOR_VAL_ACCURACY)
+        ydiag(d, ymap_get(tn, "early_stopping"),
+              "'training.early_stopping': it watches %s, which needs data.validation (a fraction "
+              "of the training data or a dataset)",
+              es == NN_MONITOR_VAL_LOSS ? "val_loss" : "val_accuracy");
+    const struct nn_schedule_spec *sc = &cfg->optim.schedule;
+    if (sc->kind == NN_SCHEDULE_PLATEAU &&
+        (sc->monitor == NN_MONITOR_VAL_LOSS || sc->monitor == NN_MONITOR_VAL_ACCURACY))
+        ydiag(d, ymap_get(on, "schedule"),
+              "'optimizer.schedule': reduce_on_plateau watches %s, which needs data.validation "
+              "(or monitor: loss)",
+              sc->monitor == NN_MONITOR_VAL_LOSS ? "val_loss" : "val_accuracy");
+}
+
+/* data.test and data.validation: instead of the source's own test keys, and (validation) a
+ * fraction or a dataset. */
+static void parse_data_blocks(struct nn_diags *d, const struct ynode *dn, struct nn_config *cfg)
+{
+    if (read_block(d, dn, cfg, "data.test", "source", NULL, "npy, csv or libsvm")) {
+        static const char *const own[] = {"test_file", "test_x", "test_y", "test_images",
+                                          "test_labels"};
+        for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+            if (ymap_get(dn, own[i]))
+                ydiag(d, ymap_get(dn, own[i]),
+                      "'data.%s' and 'data.test' both give a test split; keep one", own[i]);
+    }
+    const struct ynode *vn = read_block(d, dn, cfg, "data.validation", "source", "none", NULL);
+    const struct nn_data_test *v = &cfg->data.validation;
+    if (vn && v->source == NN_DATA_NONE && !ymap_get(vn, "fraction"))
+        ydiag(d, vn,
+              "'data.validation': give a fraction of the training data (fraction: 0.1) or a "
+              "source (npy, csv or libsvm)");
 }
 
 /* The data section: like read_section, but the default source follows the keys given (inputs in
@@ -298,7 +347,7 @@ static const struct ynode *parse_data(struct nn_diags *d, const struct ynode *ro
         nn_section_read(d, dn, &s);
         break;
     }
-    parse_test_block(d, dn, cfg);
+    parse_data_blocks(d, dn, cfg);
     return dn;
 }
 
@@ -427,9 +476,14 @@ static void validate(struct nn_diags *d, const struct ynode *root, struct nn_con
     int model_ok = d->n == model_start;
 
     const struct ynode *lossn = nn_section_read_key(d, root, &top, row("loss"));
-    read_section(d, root, cfg, "optimizer", 0, "type");
-    read_section(d, root, cfg, "training", 0, NULL);
+    const struct ynode *on = read_section(d, root, cfg, "optimizer", 0, "type");
+    if (on)
+        read_block(d, on, cfg, "optimizer.schedule", "type", "constant", NULL);
+    const struct ynode *tn = read_section(d, root, cfg, "training", 0, NULL);
+    if (tn)
+        read_block(d, tn, cfg, "training.early_stopping", "monitor", "val_loss", NULL);
     const struct ynode *dn = parse_data(d, root, cfg);
+    check_monitors(d, cfg, on, tn);
 
     /* Cross-section checks run only when the model section parsed cleanly, so that one mistake
      * gives one error rather than a cascade of shape complaints. */

@@ -21,6 +21,9 @@ static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", "csv"
 static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
 static const char *const NORMALIZE_NAMES[] = {"none", "standard", "minmax", NULL};
 static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
+static const char *const SCHEDULE_NAMES[] = {"constant", "step",   "exponential",
+                                             "cosine",   "reduce_on_plateau", NULL};
+static const char *const MONITOR_NAMES[] = {"none", "val_loss", "val_accuracy", "loss", NULL};
 
 const char *nn_loss_name(enum nn_loss_kind loss)
 {
@@ -37,15 +40,6 @@ static int check_precision(const void *base, char *why, size_t len)
     return 0;
 }
 
-static int check_delimiter(const void *base, char *why, size_t len)
-{
-    const char *dl = ((const struct nn_config *)base)->data.delimiter;
-    if (strlen(dl) != 1 || dl[0] == '"' || dl[0] == '\n' || dl[0] == '\r') {
-        snprintf(why, len, "expected one character (not a quote or a line break), found '%s'", dl);
-        return -1;
-    }
-    return 0;
-}
 
 /* data.test takes the file formats that hold their own samples and labels. */
 static int check_test_source(const void *base, char *why, size_t len)
@@ -58,11 +52,65 @@ static int check_test_source(const void *base, char *why, size_t len)
     return -1;
 }
 
-static int check_test_delimiter(const void *base, char *why, size_t len)
+static int one_character(const char *dl, char *why, size_t len)
 {
-    const char *dl = ((const struct nn_config *)base)->data.test.delimiter;
     if (strlen(dl) != 1 || dl[0] == '"' || dl[0] == '\n' || dl[0] == '\r') {
         snprintf(why, len, "expected one character (not a quote or a line break), found '%s'", dl);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_data_delimiter(const void *base, char *why, size_t len)
+{
+    return one_character(((const struct nn_config *)base)->data.delimiter, why, len);
+}
+
+static int check_test_delimiter(const void *base, char *why, size_t len)
+{
+    return one_character(((const struct nn_config *)base)->data.test.delimiter, why, len);
+}
+
+static int check_validation_delimiter(const void *base, char *why, size_t len)
+{
+    return one_character(((const struct nn_config *)base)->data.validation.delimiter, why, len);
+}
+
+static int check_validation_source(const void *base, char *why, size_t len)
+{
+    enum nn_data_source k = ((const struct nn_config *)base)->data.validation.source;
+    if (k == NN_DATA_NONE || k == NN_DATA_NPY || k == NN_DATA_CSV || k == NN_DATA_LIBSVM)
+        return 0;
+    snprintf(why, len, "validation data of its own is npy, csv or libsvm data, not '%s'",
+             SOURCE_NAMES[k]);
+    return -1;
+}
+
+/* Early stopping watches the validation data: its monitor is val_loss or val_accuracy. */
+static int check_stop_monitor(const void *base, char *why, size_t len)
+{
+    enum nn_monitor k = ((const struct nn_config *)base)->train.early_stopping.monitor;
+    if (k == NN_MONITOR_LOSS) {
+        snprintf(why, len, "early stopping watches val_loss or val_accuracy, not the training loss");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_plateau_monitor(const void *base, char *why, size_t len)
+{
+    if (((const struct nn_config *)base)->optim.schedule.monitor == NN_MONITOR_NONE) {
+        snprintf(why, len, "reduce_on_plateau watches val_loss, val_accuracy or loss");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_validation_fraction(const void *base, char *why, size_t len)
+{
+    double f = ((const struct nn_config *)base)->data.validation.fraction;
+    if (!(f > 0 && f < 1)) {
+        snprintf(why, len, "expected a number > 0 and < 1, found %g", f);
         return -1;
     }
     return 0;
@@ -202,6 +250,102 @@ const struct nn_key nn_config_keys[] = {
      .def = "1e-08",
      .when = "type=adam",
      .doc = "added to √v̂ after the bias correction, as PyTorch does (Keras adds it to √v)"},
+    {.path = "optimizer.weight_decay",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.weight_decay),
+     .lo = 0,
+     .hi = INFINITY,
+     .def = "0",
+     .quiet_default = 1,
+     .doc = "sgd: added to the gradient, g + wd·w (PyTorch's SGD); adam: decoupled, w ← w − "
+            "lr·wd·w before the step (PyTorch's AdamW); every parameter, biases included"},
+    {.path = "optimizer.clip_norm",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.clip_norm),
+     .lo = 0,
+     .hi = INFINITY,
+     .def = "0",
+     .quiet_default = 1,
+     .doc = "when the global L2 norm of all gradients exceeds it, they are scaled by "
+            "clip_norm / (norm + 1e-6) (PyTorch's clip_grad_norm_); the norm is recorded per "
+            "epoch; 0: off"},
+    {.path = "optimizer.schedule.type",
+     .type = NN_KEY_ENUM,
+     .offset = AT(optim.schedule.kind),
+     .names = SCHEDULE_NAMES,
+     .what = "schedule",
+     .def = "constant",
+     .quiet_default = 1,
+     .doc = "the learning rate of each epoch (from learning_rate): constant, step, exponential, "
+            "cosine or reduce_on_plateau; history.csv records it"},
+    {.path = "optimizer.schedule.step_epochs",
+     .type = NN_KEY_INT,
+     .offset = AT(optim.schedule.step_epochs),
+     .lo = 1,
+     .hi = 100000000,
+     .def = "10",
+     .when = "type=step",
+     .doc = "lr × factor every step_epochs epochs"},
+    {.path = "optimizer.schedule.factor",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.schedule.factor),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = 1,
+     .def = "0.1",
+     .when = "type=step|reduce_on_plateau",
+     .doc = "the multiplier of each reduction"},
+    {.path = "optimizer.schedule.factor",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.schedule.factor),
+     .lo = 0,
+     .open_lo = 1,
+     .hi = 1,
+     .def = "0.95",
+     .when = "type=exponential",
+     .doc = "lr × factor^epoch"},
+    {.path = "optimizer.schedule.warmup_epochs",
+     .type = NN_KEY_INT,
+     .offset = AT(optim.schedule.warmup_epochs),
+     .lo = 0,
+     .hi = 100000000,
+     .def = "0",
+     .when = "type=cosine",
+     .doc = "epochs of linear warmup, lr·(e + 1)/warmup_epochs in epoch e (0-based), before the "
+            "cosine"},
+    {.path = "optimizer.schedule.min_lr",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.schedule.min_lr),
+     .lo = 0,
+     .hi = INFINITY,
+     .def = "0",
+     .when = "type=cosine|reduce_on_plateau",
+     .doc = "cosine: the rate of the last epoch's end; reduce_on_plateau: the floor"},
+    {.path = "optimizer.schedule.patience",
+     .type = NN_KEY_INT,
+     .offset = AT(optim.schedule.patience),
+     .lo = 1,
+     .hi = 100000000,
+     .def = "10",
+     .when = "type=reduce_on_plateau",
+     .doc = "epochs without improvement before a reduction"},
+    {.path = "optimizer.schedule.monitor",
+     .type = NN_KEY_ENUM,
+     .offset = AT(optim.schedule.monitor),
+     .names = MONITOR_NAMES,
+     .what = "monitor",
+     .def = "val_loss",
+     .when = "type=reduce_on_plateau",
+     .check = check_plateau_monitor,
+     .doc = "the value watched: val_loss, val_accuracy (need data.validation) or loss (training)"},
+    {.path = "optimizer.schedule.min_delta",
+     .type = NN_KEY_REAL,
+     .offset = AT(optim.schedule.min_delta),
+     .lo = 0,
+     .hi = INFINITY,
+     .def = "0",
+     .when = "type=reduce_on_plateau",
+     .doc = "an improvement is a change by more than this"},
     {.path = "training.epochs",
      .type = NN_KEY_INT,
      .offset = AT(train.epochs),
@@ -253,6 +397,33 @@ const struct nn_key nn_config_keys[] = {
      .quiet_default = 1,
      .doc = "bfloat16: GEMM inputs in bf16 with fp32 accumulation, on AMX or AVX512-BF16 "
             "(weights, optimizer, loss stay fp32)"},
+    {.path = "training.early_stopping.monitor",
+     .type = NN_KEY_ENUM,
+     .offset = AT(train.early_stopping.monitor),
+     .names = MONITOR_NAMES,
+     .what = "monitor",
+     .def = "none",
+     .quiet_default = 1,
+     .check = check_stop_monitor,
+     .doc = "stop when val_loss or val_accuracy (data.validation) has not improved for patience "
+            "epochs, keeping the best epoch as best.ckpt; val_loss when the block omits it; "
+            "none: off"},
+    {.path = "training.early_stopping.patience",
+     .type = NN_KEY_INT,
+     .offset = AT(train.early_stopping.patience),
+     .lo = 1,
+     .hi = 100000000,
+     .def = "5",
+     .when = "monitor=val_loss|val_accuracy",
+     .doc = "epochs without improvement before stopping"},
+    {.path = "training.early_stopping.min_delta",
+     .type = NN_KEY_REAL,
+     .offset = AT(train.early_stopping.min_delta),
+     .lo = 0,
+     .hi = INFINITY,
+     .def = "0",
+     .when = "monitor=val_loss|val_accuracy",
+     .doc = "an improvement is a change by more than this"},
     {.path = "data.source",
      .type = NN_KEY_ENUM,
      .offset = AT(data.source),
@@ -431,7 +602,7 @@ const struct nn_key nn_config_keys[] = {
      .size = SIZE(data.delimiter),
      .def = ",",
      .when = "source=csv",
-     .check = check_delimiter,
+     .check = check_data_delimiter,
      .doc = "the field separator, one character"},
     {.path = "data.target_column",
      .type = NN_KEY_NAMES,
@@ -551,6 +722,73 @@ const struct nn_key nn_config_keys[] = {
      .def = "[]",
      .when = "source=csv",
      .doc = "the input columns; empty: the training data's (csv), else all but the targets"},
+    {.path = "data.validation.source",
+     .type = NN_KEY_ENUM,
+     .offset = AT(data.validation.source),
+     .names = SOURCE_NAMES,
+     .what = "data source",
+     .def = "none",
+     .quiet_default = 1,
+     .check = check_validation_source,
+     .doc = "validation data, scored every epoch (history.csv, metrics.json, the progress line): "
+            "none with a fraction of the training data, or a dataset of its own (npy, csv or "
+            "libsvm, keys as in data.test)"},
+    {.path = "data.validation.fraction",
+     .type = NN_KEY_REAL,
+     .offset = AT(data.validation.fraction),
+     .lo = 0,
+     .hi = 1,
+     .def = "0",
+     .quiet_default = 1,
+     .when = "source=none",
+     .check = check_validation_fraction,
+     .doc = "held out of the training data, drawn from training.seed (stream 5), the same "
+            "samples for every thread count and on resume"},
+    {.path = "data.validation.file",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.validation.file),
+     .size = SIZE(data.validation.file),
+     .when = "source=csv|libsvm",
+     .doc = "the validation file"},
+    {.path = "data.validation.x",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.validation.x),
+     .size = SIZE(data.validation.x),
+     .when = "source=npy",
+     .doc = "a .npy of the validation inputs"},
+    {.path = "data.validation.y",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.validation.y),
+     .size = SIZE(data.validation.y),
+     .def = "",
+     .when = "source=npy",
+     .doc = "a .npy of the validation targets or class numbers"},
+    {.path = "data.validation.header",
+     .type = NN_KEY_BOOL,
+     .offset = AT(data.validation.header),
+     .def = "true",
+     .when = "source=csv",
+     .doc = "the first row names the columns"},
+    {.path = "data.validation.delimiter",
+     .type = NN_KEY_STRING,
+     .offset = AT(data.validation.delimiter),
+     .size = SIZE(data.validation.delimiter),
+     .def = ",",
+     .when = "source=csv",
+     .check = check_validation_delimiter,
+     .doc = "the field separator, one character"},
+    {.path = "data.validation.target_column",
+     .type = NN_KEY_NAMES,
+     .offset = AT(data.validation.target_column),
+     .def = "[]",
+     .when = "source=csv",
+     .doc = "as data.test.target_column"},
+    {.path = "data.validation.feature_columns",
+     .type = NN_KEY_NAMES,
+     .offset = AT(data.validation.feature_columns),
+     .def = "[]",
+     .when = "source=csv",
+     .doc = "as data.test.feature_columns"},
 };
 const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);
 

@@ -76,3 +76,23 @@ void nn_rng_shuffle(struct nn_rng *r, uint32_t *a, size_t n)
         a[j] = t;
     }
 }
+
+static uint64_t mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+uint64_t nn_rng_key(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
+{
+    uint64_t k = mix(seed + 0x9E3779B97F4A7C15ull);
+    k = mix(k ^ (stream * 0xD6E8FEB86659FD93ull));
+    k = mix(k ^ (a * 0xA0761D6478BD642Full));
+    return mix(k ^ (b * 0xE7037ED1A0B428DBull));
+}
+
+uint64_t nn_rng_at(uint64_t key, uint64_t i)
+{
+    return mix(key + (i + 1) * 0x9E3779B97F4A7C15ull);
+}

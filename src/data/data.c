@@ -8,6 +8,7 @@
 
 #include "data/source.h"
 #include "nnctl/data.h"
+#include "nnctl/rng.h"
 
 static const struct nn_source_ops sources[] = {
     [NN_DATA_NONE] = {"none", NULL},
@@ -20,21 +21,20 @@ static const struct nn_source_ops sources[] = {
 _Static_assert(sizeof sources / sizeof sources[0] == NN_DATA_SOURCE_COUNT,
                "every data source has a row");
 
-/* data.test: the test source loads its own split from a copy of the config in which it is the
+/* data.test and data.validation: the block's source loads its own split from a copy of the config in which it is the
  * source, its files the test files, and the classes those of the training data: given, learned
  * from the training split, or the integers 0 .. classes - 1. */
-static int load_test_block(const struct nn_config *cfg, struct nn_dataset *ds,
-                           struct nn_error *err)
+static int load_block(const struct nn_config *cfg, const struct nn_data_test *t,
+                      struct nn_dataset *ds, struct nn_error *err)
 {
     const struct nn_data_spec *d = &cfg->data;
-    const struct nn_data_test *t = &d->test;
     struct nn_config *v = malloc(sizeof *v);
     if (!v)
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
     *v = *cfg;
     struct nn_data_spec *vd = &v->data;
     vd->source = t->source;
-    vd->test.source = NN_DATA_NONE;
+    vd->test.source = vd->validation.source = NN_DATA_NONE;
     snprintf(vd->test_file, sizeof vd->test_file, "%s", t->file);
     snprintf(vd->test_x, sizeof vd->test_x, "%s", t->x);
     snprintf(vd->test_y, sizeof vd->test_y, "%s", t->y);
@@ -79,7 +79,7 @@ int nn_dataset_load(const struct nn_config *cfg, int test, struct nn_dataset *ds
     if (k < 0 || k >= NN_DATA_SOURCE_COUNT || !sources[k].load)
         return nn_error_set(err, NN_ERR_CONFIG, "%s: no data source", cfg->path);
     if (test && cfg->data.test.source != NN_DATA_NONE)
-        return load_test_block(cfg, ds, err);
+        return load_block(cfg, &cfg->data.test, ds, err);
     return sources[k].load(cfg, test, ds, err);
 }
 
@@ -187,4 +187,96 @@ const nn_real *nn_dataset_gather(const struct nn_dataset *ds, const uint32_t *id
         return y;
     }
     return y; /* not reached: every target is handled above */
+}
+
+/* Copies rows idx[0..n) of `from` into a dataset of their own (its class names borrowed). */
+static int take_rows(const struct nn_dataset *from, const uint32_t *idx, int n,
+                     struct nn_dataset *to, struct nn_error *err)
+{
+    *to = *from;
+    memset(to->owned, 0, sizeof to->owned);
+    to->n = n;
+    const size_t xd = (size_t)from->x_dim, yd = (size_t)from->y_dim, rows = n ? (size_t)n : 1;
+    void *x = malloc(rows * xd * (from->xu8 ? 1 : sizeof(nn_real)));
+    void *y = from->labels ? malloc(rows) : from->yf ? malloc(rows * yd * sizeof(nn_real)) : NULL;
+    if (!x || ((from->labels || from->yf) && !y)) {
+        free(x);
+        free(y);
+        return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory for the validation split",
+                            from->name);
+    }
+    for (int r = 0; r < n; r++) {
+        const size_t i = idx[r];
+        if (from->xu8)
+            memcpy((uint8_t *)x + (size_t)r * xd, from->xu8 + i * xd, xd);
+        else
+            memcpy((nn_real *)x + (size_t)r * xd, from->xf + i * xd, xd * sizeof(nn_real));
+        if (from->labels)
+            ((uint8_t *)y)[r] = from->labels[i];
+        else if (from->yf)
+            memcpy((nn_real *)y + (size_t)r * yd, from->yf + i * yd, yd * sizeof(nn_real));
+    }
+    to->owned[0] = x;
+    to->owned[1] = y;
+    if (from->xu8)
+        to->xu8 = x;
+    else
+        to->xf = x;
+    if (from->labels)
+        to->labels = y;
+    else if (from->yf)
+        to->yf = y;
+    return NN_OK;
+}
+
+int nn_dataset_load_validation(const struct nn_config *cfg, struct nn_dataset *train,
+                               struct nn_dataset *val, struct nn_error *err)
+{
+    memset(val, 0, sizeof *val);
+    const struct nn_data_test *v = &cfg->data.validation;
+    if (v->source != NN_DATA_NONE)
+        return load_block(cfg, v, val, err);
+    if (v->fraction <= 0)
+        return NN_OK;
+    const int N = train->n, nv = (int)llround(v->fraction * N);
+    if (nv < 1 || nv >= N)
+        return nn_error_set(err, NN_ERR_CONFIG,
+                            "%s: field 'data.validation.fraction': %g of %d training samples "
+                            "leaves %s",
+                            cfg->path, v->fraction, N, nv < 1 ? "no validation sample" :
+                                                                "no training sample");
+    uint32_t *perm = malloc((size_t)N * sizeof *perm);
+    uint8_t *held = calloc((size_t)N, 1);
+    int rc = perm && held ? NN_OK : nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+    if (!rc) {
+        /* which samples are held out: the first nv of a shuffle drawn from stream 5 */
+        struct nn_rng rng;
+        nn_rng_seed(&rng, cfg->train.seed, 5);
+        for (int i = 0; i < N; i++)
+            perm[i] = (uint32_t)i;
+        nn_rng_shuffle(&rng, perm, (size_t)N);
+        for (int i = 0; i < nv; i++)
+            held[perm[i]] = 1;
+        /* both parts in file order: perm's first nv entries are the held-out samples, the
+         * rest the training ones */
+        int a = 0, b = nv;
+        for (int i = 0; i < N; i++)
+            perm[held[i] ? a++ : b++] = (uint32_t)i;
+    }
+    struct nn_dataset kept;
+    if (!rc)
+        rc = take_rows(train, perm, nv, val, err);
+    if (!rc && (rc = take_rows(train, perm + nv, N - nv, &kept, err)))
+        nn_dataset_free(val);
+    free(perm);
+    free(held);
+    if (rc)
+        return rc;
+    snprintf(val->name, sizeof val->name, "%.*s (validation)", (int)sizeof val->name - 16,
+             train->name);
+    kept.owned[2] = train->owned[2]; /* the class names stay with the training split */
+    train->owned[2] = NULL;
+    nn_dataset_free(train);
+    *train = kept;
+    return NN_OK;
 }

@@ -233,8 +233,9 @@ static int has_output(const struct nn_layer *l)
 }
 
 static void forward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
-                    nn_real *y, int n)
+                    nn_real *y, int n, const struct nn_pass *p)
 {
+    (void)p;
     (void)be;
     memcpy(y, x, (size_t)n * (size_t)l->out_size * sizeof(nn_real));
     nn_act_forward(l->act, y, n, l->out_size);
@@ -242,8 +243,10 @@ static void forward(const struct nn_layer *l, const struct nn_backend *be, const
 
 /* dL/dX = dL/dY ⊙ f'(·), written over dL/dY: the element count does not change. */
 static void backward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
-                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n)
+                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n,
+                     const struct nn_pass *p)
 {
+    (void)p;
     (void)be, (void)x, (void)dx, (void)bias_grad;
     nn_act_backward(l->act, y, dy, n, l->out_size);
 }

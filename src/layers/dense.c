@@ -92,16 +92,19 @@ static int has_output(const struct nn_layer *l)
 }
 
 static void forward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
-                    nn_real *y, int n)
+                    nn_real *y, int n, const struct nn_pass *p)
 {
+    (void)p;
     nn_gemm(be, NN_NO_TRANS, NN_NO_TRANS, n, l->out_size, l->in_size, 1, x, l->in_size, l->w,
             l->out_size, 0, y, l->out_size, l->wt);
     nn_bias_act_forward(l->act, y, l->b, n, l->out_size);
 }
 
 static void backward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
-                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n)
+                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n,
+                     const struct nn_pass *p)
 {
+    (void)p;
     (void)x;
     const int ni = l->in_size, no = l->out_size;
     /* dZ = dY ⊙ f'(·) in place, and the rows' Σ dZ, in one pass */

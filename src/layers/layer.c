@@ -10,6 +10,7 @@ static const struct nn_layer_ops *builtin[] = {
     [NN_LAYER_ACT] = &nn_layer_act,
     [NN_LAYER_FLATTEN] = &nn_layer_flatten,
     [NN_LAYER_RESHAPE] = &nn_layer_reshape,
+    [NN_LAYER_DROPOUT] = &nn_layer_dropout,
 };
 _Static_assert(sizeof builtin / sizeof builtin[0] == NN_LAYER_BUILTIN_COUNT,
                "every built-in layer kind has a row in the registry");

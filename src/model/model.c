@@ -249,12 +249,14 @@ const nn_real *nn_model_forward_rows(struct nn_model *m, const nn_real *x, int r
 {
     const nn_real *in = x + (size_t)r0 * (size_t)m->in_size;
     int last = upto < 0 || upto >= m->n_layers ? m->n_layers - 1 : upto;
+    struct nn_pass p = {m->train_step > 0, m->train_step, m->cfg.train.seed, 0, r0};
     for (int i = 0; i <= last; i++) {
         const struct nn_layer *l = &m->layers[i];
         if (!l->out)
             continue; /* flatten, reshape, identity and a folded head: the output is the input */
         nn_real *out = l->out + (size_t)r0 * (size_t)l->out_size;
-        l->ops->forward(l, m->backend, in, out, n);
+        p.layer = i;
+        l->ops->forward(l, m->backend, in, out, n, &p);
         in = out;
     }
     return in;
@@ -318,6 +320,7 @@ void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n,
                             void (*done)(void *ctx, int layer), void *ctx)
 {
     const size_t r = (size_t)r0;
+    struct nn_pass p = {m->train_step > 0, m->train_step, m->cfg.train.seed, 0, r0};
     if (m->backend->invalidate) /* new gradients at the old addresses from here on */
         m->backend->invalidate(m->backend);
     for (int i = m->n_layers - 1; i >= m->first_grad; i--) {
@@ -327,8 +330,9 @@ void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n,
         const nn_real *in = layer_input(m, x, i) + r * (size_t)l->in_size;
         nn_real *dx = l->dx ? l->dx + r * (size_t)l->in_size : NULL;
         nn_real *bias = l->n_tensors > 1 ? (db_part ? db_part + l->bias_ofs : l->db) : NULL;
+        p.layer = i;
         l->ops->backward(l, m->backend, in, l->out + r * (size_t)l->out_size,
-                         l->dz + r * (size_t)l->out_size, dx, bias, n);
+                         l->dz + r * (size_t)l->out_size, dx, bias, n, &p);
         /* this layer's dZ rows are final and its weights are no longer read */
         if (done && l->n_tensors > 0)
             done(ctx, i);
@@ -344,6 +348,8 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
 {
     const int fold = o && o->kind == NN_OPT_SGD && o->momentum == 0;
     const nn_real lr = o ? (nn_real)o->learning_rate : 0;
+    /* plain SGD with weight decay, folded: W ← (1 − lr·wd)·W − lr·Xᵀ·dZ = W − lr·(dW + wd·W) */
+    const nn_real keep = o ? (nn_real)(1.0 - o->learning_rate * o->weight_decay) : 1;
     const struct nn_backend *be = m->backend;
     /* a backend's own weight copy (bf16) is refreshed by the optimizer's pass itself; plain SGD,
      * folded into the GEMM, refreshes it right after, while the chunk is in cache */
@@ -359,7 +365,7 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
     if (hi > lo) {
         const nn_real *in = layer_input(m, x, i);
         if (fold)
-            l->ops->param_grad(l, be, in, B, lo, hi, -lr, 1, l->w);
+            l->ops->param_grad(l, be, in, B, lo, hi, -lr, keep, l->w);
         else
             l->ops->param_grad(l, be, in, B, lo, hi, 1, 0, l->dw);
         if (o && !fold)
@@ -378,9 +384,12 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
         for (int j = lo; j < hi; j++)
             l->db[j] += part[j];
     }
-    if (fold)
+    if (fold && keep == 1)
         for (int j = lo; j < hi; j++)
             l->b[j] -= lr * l->db[j];
+    else if (fold)
+        for (int j = lo; j < hi; j++)
+            l->b[j] = keep * l->b[j] - lr * l->db[j];
     else if (o && hi > lo)
         nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params,
                                  tb->offset + (size_t)lo, (size_t)(hi - lo), copy);

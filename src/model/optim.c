@@ -8,7 +8,9 @@
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
  *   w ← w − lr · (m / (1−β1^t)) / (√v / √(1−β2^t) + ε)
  * Keras adds ε to √v before the bias correction ("epsilon hat"); the report script sets every
- * hyperparameter explicitly on both sides because of differences like this one. */
+ * hyperparameter explicitly on both sides because of differences like this one.
+ * Weight decay wd, as PyTorch's optimizers take it: SGD adds it to the gradient (g ← g + wd·w,
+ * before the momentum); Adam decouples it (AdamW: w ← w·(1 − lr·wd), then the step). */
 #include <math.h>
 
 #include "nnctl/optim.h"
@@ -42,7 +44,28 @@ static void update(const struct nn_optim_spec *o, long long t, nn_real *restrict
                    const nn_real *restrict g, nn_real *restrict s1, nn_real *restrict s2, size_t n,
                    uint16_t *restrict wb)
 {
-    const nn_real lr = (nn_real)o->learning_rate;
+    const nn_real lr = (nn_real)o->learning_rate, wd = (nn_real)o->weight_decay;
+    if (o->kind == NN_OPT_ADAM && wd > 0) {
+        const nn_real decay = (nn_real)(1.0 - o->learning_rate * o->weight_decay);
+        for (size_t i = 0; i < n; i++)
+            w[i] *= decay;
+    }
+    if (o->kind == NN_OPT_SGD && wd > 0) {
+        /* g + wd·w, computed where g is read (the gradient stays as backward left it) */
+        const nn_real mu = (nn_real)o->momentum;
+        nn_real *restrict v = s1;
+        for (size_t i = 0; i < n; i++) {
+            const nn_real gi = g[i] + wd * w[i];
+            if (!v) {
+                w[i] -= lr * gi;
+            } else {
+                v[i] = mu * v[i] + gi;
+                w[i] -= lr * (o->nesterov ? gi + mu * v[i] : v[i]);
+            }
+            COPY(i);
+        }
+        return;
+    }
     if (o->kind == NN_OPT_ADAM) {
         const nn_real b1 = (nn_real)o->beta1, b2 = (nn_real)o->beta2;
         /* 1 − β in double, then rounded: in float32, 1 − 0.999f is off by 5e-5 relative. */

@@ -10,7 +10,10 @@
  *
  * Version 2 (a checkpoint inside an epoch) appends u64 batch, u64 shuffle PRNG state[4] at the
  * epoch's start, and the epoch's loss sum and seconds so far as f64 bit patterns. Checkpoints at
- * an epoch boundary stay version 1, byte for byte as before.
+ * an epoch boundary stay version 1, byte for byte as before. Versions 3 and 4 are 1 and 2 with
+ * the training controls' state appended (a config with a reduce_on_plateau schedule, early
+ * stopping or clipping): f64 lr, f64 plateau best, u64 plateau wait, f64 stop best, u64 stop
+ * wait, u64 best epoch, f64 norm sum, f64 norm max, u64 norm count.
  *
  * The config travels inside the checkpoint so that a checkpoint alone rebuilds its model; tensor
  * names and shapes are stored as well, so that a mismatch is reported by name rather than as a
@@ -26,6 +29,7 @@
 #define CKPT_MAGIC       "NNCTLCKP"
 #define CKPT_VERSION     1u /* at an epoch boundary */
 #define CKPT_VERSION_MID 2u /* inside an epoch */
+#define CKPT_CONTROLS    2u /* added to either: the training controls' state follows */
 #define CKPT_HEADER      32u
 #define CKPT_MAX_BYTES   NN_MAX_MODEL_BYTES
 
@@ -53,6 +57,13 @@ static void put_u64(struct wbuf *b, uint64_t v)
     put_u32(b, (uint32_t)(v >> 32));
 }
 
+static void put_f64(struct wbuf *b, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    put_u64(b, bits);
+}
+
 static int host_is_little_endian(void)
 {
     const uint16_t one = 1;
@@ -67,7 +78,8 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
     size_t clen = strlen(config_yaml);
     const int mid = st->batch > 0;
     size_t cap = CKPT_HEADER + 4 + clen + 8 * 6 + 4 + 8 + 4 + 8 +
-                 (m->n_params + m->n_opt) * sizeof(nn_real) + (mid ? 8 * 7 : 0);
+                 (m->n_params + m->n_opt) * sizeof(nn_real) + (mid ? 8 * 7 : 0) +
+                 (st->controls ? 8 * 9 : 0);
     for (int i = 0; i < m->n_tensors; i++)
         cap += 4 + strlen(m->tensors[i].name) + 4 + 4 * (size_t)m->tensors[i].shape.ndim;
     struct wbuf b = {malloc(cap), 0, cap};
@@ -104,6 +116,17 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
         memcpy(&bits, &st->epoch_seconds, 8);
         put_u64(&b, bits);
     }
+    if (st->controls) {
+        put_f64(&b, st->lr);
+        put_f64(&b, st->plateau_best);
+        put_u64(&b, st->plateau_wait);
+        put_f64(&b, st->stop_best);
+        put_u64(&b, st->stop_wait);
+        put_u64(&b, st->best_epoch);
+        put_f64(&b, st->norm_sum);
+        put_f64(&b, st->norm_max);
+        put_u64(&b, st->norm_count);
+    }
 
     size_t payload = b.n - CKPT_HEADER;
     uLong crc = crc32(0L, Z_NULL, 0);
@@ -115,7 +138,7 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
     size_t end = b.n;
     b.n = 0;
     put(&b, CKPT_MAGIC, 8);
-    put_u32(&b, mid ? CKPT_VERSION_MID : CKPT_VERSION);
+    put_u32(&b, (mid ? CKPT_VERSION_MID : CKPT_VERSION) + (st->controls ? CKPT_CONTROLS : 0));
     put_u32(&b, (uint32_t)sizeof(nn_real));
     put_u64(&b, payload);
     put_u32(&b, (uint32_t)crc);
@@ -154,6 +177,14 @@ static uint64_t get_u64(struct rbuf *r)
     return lo | (uint64_t)get_u32(r) << 32;
 }
 
+static double get_f64(struct rbuf *r)
+{
+    uint64_t bits = get_u64(r);
+    double v;
+    memcpy(&v, &bits, 8);
+    return v;
+}
+
 static int ckpt_bad(struct nn_error *err, const char *path, const char *field, const char *what)
 {
     return nn_error_set(err, NN_ERR_FORMAT, "%s: field '%s': %s", path, field, what);
@@ -187,9 +218,13 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
     uint32_t version = get_u32(&h), real = get_u32(&h);
     uint64_t payload = get_u64(&h);
     uint32_t crc_stored = get_u32(&h), reserved = get_u32(&h);
+    const int controls = version == CKPT_VERSION + CKPT_CONTROLS ||
+                         version == CKPT_VERSION_MID + CKPT_CONTROLS;
+    if (controls)
+        version -= CKPT_CONTROLS;
     if (version != CKPT_VERSION && version != CKPT_VERSION_MID) {
-        snprintf(msg, sizeof msg, "format version %u, this nnctl reads versions %u and %u", version,
-                 CKPT_VERSION, CKPT_VERSION_MID);
+        snprintf(msg, sizeof msg, "format version %u, this nnctl reads versions %u to %u", version,
+                 CKPT_VERSION, CKPT_VERSION_MID + CKPT_CONTROLS);
         rc = ckpt_bad(err, path, "version", msg);
         goto fail;
     }
@@ -318,6 +353,23 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
             rc = ckpt_bad(err, path, "batch",
                           r.bad ? "the position inside the epoch runs past the end of the payload"
                                 : "a version-2 checkpoint must be inside an epoch (batch > 0)");
+            goto fail;
+        }
+    }
+    if (controls) {
+        s.controls = 1;
+        s.lr = get_f64(&r);
+        s.plateau_best = get_f64(&r);
+        s.plateau_wait = get_u64(&r);
+        s.stop_best = get_f64(&r);
+        s.stop_wait = get_u64(&r);
+        s.best_epoch = get_u64(&r);
+        s.norm_sum = get_f64(&r);
+        s.norm_max = get_f64(&r);
+        s.norm_count = get_u64(&r);
+        if (r.bad) {
+            rc = ckpt_bad(err, path, "controls",
+                          "the training controls' state runs past the end of the payload");
             goto fail;
         }
     }

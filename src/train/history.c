@@ -8,19 +8,52 @@
 #include "nnctl/fsutil.h"
 #include "nnctl/strbuf.h"
 
+/* ",value", or "," alone for NaN */
+static void field(struct nn_sb *b, const char *fmt, double v)
+{
+    nn_sb_putc(b, ',');
+    if (!isnan(v))
+        nn_sb_printf(b, fmt, v);
+}
+
 int nn_history_write(const char *path, const struct nn_history_row *h, int n, struct nn_error *err)
 {
     struct nn_sb b = {0};
-    nn_sb_reserve(&b, 128 + (size_t)n * 128); /* one allocation, whatever the epoch count */
-    nn_sb_puts(&b, "epoch,train_loss,test_loss,seconds,samples_per_second\n");
+    nn_sb_reserve(&b, 160 + (size_t)n * 192); /* one allocation, whatever the epoch count */
+    nn_sb_puts(&b, "epoch,train_loss,test_loss,seconds,samples_per_second,lr,val_loss,"
+                   "val_accuracy,grad_norm_mean,grad_norm_max\n");
     for (int i = 0; i < n; i++) {
-        char test[40] = "";
-        if (!isnan(h[i].test_loss))
-            snprintf(test, sizeof test, "%.9g", h[i].test_loss);
-        nn_sb_printf(&b, "%d,%.9g,%s,%.6f,%.1f\n", i + 1, h[i].train_loss, test, h[i].seconds,
-                     h[i].samples_per_second);
+        nn_sb_printf(&b, "%d,%.9g", i + 1, h[i].train_loss);
+        field(&b, "%.9g", h[i].test_loss);
+        nn_sb_printf(&b, ",%.6f,%.1f", h[i].seconds, h[i].samples_per_second);
+        field(&b, "%.9g", h[i].lr);
+        field(&b, "%.9g", h[i].val_loss);
+        field(&b, "%.9g", h[i].val_accuracy);
+        field(&b, "%.9g", h[i].grad_norm_mean);
+        field(&b, "%.9g", h[i].grad_norm_max);
+        nn_sb_putc(&b, '\n');
     }
     return nn_sb_write_file(&b, path, err);
+}
+
+/* The fields of one line, split at commas; empty fields are NaN. Returns their count. */
+static int split(char *line, double *v, int max)
+{
+    int n = 0;
+    for (char *p = line; n < max;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = 0;
+        char *end;
+        v[n] = *p ? strtod(p, &end) : NAN;
+        if (*p && *end)
+            return -1;
+        n++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return n;
 }
 
 int nn_history_read(const char *path, struct nn_history_row *h, int want, struct nn_error *err)
@@ -34,17 +67,22 @@ int nn_history_read(const char *path, struct nn_history_row *h, int want, struct
     char *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line && got < want;
          line = strtok_r(NULL, "\n", &save)) {
-        int ep;
-        double tl, te = NAN, s, sps;
-        char tbuf[64];
-        if (sscanf(line, "%d,%lf,%63[^,],%lf,%lf", &ep, &tl, tbuf, &s, &sps) == 5) {
-            te = strtod(tbuf, NULL);
-        } else if (sscanf(line, "%d,%lf,,%lf,%lf", &ep, &tl, &s, &sps) != 4) {
+        double v[10];
+        int n = split(line, v, 10);
+        /* the five columns of earlier versions, or all ten */
+        if ((n != 5 && n != 10) || isnan(v[0]))
             continue;
-        }
-        if (ep != got + 1)
+        if (v[0] != got + 1)
             break;
-        h[got++] = (struct nn_history_row){tl, te, s, sps};
+        struct nn_history_row *r = &h[got++];
+        *r = (struct nn_history_row){v[1], v[2], v[3], v[4], NAN, NAN, NAN, NAN, NAN};
+        if (n == 10) {
+            r->lr = v[5];
+            r->val_loss = v[6];
+            r->val_accuracy = v[7];
+            r->grad_norm_mean = v[8];
+            r->grad_norm_max = v[9];
+        }
     }
     free(text);
     if (got != want)

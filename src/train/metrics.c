@@ -51,6 +51,27 @@ int nn_metrics_write(const char *path, const struct nn_config *cfg, const struct
     nn_json_num(&j, "seconds_per_epoch", f->median_epoch);
     nn_json_num(&j, "samples_per_second",
                 r->train_seconds > 0 ? (double)f->n_train * r->epochs / r->train_seconds : NAN);
+    const struct nn_data_test *v = &cfg->data.validation;
+    if (v->source != NN_DATA_NONE || v->fraction > 0) {
+        nn_json_int(&j, "val_samples", f->n_val);
+        nn_json_num(&j, "final_val_loss", r->val_loss);
+        nn_json_num(&j, "val_accuracy", r->val_accuracy);
+    }
+    const struct nn_early_stop_spec *es = &cfg->train.early_stopping;
+    if (es->monitor != NN_MONITOR_NONE) {
+        /* the best epoch (best.ckpt) and the last one trained (model.ckpt) */
+        nn_json_object(&j, "early_stopping", 0);
+        nn_json_str(&j, "monitor", es->monitor == NN_MONITOR_VAL_LOSS ? "val_loss" : "val_accuracy");
+        nn_json_int(&j, "patience", es->patience);
+        nn_json_int(&j, "epochs_planned", r->epochs_planned);
+        nn_json_int(&j, "last_epoch", r->epochs);
+        nn_json_bool(&j, "stopped_early", r->stopped_early);
+        nn_json_int(&j, "best_epoch", r->best_epoch);
+        nn_json_num(&j, "best_value", r->best_value);
+        nn_json_num(&j, "best_test_loss", r->best_test_loss);
+        nn_json_num(&j, "best_test_accuracy", r->best_test_accuracy);
+        nn_json_end(&j);
+    }
     nn_json_end(&j);
     return nn_sb_write_file(&b, path, err);
 }

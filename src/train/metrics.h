@@ -11,6 +11,7 @@ struct nn_run_facts {
     int team;            /* 1: the step's own threads split the batch; 0: the backend does */
     double median_epoch; /* seconds, the median of the epochs after the first */
     long n_train;        /* training samples */
+    long n_val;          /* validation samples */
 };
 
 /* Writes metrics.json atomically. */

@@ -73,6 +73,42 @@ static void layer_done(void *ctx, int layer)
     atomic_fetch_add_explicit(&s->ready[layer], 1, memory_order_release);
 }
 
+/* Clipping, after every gradient of the step exists: thread t's slice of the arena is scaled
+ * by clip_norm / (norm + 1e-6) when the norm exceeds clip_norm (PyTorch's clip_grad_norm_), then
+ * updated. The sums of squares are added in thread order, so every thread sees the same norm. */
+static void clip_and_update(struct nn_step *j, int t, int T)
+{
+    struct nn_model *m = j->m;
+    int lo, hi;
+    nn_team_split((int)((m->n_params + 15) / 16), t, T, &lo, &hi); /* 64-byte slices */
+    const size_t a = (size_t)lo * 16, b = (size_t)hi * 16 < m->n_params ? (size_t)hi * 16
+                                                                          : m->n_params;
+    double sq = 0;
+    for (size_t i = a; i < b; i++)
+        sq += (double)m->grads[i] * (double)m->grads[i];
+    j->sq[t].v = sq;
+    if (T > 1)
+        nn_team_barrier(j->team);
+    double total = 0;
+    for (int q = 0; q < T; q++)
+        total += j->sq[q].v;
+    const double norm = sqrt(total);
+    if (t == 0)
+        j->norm = norm;
+    const double coef = j->o->clip_norm / (norm + 1e-6);
+    if (coef < 1)
+        for (size_t i = a; i < b; i++)
+            m->grads[i] *= (nn_real)coef;
+    if (b <= a)
+        return;
+    const struct nn_backend *be = m->backend;
+    uint16_t *copy = be->param_copy ? be->param_copy(be, m) : NULL;
+    nn_optim_step_range_copy(j->o, j->t, m->params, m->grads, m->opt_state, m->n_params, a, b - a,
+                             copy);
+    if (be->params_updated && !copy)
+        be->params_updated(be, m, a, b - a);
+}
+
 /* The step, run by every thread of the team (or by the caller alone). */
 static void step_part(void *arg, int t, int T)
 {
@@ -87,11 +123,15 @@ static void step_part(void *arg, int t, int T)
     const nn_real *out = nn_model_forward_rows(m, j->x, lo, n, -1);
     j->loss[t].v =
         nn_loss_rows(m->cfg.loss, out, target, n, (int)D, m->dout + (size_t)lo * D, j->B);
+    const int clip = j->o->clip_norm > 0;
     if (T == 1) {
         nn_model_backward_rows(m, j->x, lo, n, NULL, NULL, NULL);
         j->total = j->loss[0].v;
-        if (isfinite(j->total))
-            nn_model_update_part(m, j->x, j->B, 0, 1, NULL, j->o, j->t);
+        if (isfinite(j->total)) {
+            nn_model_update_part(m, j->x, j->B, 0, 1, NULL, clip ? NULL : j->o, j->t);
+            if (clip)
+                clip_and_update(j, 0, 1);
+        }
         return;
     }
     nn_model_backward_rows(m, j->x, lo, n, t ? j->db_parts[t] : NULL, layer_done, j);
@@ -119,7 +159,11 @@ static void step_part(void *arg, int t, int T)
         int layer = j->chunks[k].layer;
         nn_team_wait_count(&j->ready[layer], T);
         nn_model_update_chunk(m, j->x, j->B, layer, j->chunks[k].c, j->chunks[k].n, j->db_parts, T,
-                              j->o, j->t);
+                              clip ? NULL : j->o, j->t);
+    }
+    if (clip) {
+        nn_team_barrier(j->team); /* every gradient is in */
+        clip_and_update(j, t, T);
     }
 }
 
@@ -131,14 +175,17 @@ void nn_step_run(struct nn_step *s, const uint32_t *idx, int B, const uint32_t *
     s->next_idx = next;
     s->next_B = next_B;
     s->t = t;
+    s->m->train_step = t; /* the passes below are a training step's (dropout draws masks) */
     if (!s->team) {
         step_part(s, 0, 1);
+        s->m->train_step = 0;
         return;
     }
     atomic_store_explicit(&s->next_chunk, 0, memory_order_relaxed);
     for (int i = 0; i < s->m->n_layers; i++)
         atomic_store_explicit(&s->ready[i], 0, memory_order_relaxed);
     nn_team_run(s->team, step_part, s); /* publishes the resets */
+    s->m->train_step = 0;
 }
 
 void nn_step_free(struct nn_step *s)

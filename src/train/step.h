@@ -6,7 +6,12 @@
  * that layer's backward rows: a thread that finishes its rows early starts on the top layer's
  * weight gradients instead of waiting at a barrier. A chunk's result does not depend on which
  * thread computes it, and the rows and chunks are fixed by the thread count, so a given thread
- * count gives bit-identical results run after run. */
+ * count gives bit-identical results run after run.
+ *
+ * With clipping (optimizer.clip_norm) every gradient must exist before any update: the chunks
+ * then only compute gradients, a barrier follows, each thread sums the squares of its slice of
+ * the gradient arena (in double), and after a second barrier every thread adds the T sums in the
+ * same order, scales its slice when the norm exceeds clip_norm and updates it. */
 #ifndef NNCTL_TRAIN_STEP_H
 #define NNCTL_TRAIN_STEP_H
 
@@ -37,6 +42,12 @@ struct nn_step {
         _Alignas(64) double v; /* a cache line each: threads write them at the same time */
     } loss[NN_TEAM_MAX];
     double total; /* the batch's loss, after nn_step_run() */
+    /* clipping (o->clip_norm > 0): the gradients' global L2 norm before clipping, after
+     * nn_step_run(), from the threads' sums of squares over their slices of the arena */
+    double norm;
+    struct {
+        _Alignas(64) double v;
+    } sq[NN_TEAM_MAX];
     int n_chunks;
     struct {
         int layer, c, n;

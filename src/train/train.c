@@ -19,6 +19,7 @@
 #include "nnctl/fsutil.h"
 #include "nnctl/mem.h"
 #include "nnctl/normalize.h"
+#include "nnctl/schedule.h"
 #include "nnctl/train.h"
 #include "train/history.h"
 #include "train/metrics.h"
@@ -205,8 +206,10 @@ struct run {
     struct nn_train_result *res;
     char ckpt_path[NN_PATH_MAX + 32], prev_path[NN_PATH_MAX + 32];
     char hist_path[NN_PATH_MAX + 32], metrics_path[NN_PATH_MAX + 32];
-    struct nn_dataset train, test;
+    struct nn_dataset train, test, val;
     struct nn_model m;
+    struct nn_optim_spec opt; /* the config's optimizer with the epoch's learning rate */
+    char best_path[NN_PATH_MAX + 32];
     struct nn_config ck_cfg; /* the config a resumed checkpoint embeds */
     /* the caller's config with the class names the training file taught (a shallow copy: its
      * pointers stay the caller's) */
@@ -246,6 +249,7 @@ static int run_open(struct run *r, struct nn_error *err)
     snprintf(r->prev_path, sizeof r->prev_path, "%s/model.prev.ckpt", dir);
     snprintf(r->hist_path, sizeof r->hist_path, "%s/history.csv", dir);
     snprintf(r->metrics_path, sizeof r->metrics_path, "%s/metrics.json", dir);
+    snprintf(r->best_path, sizeof r->best_path, "%s/best.ckpt", dir);
     int rc = nn_mkdir_p(dir, err);
     if (!rc)
         rc = nn_rundir_lock(dir, &r->lock, err);
@@ -275,8 +279,10 @@ static int run_open(struct run *r, struct nn_error *err)
         r->named_cfg.data.class_origin = NN_CLASSES_LEARNED;
         r->cfg = &r->named_cfg;
     }
-    /* the test split maps its labels to the classes just learned */
-    if ((rc = nn_dataset_load(r->cfg, 1, &r->test, err)))
+    /* the test and validation splits map their labels to the classes just learned; a
+     * validation fraction leaves the training split (before its statistics are taken) */
+    if ((rc = nn_dataset_load(r->cfg, 1, &r->test, err)) ||
+        (rc = nn_dataset_load_validation(r->cfg, &r->train, &r->val, err)))
         return rc;
     /* Normalisation: statistics of the training data (unless the config gives them), written
      * into the checkpoint's config, applied to both splits before the first step. */
@@ -295,6 +301,8 @@ static int run_open(struct run *r, struct nn_error *err)
     if ((rc = nn_normalize_dataset(&r->train, &r->cfg->data.feature_offset,
                                    &r->cfg->data.feature_scale, err)) ||
         (rc = nn_normalize_dataset(&r->test, &r->cfg->data.feature_offset,
+                                   &r->cfg->data.feature_scale, err)) ||
+        (rc = nn_normalize_dataset(&r->val, &r->cfg->data.feature_offset,
                                    &r->cfg->data.feature_scale, err)))
         return rc;
     /* A batch larger than the data trains one partial batch per epoch. */
@@ -352,6 +360,13 @@ static int check_resume_config(struct run *r, struct nn_error *err)
                             "%s: cannot resume from a different config (only training.epochs "
                             "may change): %s",
                             r->resume_from, diff);
+    const struct nn_early_stop_spec *es = &r->cfg->train.early_stopping;
+    if (es->monitor != NN_MONITOR_NONE && r->st.stop_wait >= (uint64_t)es->patience)
+        return nn_error_set(err, NN_ERR_CONFIG,
+                            "%s: stopped early after epoch %llu (the best was epoch %llu, kept as "
+                            "best.ckpt); there is nothing to resume",
+                            r->resume_from, (unsigned long long)r->st.epoch,
+                            (unsigned long long)r->st.best_epoch);
     if (r->st.epoch >= (uint64_t)r->cfg->train.epochs)
         return nn_error_set(err, NN_ERR_CONFIG,
                             "%s: already trained for %llu epochs; raise "
@@ -403,6 +418,13 @@ static int run_start_model(struct run *r, struct nn_error *err)
     if (rc)
         return rc;
     nn_rng_seed(&r->st.shuffle, r->cfg->train.seed, 2);
+    /* the training controls' state starts here and travels in every checkpoint */
+    const struct nn_config *c = r->cfg;
+    r->st.controls = c->optim.schedule.kind == NN_SCHEDULE_PLATEAU ||
+                     c->train.early_stopping.monitor != NN_MONITOR_NONE || c->optim.clip_norm > 0;
+    r->st.lr = c->optim.learning_rate;
+    r->st.plateau_best = nn_monitor_initial(c->optim.schedule.monitor);
+    r->st.stop_best = nn_monitor_initial(c->train.early_stopping.monitor);
     return NN_OK;
 }
 
@@ -413,6 +435,8 @@ static int run_alloc(struct run *r, struct nn_error *err)
     int fit = nn_dataset_fits(&r->train, r->m.in_size, r->m.out_size, err);
     if (!fit)
         fit = nn_dataset_fits(&r->test, r->m.in_size, r->m.out_size, err);
+    if (!fit)
+        fit = nn_dataset_fits(&r->val, r->m.in_size, r->m.out_size, err);
     if (fit)
         return fit;
     const int E = r->cfg->train.epochs, N = r->train.n;
@@ -428,7 +452,8 @@ static int run_alloc(struct run *r, struct nn_error *err)
         (r->opts->batch_losses && !r->blosses))
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory for training buffers");
     int T = nn_step_threads(r->opts->threads, r->bs, r->m.n_params);
-    int rc = nn_step_init(&r->step, &r->m, T, &r->train, r->xb, r->yb, &r->cfg->optim, err);
+    r->opt = r->cfg->optim;
+    int rc = nn_step_init(&r->step, &r->m, T, &r->train, r->xb, r->yb, &r->opt, err);
     if (rc)
         return rc;
     r->last_loss = NAN;
@@ -493,6 +518,8 @@ static int run_epoch(struct run *r, int e, int from, double *secs, struct nn_err
         r->epoch_rng = r->st.shuffle;
         if (r->cfg->train.shuffle)
             nn_rng_shuffle(&r->st.shuffle, r->perm, (size_t)N);
+        r->st.norm_sum = r->st.norm_max = 0;
+        r->st.norm_count = 0;
     }
     for (int start = from * bs; start < N; start += bs) {
         int B = N - start < bs ? N - start : bs; /* the last partial batch is trained */
@@ -511,6 +538,11 @@ static int run_epoch(struct run *r, int e, int from, double *secs, struct nn_err
                                 e + 1, start / bs + 1, l, where);
         }
         lsum += l * B;
+        if (r->opt.clip_norm > 0) {
+            r->st.norm_sum += r->step.norm;
+            r->st.norm_max = r->step.norm > r->st.norm_max ? r->step.norm : r->st.norm_max;
+            r->st.norm_count++;
+        }
         if (r->blosses && e == 0 && r->n_blosses < r->steps)
             r->blosses[r->n_blosses++] = l;
         r->st.step++;
@@ -535,11 +567,12 @@ static int run_epoch(struct run *r, int e, int from, double *secs, struct nn_err
 /* The progress line: every log_every epochs, the first and the last; a terminal's live line is
  * redrawn at most ten times a second (tiny epochs, like XOR's, would otherwise spend their time
  * printing), with an ETA from wall-clock time, which includes evaluation and printing. */
-static void run_report(struct run *r, int e, double secs, double test_loss)
+static void run_report(struct run *r, int e, double secs, double test_loss, int last)
 {
+    const struct nn_history_row *h = &r->hist[e];
     const int E = r->cfg->train.epochs, N = r->train.n;
     const int every = r->opts->log_every > 0 ? r->opts->log_every : 1;
-    int print = (e + 1) % every == 0 || e + 1 == E || e == (int)r->first_epoch;
+    int print = (e + 1) % every == 0 || e + 1 == E || e == (int)r->first_epoch || last;
     double now = nn_now_seconds();
     int redraw = r->tty && (print || now - r->last_draw >= 0.1);
     if (r->opts->quiet || !(print || redraw))
@@ -549,6 +582,12 @@ static void run_report(struct run *r, int e, double secs, double test_loss)
                      r->last_loss);
     if (r->test.n > 0)
         l += snprintf(line + l, sizeof line - (size_t)l, "  test %.6f", test_loss);
+    if (r->val.n > 0)
+        l += snprintf(line + l, sizeof line - (size_t)l, "  val %.6f", h->val_loss);
+    if (r->val.n > 0 && !isnan(h->val_accuracy))
+        l += snprintf(line + l, sizeof line - (size_t)l, "  val_acc %.4f", h->val_accuracy);
+    if (r->cfg->optim.schedule.kind != NN_SCHEDULE_CONSTANT)
+        l += snprintf(line + l, sizeof line - (size_t)l, "  lr %.3g", h->lr);
     snprintf(line + l, sizeof line - (size_t)l, "  %.3fs  %.0f samples/s", secs,
              secs > 0 ? N / secs : 0);
     if (r->tty) {
@@ -563,6 +602,45 @@ static void run_report(struct run *r, int e, double secs, double test_loss)
     fflush(r->log);
 }
 
+/* The value a monitor watches after epoch e. */
+static double monitored(const struct run *r, enum nn_monitor mon, int e)
+{
+    switch (mon) {
+    case NN_MONITOR_NONE:
+        return NAN;
+    case NN_MONITOR_VAL_LOSS:
+        return r->hist[e].val_loss;
+    case NN_MONITOR_VAL_ACCURACY:
+        return r->hist[e].val_accuracy;
+    case NN_MONITOR_LOSS:
+        return r->hist[e].train_loss;
+    }
+    return NAN; /* not reached */
+}
+
+/* After epoch e: reduce_on_plateau's rate for the next epoch, and early stopping: a better
+ * epoch is written as best.ckpt; *stop when patience has run out. */
+static int run_controls(struct run *r, int e, int *stop, struct nn_error *err)
+{
+    const struct nn_config *c = r->cfg;
+    *stop = 0;
+    if (c->optim.schedule.kind == NN_SCHEDULE_PLATEAU)
+        nn_plateau_update(&c->optim.schedule, monitored(r, c->optim.schedule.monitor, e),
+                          &r->st.lr, &r->st.plateau_best, &r->st.plateau_wait);
+    const struct nn_early_stop_spec *es = &c->train.early_stopping;
+    if (es->monitor == NN_MONITOR_NONE)
+        return NN_OK;
+    int improved = 0;
+    *stop = nn_early_stop_update(es, monitored(r, es->monitor, e), (uint64_t)e + 1,
+                                 &r->st.stop_best, &r->st.stop_wait, &r->st.best_epoch, &improved);
+    if (improved) {
+        int rc = nn_checkpoint_save(r->best_path, &r->m, r->yaml, &r->st, err);
+        if (rc)
+            return rc;
+    }
+    return NN_OK;
+}
+
 /* The epochs: train, evaluate on the test set, report, checkpoint when due. */
 static int run_epochs(struct run *r, struct nn_error *err)
 {
@@ -575,17 +653,44 @@ static int run_epochs(struct run *r, struct nn_error *err)
                           (int)r->st.batch, E, NULL);
     for (int e = (int)r->st.epoch; e < E; e++) {
         double secs = 0;
+        r->opt.learning_rate = nn_schedule_lr(&r->cfg->optim, e, E, r->st.lr);
         int rc = run_epoch(r, e, e == (int)r->first_epoch ? (int)r->st.batch : 0, &secs, err);
         if (rc)
             return rc;
         r->train_time += secs;
         r->epoch_secs[e] = secs;
-        double test_loss = NAN, test_acc = NAN;
+        double test_loss = NAN, test_acc = NAN, val_loss = NAN, val_acc = NAN;
         if (r->test.n > 0)
             nn_evaluate(&r->m, &r->test, r->eidx, r->xb, r->yb, &test_loss, &test_acc);
-        r->hist[e] =
-            (struct nn_history_row){r->last_loss, test_loss, secs, secs > 0 ? N / secs : 0};
-        run_report(r, e, secs, test_loss);
+        if (r->val.n > 0)
+            nn_evaluate(&r->m, &r->val, r->eidx, r->xb, r->yb, &val_loss, &val_acc);
+        const double nc = (double)r->st.norm_count;
+        r->hist[e] = (struct nn_history_row){r->last_loss,
+                                             test_loss,
+                                             secs,
+                                             secs > 0 ? N / secs : 0,
+                                             r->opt.learning_rate,
+                                             val_loss,
+                                             val_acc,
+                                             nc > 0 ? r->st.norm_sum / nc : NAN,
+                                             nc > 0 ? r->st.norm_max : NAN};
+        int stop_early = 0;
+        if ((rc = run_controls(r, e, &stop_early, err)))
+            return rc;
+        run_report(r, e, secs, test_loss, stop_early);
+        if (stop_early) {
+            if (!r->opts->quiet)
+                fprintf(r->log,
+                        "early stopping after epoch %d: %s has not improved for %d epochs; the "
+                        "best was epoch %llu (%.6g), kept as %s\n",
+                        e + 1,
+                        r->cfg->train.early_stopping.monitor == NN_MONITOR_VAL_LOSS
+                            ? "val_loss"
+                            : "val_accuracy",
+                        r->cfg->train.early_stopping.patience,
+                        (unsigned long long)r->st.best_epoch, r->st.stop_best, r->best_path);
+            return NN_OK; /* run_finish writes the history and the checkpoint */
+        }
         int every = r->cfg->train.checkpoint_every;
         int minutes = r->cfg->train.checkpoint_minutes > 0 &&
                       nn_now_seconds() - r->last_save >= r->cfg->train.checkpoint_minutes * 60;
@@ -618,12 +723,40 @@ static int write_batch_losses(const struct run *r, struct nn_error *err)
     return rc;
 }
 
+/* best.ckpt's numbers on the test split. */
+static int evaluate_best(struct run *r, struct nn_train_result *res, struct nn_error *err)
+{
+    struct nn_config c;
+    struct nn_model b;
+    int rc = nn_checkpoint_load(r->best_path, r->bs, &c, &b, NULL, err);
+    if (rc)
+        return rc;
+    nn_evaluate(&b, &r->test, r->eidx, r->xb, r->yb, &res->best_test_loss,
+                &res->best_test_accuracy);
+    nn_model_free(&b);
+    nn_config_free(&c);
+    return NN_OK;
+}
+
 /* Final evaluation, then history.csv, the checkpoint, metrics.json and the batch losses. */
 static int run_finish(struct run *r, struct nn_error *err)
 {
     struct nn_train_result *res = r->res;
-    const int E = r->cfg->train.epochs;
+    const int E = (int)r->st.epoch; /* fewer than training.epochs when stopped early */
     res->epochs = E;
+    res->epochs_planned = r->cfg->train.epochs;
+    res->stopped_early = E < r->cfg->train.epochs;
+    if (r->val.n > 0 && E > 0) {
+        res->val_loss = r->hist[E - 1].val_loss;
+        res->val_accuracy = r->hist[E - 1].val_accuracy;
+    }
+    int rc = NN_OK;
+    if (r->st.best_epoch > 0) {
+        res->best_epoch = (int)r->st.best_epoch;
+        res->best_value = r->st.stop_best;
+        if (r->test.n > 0 && (rc = evaluate_best(r, res, err)))
+            return rc;
+    }
     res->final_train_loss = r->last_loss;
     res->train_seconds = r->train_time;
     nn_evaluate(&r->m, &r->train, r->eidx, r->xb, r->yb, &res->eval_train_loss,
@@ -637,8 +770,9 @@ static int run_finish(struct run *r, struct nn_error *err)
         .team = r->step.team != NULL,
         .median_epoch = median(r->epoch_secs + (E > 1), E - (int)(E > 1)),
         .n_train = r->train.n,
+        .n_val = r->val.n,
     };
-    int rc = nn_history_write(r->hist_path, r->hist, E, err);
+    rc = nn_history_write(r->hist_path, r->hist, E, err);
     if (!rc)
         rc = run_save(r, err);
     if (!rc)
@@ -664,6 +798,7 @@ static void run_close(struct run *r)
     free(r->yaml);
     nn_model_free(&r->m);
     nn_config_free(&r->ck_cfg);
+    nn_dataset_free(&r->val); /* before train: it borrows train's class names */
     nn_dataset_free(&r->train);
     nn_dataset_free(&r->test);
     free(r->norm_offset.v);
@@ -677,6 +812,8 @@ int nn_train(const struct nn_config *cfg, const struct nn_train_opts *opts,
     nn_backend_default()->set_threads(opts->threads);
     memset(res, 0, sizeof *res);
     res->final_test_loss = res->train_accuracy = res->test_accuracy = NAN;
+    res->val_loss = res->val_accuracy = res->best_value = NAN;
+    res->best_test_loss = res->best_test_accuracy = NAN;
     /* 64-byte aligned: the step inside has cache-line-aligned members (nn_step), and the compiler
      * copies such structs with aligned vector moves */
     struct run *r = nn_alloc_aligned(sizeof *r);
