@@ -196,8 +196,9 @@ static void test_set_errors(void **state)
         "--set nokey: error: expected dotted.key=value\n"
         "--set loss.x=1: error: 'loss' is a single value, it has no key 'x'\n"
         "--set optimizer.lerning_rate=1: error: unknown key 'lerning_rate' in 'optimizer'; did you "
-        "mean 'learning_rate'? (expected one of: type, learning_rate, momentum, nesterov, weight_decay, "
-     "clip_norm, schedule)\n"
+        "mean 'learning_rate'? (expected one of: type, learning_rate, momentum, nesterov, "
+        "weight_decay, "
+        "clip_norm, schedule)\n"
         "--set training.epochs=abc: error: 'training.epochs': expected an integer, found 'abc'\n");
     free(got);
 }

@@ -735,15 +735,15 @@ static void test_test_block(void **state)
     assert_close_double(r.final_test_loss, ref.final_test_loss, 1e-6); /* %.3f text vs float */
     /* libsvm needs numbers as labels: the training data's words are refused, naming the file */
     write_text("tb_test.svm", sv);
-    snprintf(at, sizeof base - (size_t)(at - base), ", test: {source: libsvm, file: '%s/tb_test.svm'}}\n",
-             test_tmpdir());
+    snprintf(at, sizeof base - (size_t)(at - base),
+             ", test: {source: libsvm, file: '%s/tb_test.svm'}}\n", test_tmpdir());
     expect_train_error(base, NN_ERR_FORMAT,
                        "%s/tb_test.svm: field 'class_names': 'oak' is not a number (libsvm labels "
                        "are numbers)");
     /* a label the training data never had */
     write_text("tb_unseen.csv", "len,kind,width\n0.5,pine,0.2\n");
-    snprintf(at, sizeof base - (size_t)(at - base), ", test: {source: csv, file: '%s/tb_unseen.csv'}}\n",
-             test_tmpdir());
+    snprintf(at, sizeof base - (size_t)(at - base),
+             ", test: {source: csv, file: '%s/tb_unseen.csv'}}\n", test_tmpdir());
     expect_train_error(base, NN_ERR_FORMAT,
                        "%s/tb_unseen.csv:2: label 'pine' does not appear in the training data "
                        "(%s/tb_train.csv)");
@@ -768,8 +768,8 @@ static void test_test_block(void **state)
         fail_msg("%s", err.msg);
     assert_true(rc.test_accuracy == 1.0);
     assert_true(rc.final_test_loss == rx.eval_train_loss); /* the same four samples */
-    snprintf(xat, sizeof xb - (size_t)(xat - xb), ", test: {source: libsvm, file: '%s/tb_xor.svm'}}\n",
-             test_tmpdir());
+    snprintf(xat, sizeof xb - (size_t)(xat - xb),
+             ", test: {source: libsvm, file: '%s/tb_xor.svm'}}\n", test_tmpdir());
     if (train(xb, "tb_xor_svm", &rs, &err))
         fail_msg("%s", err.msg);
     assert_true(rs.final_test_loss == rx.eval_train_loss);

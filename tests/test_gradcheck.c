@@ -96,6 +96,10 @@ static void fill_targets(const struct nn_model *m, struct nn_rng *rng, double *t
     }
 }
 
+/* The training step every pass of check_network() belongs to (0: inference): dropout's masks
+ * are a function of it, fixed for the whole check. */
+static long long check_step;
+
 static void check_network(const char *yaml, int B, uint64_t seed0)
 {
     for (uint64_t seed = seed0; seed < seed0 + 50; seed++) {
@@ -107,6 +111,7 @@ static void check_network(const char *yaml, int B, uint64_t seed0)
         struct nn_rng rng;
         nn_rng_seed(&rng, seed, 1);
         nn_model_init(&m, &rng);
+        m.train_step = check_step;
         /* Small random biases, so that bias gradients and ReLU units are exercised away from zero.
          */
         for (int i = 0; i < m.n_layers; i++)
@@ -194,6 +199,19 @@ static void test_dense_tanh_sigmoid_mse(void **state)
     check_case("{input_shape: [3], layers: [{type: dense, units: 5, activation: tanh},"
                " {type: dense, units: 2, activation: sigmoid}]}",
                "mse", 3, 2);
+}
+
+/* Dropout in a training pass with a fixed mask (step 5): the loss is smooth in every weight, the
+ * dropped units pass no gradient, the kept ones are scaled by 1/(1 − rate). */
+static void test_dropout_fixed_mask(void **state)
+{
+    (void)state;
+    check_step = 5;
+    check_case("{input_shape: [4], layers: [{type: dense, units: 6, activation: tanh},"
+               " {type: dropout, rate: 0.5}, {type: dense, units: 3, activation: sigmoid},"
+               " {type: dropout, rate: 0.25}, {type: dense, units: 2}]}",
+               "mse", 4, 2);
+    check_step = 0;
 }
 
 static void test_dense_relu_identity_mse(void **state)
@@ -585,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_fused_losses_stable),
         cmocka_unit_test(test_dense_tanh_sigmoid_mse),
         cmocka_unit_test(test_dense_relu_identity_mse),
+        cmocka_unit_test(test_dropout_fixed_mask),
         cmocka_unit_test(test_standalone_activations),
         cmocka_unit_test(test_sigmoid_mse_nonfused),
         cmocka_unit_test(test_bce_fused_dense),

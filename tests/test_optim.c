@@ -79,6 +79,47 @@ static void test_adam(void **s)
     assert_close_double(st[1], 0.00031225, 1e-9);
 }
 
+static void test_adamw(void **s)
+{
+    (void)s;
+    /* test_adam's numbers with weight decay 0.1, decoupled (AdamW): w ← w·(1 − lr·wd) = 0.99·w
+     * first, then the same Adam step (m, v and the step size do not see the decay).
+     * t=1: w = 0.99 − 0.099999998 = 0.890000002
+     * t=2: w = 0.890000002·0.99 − 0.1·0.368421053/0.395225391 = 0.881100002 − 0.093217962
+     *        = 0.787882040 */
+    struct nn_optim_spec o = {.kind = NN_OPT_ADAM,
+                              .learning_rate = 0.1,
+                              .beta1 = 0.9,
+                              .beta2 = 0.999,
+                              .epsilon = 1e-8,
+                              .weight_decay = 0.1};
+    double g[2] = {0.5, 0.25}, w[2];
+    nn_real st[2] = {0, 0};
+    run(&o, g, 2, w, st);
+    assert_close_double(w[0], 0.890000002, TOL);
+    assert_close_double(w[1], 0.787882040, TOL);
+    assert_close_double(st[0], 0.07, TOL); /* the moments are those of plain Adam */
+}
+
+static void test_sgd_weight_decay(void **s)
+{
+    (void)s;
+    /* wd 0.1 added to the gradient (PyTorch's SGD), lr 0.1.
+     * plain: g1 = 0.5 + 0.1·1 = 0.6, w1 = 0.94; g2 = 0.25 + 0.1·0.94 = 0.344, w2 = 0.9056
+     * μ 0.9: v1 = 0.6, w1 = 0.94; v2 = 0.9·0.6 + 0.344 = 0.884, w2 = 0.94 − 0.0884 = 0.8516 */
+    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = 0.1, .weight_decay = 0.1};
+    double g[2] = {0.5, 0.25}, w[2];
+    run(&o, g, 2, w, NULL);
+    assert_close_double(w[0], 0.94, TOL);
+    assert_close_double(w[1], 0.9056, TOL);
+    o.momentum = 0.9;
+    nn_real v = 0;
+    run(&o, g, 2, w, &v);
+    assert_close_double(w[0], 0.94, TOL);
+    assert_close_double(w[1], 0.8516, TOL);
+    assert_close_double(v, 0.884, TOL);
+}
+
 static void test_flat_buffer(void **s)
 {
     (void)s;
@@ -94,9 +135,13 @@ static void test_flat_buffer(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sgd),          cmocka_unit_test(test_sgd_momentum),
-        cmocka_unit_test(test_sgd_nesterov), cmocka_unit_test(test_adam),
+        cmocka_unit_test(test_sgd),
+        cmocka_unit_test(test_sgd_momentum),
+        cmocka_unit_test(test_sgd_nesterov),
+        cmocka_unit_test(test_adam),
         cmocka_unit_test(test_flat_buffer),
+        cmocka_unit_test(test_adamw),
+        cmocka_unit_test(test_sgd_weight_decay),
     };
     return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }

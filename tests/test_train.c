@@ -227,6 +227,23 @@ static void test_no_allocation_per_epoch(void **state)
     print_message("    with 2 threads: %ld allocations for 3 epochs, %ld for 30\n", few,
                   n_allocs - before);
     assert_int_equal(few, n_allocs - before);
+    /* and with the training controls that act inside the step or between epochs (clipping,
+     * weight decay, a schedule, a validation split scored every epoch) */
+    const char *k3[] = {"training.epochs=3", "optimizer.clip_norm=0.5",
+                        "optimizer.weight_decay=0.01", "optimizer.schedule.type=cosine",
+                        "data.validation.fraction=0.2"};
+    const char *k30[] = {"training.epochs=30", "optimizer.clip_norm=0.5",
+                         "optimizer.weight_decay=0.01", "optimizer.schedule.type=cosine",
+                         "data.validation.fraction=0.2"};
+    train_threads(yaml, k3, 5, "k0", 2, &r);
+    before = n_allocs;
+    train_threads(yaml, k3, 5, "k3", 2, &r);
+    few = n_allocs - before;
+    before = n_allocs;
+    train_threads(yaml, k30, 5, "k30", 2, &r);
+    print_message("    with controls: %ld allocations for 3 epochs, %ld for 30\n", few,
+                  n_allocs - before);
+    assert_int_equal(few, n_allocs - before);
     free(yaml);
 #endif
 }

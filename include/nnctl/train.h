@@ -41,8 +41,8 @@ struct nn_train_result {
     double val_loss, val_accuracy; /* after the last epoch trained */
     int epochs_planned;            /* training.epochs; `epochs` is fewer when stopped early */
     int stopped_early;
-    int best_epoch;                /* 1-based */
-    double best_value;             /* the monitored value at best_epoch */
+    int best_epoch;                            /* 1-based */
+    double best_value;                         /* the monitored value at best_epoch */
     double best_test_loss, best_test_accuracy; /* best.ckpt on the test split */
 };
 

@@ -21,8 +21,8 @@ static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", "csv"
 static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
 static const char *const NORMALIZE_NAMES[] = {"none", "standard", "minmax", NULL};
 static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
-static const char *const SCHEDULE_NAMES[] = {"constant", "step",   "exponential",
-                                             "cosine",   "reduce_on_plateau", NULL};
+static const char *const SCHEDULE_NAMES[] = {"constant",          "step", "exponential", "cosine",
+                                             "reduce_on_plateau", NULL};
 static const char *const MONITOR_NAMES[] = {"none", "val_loss", "val_accuracy", "loss", NULL};
 
 const char *nn_loss_name(enum nn_loss_kind loss)
@@ -39,7 +39,6 @@ static int check_precision(const void *base, char *why, size_t len)
         return nn_onednn_check(why, len);
     return 0;
 }
-
 
 /* data.test takes the file formats that hold their own samples and labels. */
 static int check_test_source(const void *base, char *why, size_t len)
@@ -91,7 +90,8 @@ static int check_stop_monitor(const void *base, char *why, size_t len)
 {
     enum nn_monitor k = ((const struct nn_config *)base)->train.early_stopping.monitor;
     if (k == NN_MONITOR_LOSS) {
-        snprintf(why, len, "early stopping watches val_loss or val_accuracy, not the training loss");
+        snprintf(why, len,
+                 "early stopping watches val_loss or val_accuracy, not the training loss");
         return -1;
     }
     return 0;

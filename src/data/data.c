@@ -21,9 +21,9 @@ static const struct nn_source_ops sources[] = {
 _Static_assert(sizeof sources / sizeof sources[0] == NN_DATA_SOURCE_COUNT,
                "every data source has a row");
 
-/* data.test and data.validation: the block's source loads its own split from a copy of the config in which it is the
- * source, its files the test files, and the classes those of the training data: given, learned
- * from the training split, or the integers 0 .. classes - 1. */
+/* data.test and data.validation: the block's source loads its own split from a copy of the config
+ * in which it is the source, its files the test files, and the classes those of the training data:
+ * given, learned from the training split, or the integers 0 .. classes - 1. */
 static int load_block(const struct nn_config *cfg, const struct nn_data_test *t,
                       struct nn_dataset *ds, struct nn_error *err)
 {
@@ -243,8 +243,8 @@ int nn_dataset_load_validation(const struct nn_config *cfg, struct nn_dataset *t
         return nn_error_set(err, NN_ERR_CONFIG,
                             "%s: field 'data.validation.fraction': %g of %d training samples "
                             "leaves %s",
-                            cfg->path, v->fraction, N, nv < 1 ? "no validation sample" :
-                                                                "no training sample");
+                            cfg->path, v->fraction, N,
+                            nv < 1 ? "no validation sample" : "no training sample");
     uint32_t *perm = malloc((size_t)N * sizeof *perm);
     uint8_t *held = calloc((size_t)N, 1);
     int rc = perm && held ? NN_OK : nn_error_set(err, NN_ERR_NOMEM, "out of memory");

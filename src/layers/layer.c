@@ -6,10 +6,8 @@
 #include <string.h>
 
 static const struct nn_layer_ops *builtin[] = {
-    [NN_LAYER_DENSE] = &nn_layer_dense,
-    [NN_LAYER_ACT] = &nn_layer_act,
-    [NN_LAYER_FLATTEN] = &nn_layer_flatten,
-    [NN_LAYER_RESHAPE] = &nn_layer_reshape,
+    [NN_LAYER_DENSE] = &nn_layer_dense,     [NN_LAYER_ACT] = &nn_layer_act,
+    [NN_LAYER_FLATTEN] = &nn_layer_flatten, [NN_LAYER_RESHAPE] = &nn_layer_reshape,
     [NN_LAYER_DROPOUT] = &nn_layer_dropout,
 };
 _Static_assert(sizeof builtin / sizeof builtin[0] == NN_LAYER_BUILTIN_COUNT,

@@ -218,8 +218,8 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
     uint32_t version = get_u32(&h), real = get_u32(&h);
     uint64_t payload = get_u64(&h);
     uint32_t crc_stored = get_u32(&h), reserved = get_u32(&h);
-    const int controls = version == CKPT_VERSION + CKPT_CONTROLS ||
-                         version == CKPT_VERSION_MID + CKPT_CONTROLS;
+    const int controls =
+        version == CKPT_VERSION + CKPT_CONTROLS || version == CKPT_VERSION_MID + CKPT_CONTROLS;
     if (controls)
         version -= CKPT_CONTROLS;
     if (version != CKPT_VERSION && version != CKPT_VERSION_MID) {

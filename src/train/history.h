@@ -7,8 +7,8 @@
 
 struct nn_history_row {
     double train_loss, test_loss, seconds, samples_per_second;
-    double lr;                       /* the epoch's learning rate */
-    double val_loss, val_accuracy;   /* NaN without validation data (accuracy: or a regressor) */
+    double lr;                     /* the epoch's learning rate */
+    double val_loss, val_accuracy; /* NaN without validation data (accuracy: or a regressor) */
     double grad_norm_mean, grad_norm_max; /* before clipping; NaN without clipping */
 };
 

@@ -81,8 +81,8 @@ static void clip_and_update(struct nn_step *j, int t, int T)
     struct nn_model *m = j->m;
     int lo, hi;
     nn_team_split((int)((m->n_params + 15) / 16), t, T, &lo, &hi); /* 64-byte slices */
-    const size_t a = (size_t)lo * 16, b = (size_t)hi * 16 < m->n_params ? (size_t)hi * 16
-                                                                          : m->n_params;
+    const size_t a = (size_t)lo * 16,
+                 b = (size_t)hi * 16 < m->n_params ? (size_t)hi * 16 : m->n_params;
     double sq = 0;
     for (size_t i = a; i < b; i++)
         sq += (double)m->grads[i] * (double)m->grads[i];

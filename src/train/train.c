@@ -625,8 +625,8 @@ static int run_controls(struct run *r, int e, int *stop, struct nn_error *err)
     const struct nn_config *c = r->cfg;
     *stop = 0;
     if (c->optim.schedule.kind == NN_SCHEDULE_PLATEAU)
-        nn_plateau_update(&c->optim.schedule, monitored(r, c->optim.schedule.monitor, e),
-                          &r->st.lr, &r->st.plateau_best, &r->st.plateau_wait);
+        nn_plateau_update(&c->optim.schedule, monitored(r, c->optim.schedule.monitor, e), &r->st.lr,
+                          &r->st.plateau_best, &r->st.plateau_wait);
     const struct nn_early_stop_spec *es = &c->train.early_stopping;
     if (es->monitor == NN_MONITOR_NONE)
         return NN_OK;
@@ -687,8 +687,8 @@ static int run_epochs(struct run *r, struct nn_error *err)
                         r->cfg->train.early_stopping.monitor == NN_MONITOR_VAL_LOSS
                             ? "val_loss"
                             : "val_accuracy",
-                        r->cfg->train.early_stopping.patience,
-                        (unsigned long long)r->st.best_epoch, r->st.stop_best, r->best_path);
+                        r->cfg->train.early_stopping.patience, (unsigned long long)r->st.best_epoch,
+                        r->st.stop_best, r->best_path);
             return NN_OK; /* run_finish writes the history and the checkpoint */
         }
         int every = r->cfg->train.checkpoint_every;
