@@ -113,6 +113,8 @@ reliability: deps $(REL)/nnctl
 	   echo "== tests/kill_resume.sh in bfloat16"; \
 	   NNCTL=$(REL)/nnctl ./tests/kill_resume.sh 10 777 --set training.precision=bfloat16; \
 	 else echo "== kill_resume in bfloat16 skipped: this CPU has neither AMX-BF16 nor AVX512-BF16"; fi
+	@echo "== tests/kill_resume.sh with the training controls (validation, cosine, AdamW, dropout, early stopping)"
+	@CONFIG=configs/mnist_classifier.yaml NNCTL=$(REL)/nnctl ./tests/kill_resume.sh 10 4242
 	@echo "== tests/no_lost_work.sh"
 	@NNCTL=$(REL)/nnctl ./tests/no_lost_work.sh
 	@echo "== tests/malformed.sh"

@@ -387,6 +387,13 @@ if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e 
     correct=$(sed -n 's|^Accuracy = [0-9.]*% (\([0-9]*\)/500) (classification)$|\1|p' "$T/out")
     [ -n "$correct" ] && [ "$correct" -ge 425 ] && ok || { bad "eval accuracy line, at least 85% on the slice"; cat "$T/out"; }
     [ "$(awk '$1 ~ /^[0-9]$/ && NF == 5' "$T/out" | wc -l)" -eq 10 ] && ok || bad "eval report has 10 classes"
+    # early stopping's best.ckpt is a checkpoint like any other: eval, predict and encode take it
+    [ -s "$T/clf/best.ckpt" ] && ok || bad "the classifier run kept best.ckpt"
+    expect_exit 0 "eval best.ckpt" -- "$NNCTL" eval "$T/clf/best.ckpt" --threads 1
+    grep -q "^Accuracy = " "$T/out" && ok || bad "eval best.ckpt prints the accuracy"
+    expect_exit 0 "predict best.ckpt" -- "$NNCTL" predict "$T/clf/best.ckpt" --input-file "$MNIST_DIR/t10k-images-idx3-ubyte.gz" --output "$T/pbest.csv" --threads 1
+    expect_exit 0 "encode best.ckpt" -- "$NNCTL" encode "$T/clf/best.ckpt" --layer dense_3 --input "$MNIST_DIR/t10k-images-idx3-ubyte.gz" --output "$T/zbest.idx" --threads 1
+    head -1 "$T/clf/history.csv" | grep -q ",lr,val_loss,val_accuracy," && ok || bad "history.csv has the lr and validation columns"
     expect_exit 0 "eval --json" -- "$NNCTL" eval "$T/clf/model.ckpt" --json --out "$T/ev" --threads 1
     [ "$(json_num "$T/out" correct)" = "$correct" ] && grep -q '"accuracy": ' "$T/out" && ok || bad "eval --json has accuracy and correct"
     for f in report.txt confusion.csv confusion.png metrics.json; do [ -s "$T/ev/$f" ] && ok || bad "eval --out wrote $f"; done
