@@ -3,6 +3,7 @@
 #
 #   scripts/reproduce-report.sh [--epochs N] [--xor-epochs N] [--quality-epochs N] [--threads N]
 #                               [--skip-peers] [--out DIR] [--train-limit N --test-limit N]
+#                               [--agreement-only]
 #
 # Builds build/rel/nnctl, runs every experiment and writes DIR (default report/): tables.md,
 # results.json, ae_loss_curves.png, and runs/ (every run's raw output and log).
@@ -26,11 +27,14 @@
 # intra-/inter-op thread counts. --skip-peers, or a missing scripts/peers/.venv, produces nnctl's
 # columns alone. --train-limit/--test-limit use the first N MNIST images (smoke tests only; the
 # report says so). MNIST is found through MNIST_DIR (default data/mnist: `make mnist` fetches it).
+# The agreement check also compares the training controls with PyTorch alone (SGD with weight
+# decay and AdamW under a cosine schedule on XOR, AdamW on the autoencoder); --agreement-only
+# runs the check and stops.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-usage() { sed -n '4,6p' "$0" | sed 's/^# \{0,3\}//' >&2; exit 2; }
-epochs=500 xor_epochs="" quality_epochs=10 threads="" skip_peers=0 out=report
+usage() { sed -n '4,7p' "$0" | sed 's/^# \{0,3\}//' >&2; exit 2; }
+epochs=500 xor_epochs="" quality_epochs=10 threads="" skip_peers=0 out=report agreement_only=0
 train_limit=0 test_limit=0
 cmdline="scripts/reproduce-report.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -40,10 +44,11 @@ while [ $# -gt 0 ]; do
         --quality-epochs) quality_epochs=${2:?}; shift 2 ;;
         --threads) threads=${2:?}; shift 2 ;;
         --skip-peers) skip_peers=1; shift ;;
+        --agreement-only) agreement_only=1; shift ;;
         --out) out=${2:?}; shift 2 ;;
         --train-limit) train_limit=${2:?}; shift 2 ;;
         --test-limit) test_limit=${2:?}; shift 2 ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "reproduce-report: unknown option '$1'" >&2; usage ;;
     esac
 done
@@ -141,6 +146,28 @@ if [ $peers = 1 ]; then
         peer $fw agree_ae_adam_$fw --experiment ae --init "$runs/init_ae_adam" "${adam_ae[@]}" \
             --keras-adam pytorch --epochs 1 --train-limit 1280 --test-limit 1000 "${common[@]}"
     done
+    # The training controls against PyTorch: SGD with weight decay and AdamW under a cosine
+    # schedule (XOR, one batch per epoch, so the 10 losses span 10 rates), AdamW on the
+    # autoencoder's first 10 batches.
+    wd_cos=(--set optimizer.momentum=0.9 --set optimizer.weight_decay=0.01
+            --set optimizer.schedule.type=cosine --set optimizer.schedule.warmup_epochs=2
+            --set optimizer.schedule.min_lr=0.05)
+    nn agree_xor_wd_cos_nnctl configs/xor.yaml --set training.epochs=10         --set training.shuffle=false "${wd_cos[@]}"
+    adamw_cos=(--set optimizer.type=adam --set optimizer.learning_rate=0.05
+               --set optimizer.weight_decay=0.1 --set optimizer.schedule.type=cosine
+               --set optimizer.schedule.warmup_epochs=3 --set optimizer.schedule.min_lr=0.005)
+    nn agree_xor_adamw_cos_nnctl configs/xor.yaml --set training.epochs=10         --set training.shuffle=false "${adamw_cos[@]}"
+    nn agree_ae_adamw_nnctl configs/mnist_autoencoder.yaml "${agree_ae[@]}"         --set optimizer.weight_decay=0.05 --batch-losses "$runs/agree_ae_adamw_nnctl/batch_losses.txt"
+    common=(--no-shuffle --batch-losses 10 --seed 1)
+    peer torch agree_xor_wd_cos_torch --experiment xor --init "$runs/init_xor" --optimizer sgd \
+        --lr 0.5 --momentum 0.9 --batch 4 --weight-decay 0.01 --schedule cosine \
+        --warmup-epochs 2 --min-lr 0.05 --epochs 10 "${common[@]}"
+    peer torch agree_xor_adamw_cos_torch --experiment xor --init "$runs/init_xor" \
+        --optimizer adam --lr 0.05 --beta1 0.9 --beta2 0.999 --eps 1e-8 --batch 4 \
+        --weight-decay 0.1 --schedule cosine --warmup-epochs 3 --min-lr 0.005 --epochs 10 \
+        "${common[@]}"
+    peer torch agree_ae_adamw_torch --experiment ae --init "$runs/init_ae_adam" "${adam_ae[@]}" \
+        --weight-decay 0.05 --epochs 1 --train-limit 1280 --test-limit 1000 "${common[@]}"
     # Keras's own Adam (epsilon added to sqrt(v)), for the record: not part of the check.
     peer keras agree_ae_adam_keras_native --experiment ae --init "$runs/init_ae_adam" \
         "${adam_ae[@]}" --keras-adam native --epochs 1 --train-limit 1280 --test-limit 1000 \
@@ -149,6 +176,10 @@ if [ $peers = 1 ]; then
         echo "reproduce-report: the agreement check FAILED: the timings would not compare the same computation; stopping" >&2
         exit 1
     fi
+fi
+if [ $agreement_only = 1 ]; then
+    [ $peers = 1 ] || { echo "reproduce-report: --agreement-only needs the peers" >&2; exit 1; }
+    exit 0
 fi
 
 echo "== table 1, as in the study (threads: $threads)"

@@ -15,6 +15,7 @@ What the runners share:
 import argparse
 import gzip
 import json
+import math
 import os
 import platform
 import statistics
@@ -57,6 +58,12 @@ def parse_args(framework):
     p.add_argument("--beta1", type=float, default=0.9)
     p.add_argument("--beta2", type=float, default=0.999)
     p.add_argument("--eps", type=float, default=1e-8)
+    p.add_argument("--weight-decay", type=float, default=0.0,
+                   help="SGD: added to the gradient; Adam: decoupled (AdamW); PyTorch runner only")
+    p.add_argument("--schedule", choices=["constant", "cosine"], default="constant",
+                   help="the learning rate per epoch, as nnctl's optimizer.schedule (PyTorch only)")
+    p.add_argument("--warmup-epochs", type=int, default=0)
+    p.add_argument("--min-lr", type=float, default=0.0)
     p.add_argument("--keras-adam", choices=["native", "pytorch"], default="native",
                    help="Keras only: 'native' is keras.optimizers.Adam (epsilon added to sqrt(v)); "
                    "'pytorch' is the same optimizer with epsilon added to sqrt(v_hat), the "
@@ -306,3 +313,17 @@ def mse(forward, x, y, chunk=10000):
         d = forward(x[s:s + chunk]).astype(np.float64) - y[s:s + chunk]
         total += float(np.square(d).sum())
     return total / y.size
+
+
+def lr_factor(a, e):
+    """nnctl's learning-rate schedule (optimizer.schedule) as a multiplier of --lr for epoch e
+    (0-based) of a.epochs: constant 1; cosine a linear warmup over --warmup-epochs, then a half
+    cosine down to --min-lr at the end of the last epoch."""
+    if a.schedule == "constant":
+        return 1.0
+    w = a.warmup_epochs
+    if e < w:
+        return (e + 1) / w
+    t = max(a.epochs - w, 1)
+    m = a.min_lr / a.lr
+    return m + (1 - m) * 0.5 * (1 + math.cos(math.pi * (e - w) / t))

@@ -8,8 +8,10 @@ computed on it before its update. An epoch's seconds cover the shuffle and the b
 test MSE after the epoch is computed outside that time.
 
 Optimizers: torch.optim.SGD (v <- mu*v + g; w <- w - lr*v: nnctl's formula, dampening 0, no
-Nesterov, no weight decay) and torch.optim.Adam (eps added to sqrt(v_hat): nnctl's formula, no
-weight decay, no AMSGrad); --fused-adam makes it torch.optim.Adam(fused=True), the same formula
+Nesterov, --weight-decay added to the gradient as nnctl does) and torch.optim.Adam (eps added to
+sqrt(v_hat): nnctl's formula, no AMSGrad), or torch.optim.AdamW with --weight-decay (nnctl's
+decoupled decay); --schedule cosine is PyTorch's LinearLR warmup then CosineAnnealingLR, stepped
+once per epoch, each epoch's rate checked against nnctl's closed form; --fused-adam makes it torch.optim.Adam(fused=True), the same formula
 with each parameter's m, v and weight updated in one pass of one vectorised kernel (on the CPU,
 PyTorch's default is neither fused nor foreach: a loop over the parameters of separate tensor
 ops). With --init the Linear layers get nnctl's exported weights (kernels transposed to PyTorch's
@@ -77,11 +79,37 @@ model.train()
 params = list(model.parameters())
 if a.optimizer == "sgd":
     opt = torch.optim.SGD(params, lr=a.lr, momentum=a.momentum, dampening=0.0,
-                          weight_decay=0.0, nesterov=False)
+                          weight_decay=a.weight_decay, nesterov=False)
+elif a.weight_decay > 0:  # nnctl's Adam with weight decay is decoupled: PyTorch's AdamW
+    opt = torch.optim.AdamW(params, lr=a.lr, betas=(a.beta1, a.beta2), eps=a.eps,
+                            weight_decay=a.weight_decay, amsgrad=False,
+                            **({"fused": True} if a.fused_adam else {}))
 else:
     opt = torch.optim.Adam(params, lr=a.lr, betas=(a.beta1, a.beta2), eps=a.eps,
                            weight_decay=0.0, amsgrad=False,
                            **({"fused": True} if a.fused_adam else {}))
+# nnctl's schedules change the rate once per epoch; cosine is PyTorch's own schedulers, stepped
+# after each epoch: LinearLR over the warmup, then CosineAnnealingLR down to --min-lr, and the
+# rate of every epoch is checked against nnctl's closed form (common.lr_factor).
+LR = torch.optim.lr_scheduler
+W = a.warmup_epochs
+if a.schedule == "cosine":
+    cosine = LR.CosineAnnealingLR(opt, T_max=max(a.epochs - W, 1), eta_min=a.min_lr)
+    if W >= 2:
+        sched = LR.SequentialLR(opt, [LR.LinearLR(opt, start_factor=1 / W, end_factor=1.0,
+                                                  total_iters=W - 1), cosine], milestones=[W])
+    elif W == 1:
+        sched = LR.SequentialLR(opt, [LR.LambdaLR(opt, lambda e: 1.0), cosine], milestones=[1])
+    else:
+        sched = cosine
+else:
+    sched = LR.LambdaLR(opt, lambda e: 1.0)
+
+
+def check_rate(e):
+    got, want = opt.param_groups[0]["lr"], a.lr * common.lr_factor(a, e)
+    if abs(got - want) > 1e-9 * a.lr:
+        sys.exit(f"epoch {e + 1}: PyTorch's scheduler gives lr {got}, nnctl's formula {want}")
 
 BF16 = a.precision == "bfloat16"
 # The forward's (and the loss's) precision context; fp32 runs keep the plain path.
@@ -115,6 +143,7 @@ def forward_np(xc):
 epochs, blosses = [], []
 for e in range(1, a.epochs + 1):
     t0 = time.perf_counter()
+    check_rate(e - 1)
     perm = None if a.no_shuffle else torch.randperm(N, generator=gen)
     lsum = 0.0
     for s, t in spans:
@@ -140,6 +169,7 @@ for e in range(1, a.epochs + 1):
         lsum += lv * (t - s)
         if len(blosses) < a.batch_losses:
             blosses.append(lv)
+    sched.step()
     secs = time.perf_counter() - t0
     if not np.isfinite(lsum):
         sys.exit(f"epoch {e}: the loss became {lsum / N}; training stopped")
