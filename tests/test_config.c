@@ -140,6 +140,27 @@ static const struct bad_case BAD[] = {
      GOOD_MODEL "loss: mse\ndata:\n  source: csv\n  train_file: a.csv\n  test: {source: idx}\n",
      "t.yaml:10:18: error: 'data.test.source': a test split of its own is npy, csv or libsvm "
      "data, not 'idx'\n"},
+    /* the training controls */
+    {"early stopping without validation data",
+     GOOD_MODEL "loss: mse\ntraining: {early_stopping: {patience: 3}}\n" GOOD_DATA,
+     "t.yaml:7:28: error: 'training.early_stopping': it watches val_loss, which needs "
+     "data.validation (a fraction of the training data or a dataset)\n"},
+    {"bad schedule, monitor and fraction",
+     GOOD_MODEL "loss: mse\noptimizer: {schedule: {type: cosin}}\n"
+                "training: {early_stopping: {monitor: loss}}\n"
+                "data:\n  x: [[0, 0], [1, 1]]\n  y: [[0], [1]]\n  validation: {fraction: 1}\n",
+     "t.yaml:7:30: error: 'optimizer.schedule.type': unknown schedule 'cosin'; did you mean "
+     "'cosine'? (expected one of: constant, step, exponential, cosine, reduce_on_plateau)\n"
+     "t.yaml:8:38: error: 'training.early_stopping.monitor': early stopping watches val_loss or "
+     "val_accuracy, not the training loss\n"
+     "t.yaml:12:26: error: 'data.validation.fraction': expected a number > 0 and < 1, found 1\n"},
+    {"validation block without fraction or source, dropout rate 1",
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: dropout, rate: 1}\n"
+     "    - {type: dense, units: 1}\nloss: mse\n"
+     "data:\n  x: [[0, 0], [1, 1]]\n  y: [[0], [1]]\n  validation: {}\n",
+     "t.yaml:4:29: error: 'model.layers[0].rate': expected a number >= 0 and < 1, found 1\n"
+     "t.yaml:10:15: error: 'data.validation': give a fraction of the training data (fraction: "
+     "0.1) or a source (npy, csv or libsvm)\n"},
     {"data.test: a key of another source, a missing file, a bad delimiter",
      GOOD_MODEL "loss: mse\ndata:\n  source: npy\n  train_x: a.npy\n"
                 "  test: {source: csv, x: t.npy, delimiter: ';;'}\n",
