@@ -132,9 +132,9 @@ check: deps $(addprefix $(ASAN)/,$(TESTS)) $(addprefix $(ASAN)-dbl/,$(DTESTS)) $
 
 # The thread team under ThreadSanitizer: its own tests, training on 1 to 4 threads, and a short
 # MNIST run on 2 threads. (OpenBLAS is not instrumented; the team's hand-offs around it are.)
-tsan: deps $(TSAN)/test_team $(TSAN)/test_train $(TSAN)/nnctl
+tsan: deps $(TSAN)/test_team $(TSAN)/test_train $(TSAN)/test_controls $(TSAN)/nnctl
 	@set -e; export TSAN_OPTIONS=halt_on_error=1; \
-	 for t in test_team test_train; do echo "== $$t (tsan)"; OPENBLAS_NUM_THREADS=1 $(TSAN)/$$t; done; \
+	 for t in test_team test_train test_controls; do echo "== $$t (tsan)"; OPENBLAS_NUM_THREADS=1 $(TSAN)/$$t; done; \
 	 if [ -d "$(MNIST_DIR)" ]; then echo "== nnctl train, MNIST, 2 threads (tsan)"; rm -rf build/tsan-run; \
 	   $(TSAN)/nnctl train configs/mnist_autoencoder.yaml --out build/tsan-run --quiet --threads 2 \
 	     --set data.train_limit=3000 --set data.test_limit=500 --set training.epochs=2; fi
