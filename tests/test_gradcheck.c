@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "layers/window.h"
 #include "nnctl/layer.h"
 #include "nnctl/model.h"
 #include "nnctl/reference.h"
@@ -21,7 +22,7 @@
 #error "gradient checks build in double precision (-DNN_DOUBLE)"
 #endif
 
-#define H       1e-4
+#define STEP_H  1e-4
 #define MAX_REL 1e-7
 
 /* The backward pass as a team of three threads runs it, here one part after the other: the loss
@@ -78,6 +79,47 @@ static int off_kinks(struct nn_model *m, const double *x, int B)
     return ok;
 }
 
+/* Max pooling's derivative jumps where two values of a window tie: the test keeps draws whose
+ * largest value in every window beats the runner-up by at least 2e-3 (a stencil step moves a
+ * value by far less). */
+static int off_ties(struct nn_model *m, const double *x, int B)
+{
+    int ok = 1;
+    for (int i = 0; i < m->n_layers && ok; i++) {
+        const struct nn_layer *l = &m->layers[i];
+        if (l->spec.kind != NN_LAYER_POOL2D || l->spec.variant != 0)
+            continue;
+        struct nn_window w;
+        char why[256];
+        const int S = l->spec.iparam[1] ? l->spec.iparam[1] : l->spec.iparam[0];
+        assert_int_equal(nn_window_plan(&l->in_shape, l->spec.iparam[0], S, 1, l->spec.padding,
+                                        "pool", &w, why, sizeof why),
+                         0);
+        const double *in = i == 0 ? x : nn_model_forward(m, x, B, i - 1);
+        for (int b = 0; b < B && ok; b++)
+            for (int oh = 0; oh < w.OH; oh++)
+                for (int ow = 0; ow < w.OW; ow++)
+                    for (int c = 0; c < w.C; c++) {
+                        double best = -INFINITY, second = -INFINITY;
+                        for (int ih = oh * w.S - w.pt; ih < oh * w.S - w.pt + w.K; ih++)
+                            for (int iw = ow * w.S - w.pl; iw < ow * w.S - w.pl + w.K; iw++) {
+                                if (ih < 0 || iw < 0 || ih >= w.H || iw >= w.W)
+                                    continue;
+                                double v = in[(size_t)b * l->in_size +
+                                              ((size_t)ih * w.W + (size_t)iw) * w.C + c];
+                                if (v > best) {
+                                    second = best;
+                                    best = v;
+                                } else if (v > second) {
+                                    second = v;
+                                }
+                            }
+                        ok &= best - second > 2e-3;
+                    }
+    }
+    return ok;
+}
+
 static void fill_targets(const struct nn_model *m, struct nn_rng *rng, double *t, int B)
 {
     int D = m->out_size;
@@ -127,7 +169,7 @@ static void check_network(const char *yaml, int B, uint64_t seed0)
         for (int k = 0; k < B * m.in_size; k++)
             x[k] = 2 * nn_rng_uniform(&rng) - 1;
         fill_targets(&m, &rng, t, B);
-        if (!off_kinks(&m, x, B)) {
+        if (!off_kinks(&m, x, B) || !off_ties(&m, x, B)) {
             free(x);
             free(t);
             free(g);
@@ -146,13 +188,13 @@ static void check_network(const char *yaml, int B, uint64_t seed0)
         for (size_t p = 0; p < m.n_params; p++) {
             double w0 = m.params[p];
             double l[4];
-            const double steps[4] = {H, -H, 2 * H, -2 * H};
+            const double steps[4] = {STEP_H, -STEP_H, 2 * STEP_H, -2 * STEP_H};
             for (int k = 0; k < 4; k++) {
                 m.params[p] = w0 + steps[k];
                 l[k] = loss_of(&m, x, t, B);
             }
             m.params[p] = w0;
-            double num = (8 * (l[0] - l[1]) - (l[2] - l[3])) / (12 * H), ana = g[p];
+            double num = (8 * (l[0] - l[1]) - (l[2] - l[3])) / (12 * STEP_H), ana = g[p];
             double scale = fmax(fabs(num), fabs(ana));
             if (scale < 1e-4) {
                 assert_close_double(ana, num, 1e-11);
@@ -199,6 +241,44 @@ static void test_dense_tanh_sigmoid_mse(void **state)
     check_case("{input_shape: [3], layers: [{type: dense, units: 5, activation: tanh},"
                " {type: dense, units: 2, activation: sigmoid}]}",
                "mse", 3, 2);
+}
+
+/* Convolutions: stride, padding (valid, same, a number), dilation, with and without a bias,
+ * several channels in and out, on [H, W, C] and [H, W] inputs. */
+static void test_conv2d(void **state)
+{
+    (void)state;
+    check_case("{input_shape: [5, 5, 2], layers: [{type: conv2d, filters: 3, kernel_size: 3,"
+               " activation: tanh}, {type: flatten}, {type: dense, units: 2}]}",
+               "mse", 50, 2);
+    check_case("{input_shape: [6, 5, 2], layers: [{type: conv2d, filters: 2, kernel_size: 3,"
+               " stride: 2, padding: same, activation: sigmoid}, {type: flatten},"
+               " {type: dense, units: 2}]}",
+               "mse", 60, 2);
+    check_case("{input_shape: [6, 6], layers: [{type: conv2d, filters: 2, kernel_size: 2,"
+               " padding: '1', dilation: 2, bias: false, activation: tanh},"
+               " {type: conv2d, filters: 3, kernel_size: 3, stride: 2, padding: same},"
+               " {type: flatten}, {type: dense, units: 3, activation: softmax}]}",
+               "categorical_crossentropy", 36, 3);
+}
+
+/* Pooling: max and average with stride, same and numeric padding; the global average. */
+static void test_pooling(void **state)
+{
+    (void)state;
+    check_case("{input_shape: [6, 6, 2], layers: [{type: conv2d, filters: 3, kernel_size: 2,"
+               " activation: tanh}, {type: maxpool2d, pool_size: 2}, {type: flatten},"
+               " {type: dense, units: 2}]}",
+               "mse", 72, 2);
+    check_case(
+        "{input_shape: [7, 7, 2], layers: [{type: maxpool2d, pool_size: 3, stride: 2,"
+        " padding: same}, {type: conv2d, filters: 2, kernel_size: 2}, {type: avgpool2d,"
+        " pool_size: 3, stride: 1, padding: '1'}, {type: flatten}, {type: dense, units: 2}]}",
+        "mse", 98, 2);
+    check_case("{input_shape: [5, 4, 3], layers: [{type: conv2d, filters: 4, kernel_size: 2,"
+               " padding: same, activation: tanh}, {type: avgpool2d, pool_size: 2, padding: same},"
+               " {type: global_avgpool}, {type: dense, units: 2, activation: sigmoid}]}",
+               "binary_crossentropy", 60, 2);
 }
 
 /* Dropout in a training pass with a fixed mask (step 5): the loss is smooth in every weight, the
@@ -299,13 +379,13 @@ static void check_loss(int loss, int B, int D)
     nn_loss(loss, o, t, B, D, g);
     for (size_t i = 0; i < n; i++) {
         double o0 = o[i], l[4];
-        const double steps[4] = {H, -H, 2 * H, -2 * H};
+        const double steps[4] = {STEP_H, -STEP_H, 2 * STEP_H, -2 * STEP_H};
         for (int k = 0; k < 4; k++) {
             o[i] = o0 + steps[k];
             l[k] = nn_loss(loss, o, t, B, D, NULL);
         }
         o[i] = o0;
-        double num = (8 * (l[0] - l[1]) - (l[2] - l[3])) / (12 * H);
+        double num = (8 * (l[0] - l[1]) - (l[2] - l[3])) / (12 * STEP_H);
         double scale = fmax(fabs(num), fabs(g[i]));
         if (scale < 1e-4)
             assert_close_double(g[i], num, 1e-11);
@@ -604,6 +684,8 @@ int main(void)
         cmocka_unit_test(test_dense_tanh_sigmoid_mse),
         cmocka_unit_test(test_dense_relu_identity_mse),
         cmocka_unit_test(test_dropout_fixed_mask),
+        cmocka_unit_test(test_conv2d),
+        cmocka_unit_test(test_pooling),
         cmocka_unit_test(test_standalone_activations),
         cmocka_unit_test(test_sigmoid_mse_nonfused),
         cmocka_unit_test(test_bce_fused_dense),

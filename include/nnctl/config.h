@@ -48,9 +48,12 @@ enum nn_layer_kind {
     NN_LAYER_ACT,
     NN_LAYER_FLATTEN,
     NN_LAYER_RESHAPE,
-    NN_LAYER_DROPOUT
+    NN_LAYER_DROPOUT,
+    NN_LAYER_CONV2D,
+    NN_LAYER_POOL2D,
+    NN_LAYER_GLOBAL_AVGPOOL
 };
-#define NN_LAYER_BUILTIN_COUNT (NN_LAYER_DROPOUT + 1)
+#define NN_LAYER_BUILTIN_COUNT (NN_LAYER_GLOBAL_AVGPOOL + 1)
 enum nn_act { NN_ACT_IDENTITY, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_SOFTMAX };
 #define NN_ACT_COUNT (NN_ACT_SOFTMAX + 1)
 enum nn_init {
@@ -92,6 +95,10 @@ struct nn_layer_spec {
     enum nn_init w_init, b_init; /* dense */
     struct nn_shape shape;       /* reshape target */
     double param[NN_LAYER_PARAMS]; /* numbers for kinds that need others (see layer.h) */
+    int iparam[NN_LAYER_PARAMS];   /* integers for kinds that need them (conv2d: kernel_size,
+                                    * stride, dilation; pooling: pool_size, stride) */
+    int bias;                      /* conv2d: with a bias */
+    char padding[16];              /* conv2d, pooling: "valid", "same" or a number */
     int line, col;                 /* where the layer is declared, for graph errors */
 };
 

@@ -73,6 +73,9 @@ struct nn_layer_ops {
     /* 1 when the layer writes an output buffer of its own; 0 when its output is its input
      * (flatten, reshape, identity, a folded head). */
     int (*has_output)(const struct nn_layer *l);
+    /* Optional: values of working memory per sample (conv2d's unfolded patches); the model
+     * gives the layer l->scratch, l->max_rows samples of it, planned with the other arenas. */
+    size_t (*scratch)(const struct nn_layer *l);
     /* Forward over n rows: x (n, in_size) to y (n, out_size). Never allocates. */
     void (*forward)(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
                     nn_real *y, int n, const struct nn_pass *p);
@@ -118,5 +121,8 @@ extern const struct nn_layer_ops nn_layer_act;
 extern const struct nn_layer_ops nn_layer_flatten;
 extern const struct nn_layer_ops nn_layer_reshape;
 extern const struct nn_layer_ops nn_layer_dropout;
+extern const struct nn_layer_ops nn_layer_conv2d;
+extern const struct nn_layer_ops nn_layer_pool2d;
+extern const struct nn_layer_ops nn_layer_global_avgpool;
 
 #endif

@@ -48,6 +48,8 @@ struct nn_layer {
     nn_real *dx;      /* where its backward writes dL/dX (the dz of the layer below, possibly its
                        * own dz when the gradient is transformed in place); NULL when none below */
     size_t bias_ofs;  /* where tensor 1 sits among all such tensors (partial bias gradients) */
+    nn_real *scratch; /* working memory (ops->scratch per sample × max_rows), or NULL */
+    int max_rows;     /* the model's largest batch */
 };
 
 struct nn_model {

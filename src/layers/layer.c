@@ -8,7 +8,8 @@
 static const struct nn_layer_ops *builtin[] = {
     [NN_LAYER_DENSE] = &nn_layer_dense,     [NN_LAYER_ACT] = &nn_layer_act,
     [NN_LAYER_FLATTEN] = &nn_layer_flatten, [NN_LAYER_RESHAPE] = &nn_layer_reshape,
-    [NN_LAYER_DROPOUT] = &nn_layer_dropout,
+    [NN_LAYER_DROPOUT] = &nn_layer_dropout, [NN_LAYER_CONV2D] = &nn_layer_conv2d,
+    [NN_LAYER_POOL2D] = &nn_layer_pool2d,   [NN_LAYER_GLOBAL_AVGPOOL] = &nn_layer_global_avgpool,
 };
 _Static_assert(sizeof builtin / sizeof builtin[0] == NN_LAYER_BUILTIN_COUNT,
                "every built-in layer kind has a row in the registry");

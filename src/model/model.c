@@ -114,6 +114,9 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
             acts += rows * (size_t)l->out_size;
         if (i >= m->first_grad && owns_grad(l))
             acts += rows * (size_t)l->out_size;
+        l->max_rows = max_batch;
+        if (l->ops->scratch)
+            acts += rows * l->ops->scratch(l);
     }
     const int own_dout = m->first_grad == m->n_layers;
     m->acts_count = acts + (own_dout ? rows * (size_t)m->out_size : 0);
@@ -146,6 +149,10 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
         if (l->ops->has_output(l)) {
             l->out = p;
             p += rows * (size_t)l->out_size;
+        }
+        if (l->ops->scratch) {
+            l->scratch = p;
+            p += rows * l->ops->scratch(l);
         }
         if (i < m->first_grad)
             continue;

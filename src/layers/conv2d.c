@@ -1,0 +1,274 @@
+/* conv2d: a 2-D convolution over images stored channels last, [height, width, channels], as
+ * one GEMM per thread's rows on unfolded patches (im2col):
+ *   forward   P (n·OH·OW, K·K·C) = the K×K×C patch under each output pixel (zeros in the
+ *             padding);  Z = P · W with W (K·K·C, F);  Y = f(Z + b), [OH, OW, F] per sample
+ *   backward  dZ = dY ⊙ f'(·);  dW = Pᵀ · dZ;  db = Σ_pixels dZ;  dP = dZ · Wᵀ, folded back
+ *             (col2im: each patch value added to the input pixel it came from) into dX.
+ * The patches of the whole batch stay in l->scratch between forward and the weight gradient; dP
+ * goes to the second half of it. Channels last make each pixel's C values one contiguous run in
+ * the patch copy, the output rows of every pixel of every sample one GEMM, and the bias and
+ * activation the dense layer's code over rows of F. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "layers/window.h"
+#include "nnctl/act.h"
+#include "nnctl/backend.h"
+#include "nnctl/layer.h"
+#include "nnctl/model.h"
+
+static const char *const types[] = {"conv2d", NULL};
+
+static int check_padding(const void *base, char *why, size_t len)
+{
+    int n;
+    return nn_window_padding(((const struct nn_layer_spec *)base)->padding, &n, why, len);
+}
+
+static const struct nn_key keys[] = {
+    {.path = "filters",
+     .type = NN_KEY_INT,
+     .offset = offsetof(struct nn_layer_spec, units),
+     .lo = 1,
+     .hi = 65536,
+     .doc = "output channels (required)"},
+    {.path = "kernel_size",
+     .type = NN_KEY_INT,
+     .offset = offsetof(struct nn_layer_spec, iparam[0]),
+     .lo = 1,
+     .hi = 1024,
+     .doc = "the square kernel's side (required)"},
+    {.path = "stride",
+     .type = NN_KEY_INT,
+     .offset = offsetof(struct nn_layer_spec, iparam[1]),
+     .lo = 1,
+     .hi = 1024,
+     .def = "1",
+     .doc = "steps between windows, both directions"},
+    {.path = "padding",
+     .type = NN_KEY_STRING,
+     .offset = offsetof(struct nn_layer_spec, padding),
+     .size = sizeof(((struct nn_layer_spec *)0)->padding),
+     .def = "valid",
+     .check = check_padding,
+     .doc = "valid (none), same (output ⌈input/stride⌉, the extra row below and right, as "
+            "Keras) or a number of zero rows and columns on every side"},
+    {.path = "dilation",
+     .type = NN_KEY_INT,
+     .offset = offsetof(struct nn_layer_spec, iparam[2]),
+     .lo = 1,
+     .hi = 1024,
+     .def = "1",
+     .doc = "spacing of the kernel's taps"},
+    {.path = "bias",
+     .type = NN_KEY_BOOL,
+     .offset = offsetof(struct nn_layer_spec, bias),
+     .def = "true",
+     .doc = "add a bias per filter"},
+    {.path = "activation",
+     .type = NN_KEY_ENUM,
+     .offset = offsetof(struct nn_layer_spec, act),
+     .names = nn_act_names,
+     .what = "activation",
+     .def = "identity",
+     .doc = "the function applied to each output value"},
+    {.path = "init",
+     .type = NN_KEY_ENUM,
+     .offset = offsetof(struct nn_layer_spec, w_init),
+     .names = nn_init_names,
+     .what = "initializer",
+     .def = "glorot_uniform",
+     .doc = "how W is drawn, fan_in = K·K·C and fan_out = K·K·F (Keras's)"},
+    {.path = "bias_init",
+     .type = NN_KEY_ENUM,
+     .offset = offsetof(struct nn_layer_spec, b_init),
+     .names = nn_init_names,
+     .what = "initializer",
+     .def = "zeros",
+     .doc = "how b is drawn"},
+};
+
+static void defaults(struct nn_layer_spec *s, int variant)
+{
+    (void)variant;
+    s->act = NN_ACT_IDENTITY;
+    s->w_init = NN_INIT_GLOROT_UNIFORM;
+    s->b_init = NN_INIT_ZEROS;
+    s->iparam[1] = s->iparam[2] = 1;
+    s->bias = 1;
+    snprintf(s->padding, sizeof s->padding, "valid");
+}
+
+static int window(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_window *w,
+                  char *why, size_t len)
+{
+    return nn_window_plan(in, s->iparam[0], s->iparam[1], s->iparam[2], s->padding, "kernel", w,
+                          why, len);
+}
+
+static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
+                 char *why, size_t len)
+{
+    struct nn_window w;
+    if (s->units < 1 || s->iparam[0] < 1) { /* a required key failed, and said so */
+        why[0] = 0;
+        return -1;
+    }
+    if (window(s, in, &w, why, len))
+        return -1;
+    *out = (struct nn_shape){3, {w.OH, w.OW, s->units}};
+    return 0;
+}
+
+static int activation(const struct nn_layer_spec *s, enum nn_act *act)
+{
+    *act = s->act;
+    return 1;
+}
+
+static struct nn_window geometry(const struct nn_layer *l)
+{
+    struct nn_window w;
+    char why[8];
+    window(&l->spec, &l->in_shape, &w, why, sizeof why); /* infer accepted it */
+    return w;
+}
+
+static int params(const struct nn_layer *l, struct nn_param_decl *d)
+{
+    const struct nn_window w = geometry(l);
+    const int F = l->spec.units, KKC = w.K * w.K * w.C;
+    d[0] = (struct nn_param_decl){
+        "weight", {4, {w.K, w.K, w.C, F}}, l->spec.w_init, KKC, (double)w.K * w.K * F};
+    if (!l->spec.bias)
+        return 1;
+    d[1] = (struct nn_param_decl){"bias", {1, {F}}, l->spec.b_init, F, F};
+    return 2;
+}
+
+static int has_output(const struct nn_layer *l)
+{
+    (void)l;
+    return 1;
+}
+
+/* The patches of one sample: OH·OW rows of K·K·C values. */
+static size_t patch_values(const struct nn_window *w)
+{
+    return (size_t)w->OH * (size_t)w->OW * (size_t)w->K * (size_t)w->K * (size_t)w->C;
+}
+
+static size_t scratch(const struct nn_layer *l)
+{
+    const struct nn_window w = geometry(l);
+    return 2 * patch_values(&w); /* the patches, then their gradient */
+}
+
+/* im2col for n samples. */
+static void unfold(const struct nn_window *w, const nn_real *x, nn_real *col, int n)
+{
+    const size_t C = (size_t)w->C, img = (size_t)w->H * (size_t)w->W * C;
+    nn_real *row = col;
+    for (int s = 0; s < n; s++) {
+        const nn_real *xs = x + (size_t)s * img;
+        for (int oh = 0; oh < w->OH; oh++)
+            for (int ow = 0; ow < w->OW; ow++)
+                for (int kh = 0; kh < w->K; kh++) {
+                    const int ih = oh * w->S - w->pt + kh * w->D;
+                    for (int kw = 0; kw < w->K; kw++, row += C) {
+                        const int iw = ow * w->S - w->pl + kw * w->D;
+                        if (ih < 0 || ih >= w->H || iw < 0 || iw >= w->W)
+                            memset(row, 0, C * sizeof *row);
+                        else
+                            memcpy(row, xs + ((size_t)ih * (size_t)w->W + (size_t)iw) * C,
+                                   C * sizeof *row);
+                    }
+                }
+    }
+}
+
+/* col2im: dX (n samples) = the patch gradients added back to the pixels they came from. */
+static void fold(const struct nn_window *w, const nn_real *dcol, nn_real *dx, int n)
+{
+    const size_t C = (size_t)w->C, img = (size_t)w->H * (size_t)w->W * C;
+    memset(dx, 0, (size_t)n * img * sizeof *dx);
+    const nn_real *row = dcol;
+    for (int s = 0; s < n; s++) {
+        nn_real *xs = dx + (size_t)s * img;
+        for (int oh = 0; oh < w->OH; oh++)
+            for (int ow = 0; ow < w->OW; ow++)
+                for (int kh = 0; kh < w->K; kh++) {
+                    const int ih = oh * w->S - w->pt + kh * w->D;
+                    for (int kw = 0; kw < w->K; kw++, row += C) {
+                        const int iw = ow * w->S - w->pl + kw * w->D;
+                        if (ih < 0 || ih >= w->H || iw < 0 || iw >= w->W)
+                            continue;
+                        nn_real *px = xs + ((size_t)ih * (size_t)w->W + (size_t)iw) * C;
+                        for (size_t c = 0; c < C; c++)
+                            px[c] += row[c];
+                    }
+                }
+    }
+}
+
+static void forward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                    nn_real *y, int n, const struct nn_pass *p)
+{
+    const struct nn_window w = geometry(l);
+    const int F = l->spec.units, KKC = w.K * w.K * w.C, rows = n * w.OH * w.OW;
+    nn_real *col = l->scratch + (size_t)p->r0 * patch_values(&w);
+    unfold(&w, x, col, n);
+    nn_gemm(be, NN_NO_TRANS, NN_NO_TRANS, rows, F, KKC, 1, col, KKC, l->w, F, 0, y, F, l->wt);
+    if (l->b)
+        nn_bias_act_forward(l->act, y, l->b, rows, F);
+    else
+        nn_act_forward(l->act, y, rows, F);
+}
+
+static void backward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                     const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n,
+                     const struct nn_pass *p)
+{
+    (void)x;
+    const struct nn_window w = geometry(l);
+    const int F = l->spec.units, KKC = w.K * w.K * w.C, rows = n * w.OH * w.OW;
+    if (bias_grad)
+        nn_act_backward_bias(l->act, y, dy, bias_grad, rows, F);
+    else
+        nn_act_backward(l->act, y, dy, rows, F);
+    if (!dx)
+        return;
+    nn_real *dcol = l->scratch + ((size_t)l->max_rows + (size_t)p->r0) * patch_values(&w);
+    nn_gemm(be, NN_NO_TRANS, NN_TRANS, rows, KKC, F, 1, dy, F, l->w, F, 0, dcol, KKC, l->wt);
+    fold(&w, dcol, dx, n);
+}
+
+/* Rows [lo, hi) of W's first dimension (kernel rows kh) of Pᵀ · dZ over all B samples' pixels. */
+static void param_grad(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
+                       int B, int lo, int hi, nn_real alpha, nn_real beta, nn_real *dst)
+{
+    (void)x;
+    const struct nn_window w = geometry(l);
+    const int F = l->spec.units, KKC = w.K * w.K * w.C, per = w.K * w.C;
+    nn_gemm(be, NN_TRANS, NN_NO_TRANS, (hi - lo) * per, F, B * w.OH * w.OW, alpha,
+            l->scratch + (size_t)lo * (size_t)per, KKC, l->dz, F, beta,
+            dst + (size_t)lo * (size_t)per * (size_t)F, F, -1);
+}
+
+const struct nn_layer_ops nn_layer_conv2d = {
+    .types = types,
+    .doc = "2-D convolution over [height, width, channels] images (channels last): "
+           "[OH, OW, filters] = f(patches · W + b), im2col and one GEMM",
+    .keys = keys,
+    .n_keys = (int)(sizeof keys / sizeof keys[0]),
+    .defaults = defaults,
+    .infer = infer,
+    .activation = activation,
+    .params = params,
+    .has_output = has_output,
+    .scratch = scratch,
+    .forward = forward,
+    .backward = backward,
+    .param_grad = param_grad,
+};
