@@ -65,9 +65,10 @@ static const struct bad_case BAD[] = {
      "t.yaml:4:43: error: 'model.layers[0].activation': unknown activation 'relux'; did you mean "
      "'relu'? (expected one of: identity, relu, tanh, sigmoid, softmax)\n"},
     {"unknown layer type",
-     "model:\n  input_shape: [2]\n  layers:\n    - {type: conv2d, units: 1}\nloss: mse\n" GOOD_DATA,
-     "t.yaml:4:14: error: 'model.layers[0].type': unknown layer type 'conv2d' (expected one of: "
-     "dense, identity, relu, tanh, sigmoid, softmax, flatten, reshape, dropout)\n"},
+     "model:\n  input_shape: [2]\n  layers:\n    - {type: conv3d, units: 1}\nloss: mse\n" GOOD_DATA,
+     "t.yaml:4:14: error: 'model.layers[0].type': unknown layer type 'conv3d'; did you mean "
+     "'conv2d'? (expected one of: dense, identity, relu, tanh, sigmoid, softmax, flatten, "
+     "reshape, dropout, conv2d, maxpool2d, avgpool2d, global_avgpool)\n"},
     {"shapes do not chain",
      "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 3}\n    - {type: reshape, "
      "shape: [2, 2]}\nloss: mse\n" GOOD_DATA,
@@ -140,6 +141,35 @@ static const struct bad_case BAD[] = {
      GOOD_MODEL "loss: mse\ndata:\n  source: csv\n  train_file: a.csv\n  test: {source: idx}\n",
      "t.yaml:10:18: error: 'data.test.source': a test split of its own is npy, csv or libsvm "
      "data, not 'idx'\n"},
+    /* convolutions: shapes checked when the config is checked */
+    {"conv2d kernel larger than its padded input, stride 0, bad padding, pool without output",
+     "model:\n  input_shape: [4, 4, 1]\n  layers:\n"
+     "    - {type: conv2d, filters: 2, kernel_size: 5}\n"
+     "    - {type: flatten}\n    - {type: dense, units: 1}\n"
+     "loss: mse\n" GOOD_DATA,
+     "t.yaml:4:7: error: 'model.layers[0]': a kernel of 5 spans 5, more than its padded input of "
+     "4 × 4 (input [4, 4, 1], padding 0; shapes are [height, width, channels])\n"},
+    {"conv2d keys out of range",
+     "model:\n  input_shape: [8, 8]\n  layers:\n"
+     "    - {type: conv2d, filters: 2, kernel_size: 3, stride: 0, padding: full}\n"
+     "    - {type: flatten}\n    - {type: dense, units: 1}\n"
+     "loss: mse\n" GOOD_DATA,
+     "t.yaml:4:58: error: 'model.layers[0].stride': expected an integer from 1 to 1024, found 0\n"
+     "t.yaml:4:70: error: 'model.layers[0].padding': expected valid, same or a number of rows "
+     "from 0 to 4096, found 'full'\n"},
+    {"a pool that leaves no output, conv2d on a flat input",
+     "model:\n  input_shape: [3, 3, 2]\n  layers:\n"
+     "    - {type: maxpool2d, pool_size: 4}\n"
+     "    - {type: flatten}\n    - {type: dense, units: 1}\n"
+     "loss: mse\n" GOOD_DATA,
+     "t.yaml:4:7: error: 'model.layers[0]': a pool of 4 spans 4, more than its padded input of "
+     "3 × 3 (input [3, 3, 2], padding 0; shapes are [height, width, channels])\n"},
+    {"conv2d after flatten",
+     "model:\n  input_shape: [4, 4]\n  layers:\n    - {type: flatten}\n"
+     "    - {type: conv2d, filters: 1, kernel_size: 1}\n    - {type: flatten}\n"
+     "    - {type: dense, units: 1}\nloss: mse\n" GOOD_DATA,
+     "t.yaml:5:7: error: 'model.layers[1]': needs an image, [height, width] or [height, width, "
+     "channels], but receives shape [16]\n"},
     /* the training controls */
     {"early stopping without validation data",
      GOOD_MODEL "loss: mse\ntraining: {early_stopping: {patience: 3}}\n" GOOD_DATA,

@@ -12,7 +12,7 @@
 static const struct nn_cmd *const commands[] = {
     &nn_cmd_train,  &nn_cmd_check,       &nn_cmd_eval, &nn_cmd_predict,
     &nn_cmd_encode, &nn_cmd_reconstruct, &nn_cmd_svm,  &nn_cmd_data,
-    &nn_cmd_export, &nn_cmd_runs,        &nn_cmd_info,
+    &nn_cmd_export, &nn_cmd_runs,        &nn_cmd_info, &nn_cmd_filters,
 };
 
 static void print_usage(FILE *f)

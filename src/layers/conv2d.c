@@ -165,24 +165,42 @@ static size_t scratch(const struct nn_layer *l)
     return 2 * patch_values(&w); /* the patches, then their gradient */
 }
 
-/* im2col for n samples. */
+/* im2col for n samples. With dilation 1 the K taps of a kernel row are K·C consecutive input
+ * values: one run, clipped at the image's edges, the rest zeros. The runs are short (5 values
+ * for a 5×5 kernel on one channel), so they are plain loops, not library calls. */
 static void unfold(const struct nn_window *w, const nn_real *x, nn_real *col, int n)
 {
     const size_t C = (size_t)w->C, img = (size_t)w->H * (size_t)w->W * C;
+    const int K = w->K;
     nn_real *row = col;
     for (int s = 0; s < n; s++) {
         const nn_real *xs = x + (size_t)s * img;
         for (int oh = 0; oh < w->OH; oh++)
             for (int ow = 0; ow < w->OW; ow++)
-                for (int kh = 0; kh < w->K; kh++) {
-                    const int ih = oh * w->S - w->pt + kh * w->D;
-                    for (int kw = 0; kw < w->K; kw++, row += C) {
-                        const int iw = ow * w->S - w->pl + kw * w->D;
-                        if (ih < 0 || ih >= w->H || iw < 0 || iw >= w->W)
-                            memset(row, 0, C * sizeof *row);
+                for (int kh = 0; kh < K; kh++) {
+                    const int ih = oh * w->S - w->pt + kh * w->D, iw0 = ow * w->S - w->pl;
+                    if (ih < 0 || ih >= w->H) {
+                        for (size_t i = 0; i < (size_t)K * C; i++)
+                            row[i] = 0;
+                        row += (size_t)K * C;
+                        continue;
+                    }
+                    const nn_real *src = xs + (size_t)ih * (size_t)w->W * C;
+                    if (w->D == 1 && iw0 >= 0 && iw0 + K <= w->W) { /* inside: one run */
+                        const nn_real *from = src + (size_t)iw0 * C;
+                        for (size_t i = 0; i < (size_t)K * C; i++)
+                            row[i] = from[i];
+                        row += (size_t)K * C;
+                        continue;
+                    }
+                    for (int kw = 0; kw < K; kw++, row += C) {
+                        const int iw = iw0 + kw * w->D;
+                        if (iw < 0 || iw >= w->W)
+                            for (size_t c = 0; c < C; c++)
+                                row[c] = 0;
                         else
-                            memcpy(row, xs + ((size_t)ih * (size_t)w->W + (size_t)iw) * C,
-                                   C * sizeof *row);
+                            for (size_t c = 0; c < C; c++)
+                                row[c] = src[(size_t)iw * C + c];
                     }
                 }
     }
@@ -192,21 +210,32 @@ static void unfold(const struct nn_window *w, const nn_real *x, nn_real *col, in
 static void fold(const struct nn_window *w, const nn_real *dcol, nn_real *dx, int n)
 {
     const size_t C = (size_t)w->C, img = (size_t)w->H * (size_t)w->W * C;
+    const int K = w->K;
     memset(dx, 0, (size_t)n * img * sizeof *dx);
     const nn_real *row = dcol;
     for (int s = 0; s < n; s++) {
         nn_real *xs = dx + (size_t)s * img;
         for (int oh = 0; oh < w->OH; oh++)
             for (int ow = 0; ow < w->OW; ow++)
-                for (int kh = 0; kh < w->K; kh++) {
-                    const int ih = oh * w->S - w->pt + kh * w->D;
-                    for (int kw = 0; kw < w->K; kw++, row += C) {
-                        const int iw = ow * w->S - w->pl + kw * w->D;
-                        if (ih < 0 || ih >= w->H || iw < 0 || iw >= w->W)
-                            continue;
-                        nn_real *px = xs + ((size_t)ih * (size_t)w->W + (size_t)iw) * C;
-                        for (size_t c = 0; c < C; c++)
-                            px[c] += row[c];
+                for (int kh = 0; kh < K; kh++) {
+                    const int ih = oh * w->S - w->pt + kh * w->D, iw0 = ow * w->S - w->pl;
+                    if (ih < 0 || ih >= w->H) {
+                        row += (size_t)K * C;
+                        continue;
+                    }
+                    nn_real *dst = xs + (size_t)ih * (size_t)w->W * C;
+                    if (w->D == 1 && iw0 >= 0 && iw0 + K <= w->W) {
+                        nn_real *to = dst + (size_t)iw0 * C;
+                        for (size_t i = 0; i < (size_t)K * C; i++)
+                            to[i] += row[i];
+                        row += (size_t)K * C;
+                        continue;
+                    }
+                    for (int kw = 0; kw < K; kw++, row += C) {
+                        const int iw = iw0 + kw * w->D;
+                        if (iw >= 0 && iw < w->W)
+                            for (size_t c = 0; c < C; c++)
+                                dst[(size_t)iw * C + c] += row[c];
                     }
                 }
     }
