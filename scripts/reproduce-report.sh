@@ -168,6 +168,31 @@ if [ $peers = 1 ]; then
         "${common[@]}"
     peer torch agree_ae_adamw_torch --experiment ae --init "$runs/init_ae_adam" "${adam_ae[@]}" \
         --weight-decay 0.05 --epochs 1 --train-limit 1280 --test-limit 1000 "${common[@]}"
+    # Convolutional networks against PyTorch (scripts/peers/torch_cnn.py builds the network from
+    # nnctl's export manifest): the LeNet config without dropout and validation, and a variant
+    # with a stride-2 'same' convolution, average pooling and SGD with momentum.
+    cnn=(--set model.layers.6.rate=0 --set data.validation.fraction=0)
+    cnn_sgd=("${cnn[@]}" --set model.layers.0.stride=2 --set model.layers.1.type=avgpool2d
+             --set model.layers.3.pool_size=3 --set optimizer.type=sgd
+             --set optimizer.learning_rate=0.05 --set optimizer.momentum=0.9
+             --set optimizer.weight_decay=0.001)
+    $NNCTL export --init configs/mnist_lenet.yaml "${cnn[@]}" --out "$runs/init_cnn" >/dev/null
+    $NNCTL export --init configs/mnist_lenet.yaml "${cnn_sgd[@]}" --out "$runs/init_cnn_sgd" >/dev/null
+    nn agree_cnn_nnctl configs/mnist_lenet.yaml "${agree_ae[@]}" "${cnn[@]}" \
+        --batch-losses "$runs/agree_cnn_nnctl/batch_losses.txt"
+    nn agree_cnn_sgd_nnctl configs/mnist_lenet.yaml "${agree_ae[@]}" "${cnn_sgd[@]}" \
+        --batch-losses "$runs/agree_cnn_sgd_nnctl/batch_losses.txt"
+    cnn_peer() {
+        local name=$1; shift
+        echo "-- torch  $name"
+        $PY scripts/peers/torch_cnn.py --threads "$threads" --mnist-dir "$MNIST_DIR" \
+            --out "$runs/$name.json" --train-limit 1280 --no-shuffle --batch-losses 10 "$@" \
+            > "$runs/$name.log" 2>&1 || { tail -5 "$runs/$name.log" >&2; exit 1; }
+    }
+    cnn_peer agree_cnn_torch --init "$runs/init_cnn" --optimizer adam --lr 0.002 \
+        --weight-decay 0.01
+    cnn_peer agree_cnn_sgd_torch --init "$runs/init_cnn_sgd" --optimizer sgd --lr 0.05 \
+        --momentum 0.9 --weight-decay 0.001
     # Keras's own Adam (epsilon added to sqrt(v)), for the record: not part of the check.
     peer keras agree_ae_adam_keras_native --experiment ae --init "$runs/init_ae_adam" \
         "${adam_ae[@]}" --keras-adam native --epochs 1 --train-limit 1280 --test-limit 1000 \

@@ -183,7 +183,7 @@ static const struct bad_case BAD[] = {
      "'cosine'? (expected one of: constant, step, exponential, cosine, reduce_on_plateau)\n"
      "t.yaml:8:38: error: 'training.early_stopping.monitor': early stopping watches val_loss or "
      "val_accuracy, not the training loss\n"
-     "t.yaml:12:26: error: 'data.validation.fraction': expected a number > 0 and < 1, found 1\n"},
+     "t.yaml:12:26: error: 'data.validation.fraction': expected a number >= 0 and < 1, found 1\n"},
     {"validation block without fraction or source, dropout rate 1",
      "model:\n  input_shape: [2]\n  layers:\n    - {type: dropout, rate: 1}\n"
      "    - {type: dense, units: 1}\nloss: mse\n"

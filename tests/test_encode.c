@@ -158,8 +158,9 @@ static void test_npy_export_round_trip(void **state)
     free(raw);
     snprintf(path, sizeof path, "%s/manifest.json", out);
     assert_int_equal(nn_read_file(path, 1 << 20, &raw, &len, &err), NN_OK);
-    assert_non_null(strstr(raw, "{\"name\": \"h\", \"type\": \"dense\", \"units\": 5, \"in\": 3, "
-                                "\"activation\": \"relu\"}"));
+    assert_non_null(strstr(raw, "{\"name\": \"h\", \"type\": \"dense\", \"in_shape\": [3], "
+                                "\"out_shape\": [5], \"units\": 5, \"activation\": \"relu\", "
+                                "\"init\": \"glorot_uniform\", \"bias_init\": \"zeros\"}"));
     free(raw);
     nn_model_free(&m);
     nn_config_free(&cfg);

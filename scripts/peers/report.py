@@ -46,6 +46,12 @@ CHECKS = [
      ("nnctl", "torch")),
     ("ae_adamw", "autoencoder 784-256-64-256-784, AdamW 0.005 weight decay 0.05, batch 128 "
      "(nnctl and PyTorch)", "agree_ae_adamw", ("nnctl", "torch")),
+    ("cnn_adamw", "LeNet-style CNN (configs/mnist_lenet.yaml, dropout off): conv 5x5 same, max "
+     "pool, conv 5x5, max pool, dense; cross-entropy, AdamW 0.002 weight decay 0.01, batch 128 "
+     "(nnctl and PyTorch)", "agree_cnn", ("nnctl", "torch")),
+    ("cnn_sgd", "the same CNN with a stride-2 'same' first conv (asymmetric padding) and average "
+     "pooling; SGD 0.05 momentum 0.9 weight decay 0.001 (nnctl and PyTorch)", "agree_cnn_sgd",
+     ("nnctl", "torch")),
 ]
 
 

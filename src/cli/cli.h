@@ -94,7 +94,6 @@ int nn_cli_load_config_extra(const char *path, const struct nn_args *a, const ch
 /* The commands, one file each (src/cli/cmd_*.c). */
 extern const struct nn_cmd nn_cmd_train, nn_cmd_check, nn_cmd_predict, nn_cmd_encode,
     nn_cmd_reconstruct, nn_cmd_eval, nn_cmd_svm, nn_cmd_data, nn_cmd_export, nn_cmd_info,
-    nn_cmd_filters,
-    nn_cmd_runs;
+    nn_cmd_filters, nn_cmd_runs;
 
 #endif

@@ -109,8 +109,8 @@ static int check_plateau_monitor(const void *base, char *why, size_t len)
 static int check_validation_fraction(const void *base, char *why, size_t len)
 {
     double f = ((const struct nn_config *)base)->data.validation.fraction;
-    if (!(f > 0 && f < 1)) {
-        snprintf(why, len, "expected a number > 0 and < 1, found %g", f);
+    if (!(f >= 0 && f < 1)) { /* 0: no validation (--set data.validation.fraction=0) */
+        snprintf(why, len, "expected a number >= 0 and < 1, found %g", f);
         return -1;
     }
     return 0;
@@ -743,7 +743,7 @@ const struct nn_key nn_config_keys[] = {
      .when = "source=none",
      .check = check_validation_fraction,
      .doc = "held out of the training data, drawn from training.seed (stream 5), the same "
-            "samples for every thread count and on resume"},
+            "samples for every thread count and on resume; 0: no validation"},
     {.path = "data.validation.file",
      .type = NN_KEY_STRING,
      .offset = AT(data.validation.file),

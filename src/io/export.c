@@ -10,6 +10,7 @@
 
 #include "nnctl/fsutil.h"
 #include "nnctl/json.h"
+#include "nnctl/schema.h"
 #include "nnctl/layer.h"
 #include "nnctl/strbuf.h"
 
@@ -57,19 +58,55 @@ static int write_npy(const char *path, const nn_real *v, const struct nn_tensor 
     return rc;
 }
 
-/* One layer of the manifest: its name and type word; a layer with parameters also gets its sizes
- * ("units" out, "in") and, when its kind applies one, its activation. */
+static void json_shape(struct nn_json *j, const char *key, const struct nn_shape *sh)
+{
+    nn_json_array(j, key, 1);
+    for (int d = 0; d < sh->ndim; d++)
+        nn_json_int(j, NULL, sh->dims[d]);
+    nn_json_end(j);
+}
+
+/* One layer of the manifest: its name, type word, input and output shapes per sample, and every
+ * key of its kind with its value (dense: units, activation, initializers; conv2d: filters,
+ * kernel_size, stride, padding, dilation, bias, ...), read from the layer table. */
 static void manifest_layer(struct nn_json *j, const struct nn_layer *l)
 {
+    const char *type = nn_layer_type_name(&l->spec);
     nn_json_object(j, NULL, 1);
     nn_json_str(j, "name", l->spec.name);
-    nn_json_str(j, "type", nn_layer_type_name(&l->spec));
-    if (l->n_tensors > 0) {
-        nn_json_int(j, "units", l->out_size);
-        nn_json_int(j, "in", l->in_size);
-        enum nn_act act;
-        if (nn_layer_activation(&l->spec, &act))
-            nn_json_str(j, "activation", nn_act_name(act));
+    nn_json_str(j, "type", type);
+    json_shape(j, "in_shape", &l->in_shape);
+    json_shape(j, "out_shape", &l->out_shape);
+    const struct nn_layer_ops *ops = l->ops;
+    for (int i = 0; ops && i < ops->n_keys; i++) {
+        const struct nn_key *k = &ops->keys[i];
+        if (!nn_key_active(ops->keys, ops->n_keys, k, &l->spec, type))
+            continue;
+        char buf[64];
+        const char *v = nn_key_format(k, &l->spec, buf, sizeof buf);
+        switch (k->type) {
+        case NN_KEY_INT:
+        case NN_KEY_U64:
+            nn_json_int(j, k->path, strtoll(v, NULL, 10));
+            break;
+        case NN_KEY_REAL:
+            nn_json_num(j, k->path, strtod(v, NULL));
+            break;
+        case NN_KEY_BOOL:
+            nn_json_bool(j, k->path, !strcmp(v, "true"));
+            break;
+        case NN_KEY_STRING:
+        case NN_KEY_ENUM:
+            nn_json_str(j, k->path, v);
+            break;
+        case NN_KEY_SHAPE:
+        case NN_KEY_NAMES:
+        case NN_KEY_NUMBERS:
+        case NN_KEY_MATRIX:
+        case NN_KEY_LAYERS:
+            nn_json_str(j, k->path, v);
+            break;
+        }
     }
     nn_json_end(j);
 }
@@ -93,7 +130,9 @@ int nn_export_npy(const struct nn_model *m, const char *dir, struct nn_error *er
     nn_json_object(&j, NULL, 0);
     nn_json_str(&j, "format", "nnctl npy export 1");
     nn_json_str(&j, "dtype", "float32");
-    nn_json_str(&j, "weight_layout", "(in, out): y = x @ W + b");
+    nn_json_str(&j, "weight_layout",
+                "dense (in, out): y = x @ W + b; conv2d (kernel_h, kernel_w, in_channels, "
+                "filters) over images [height, width, channels] (channels last)");
     nn_json_array(&j, "layers", 0);
     for (int i = 0; i < m->n_layers; i++)
         manifest_layer(&j, &m->layers[i]);

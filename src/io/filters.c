@@ -43,8 +43,8 @@ int nn_filters_png(const struct nn_model *m, int layer, int zoom, const char *pa
     const int tw = nn_text_width(title, 1) + 2 * gap;
     w = w > tw ? w : tw;
     if (w > NN_PNG_MAX_DIM || h > NN_PNG_MAX_DIM)
-        return nn_error_set(err, NN_ERR_USAGE, "%s: %d filters of %d×%d do not fit a picture",
-                            path, F, K, K);
+        return nn_error_set(err, NN_ERR_USAGE, "%s: %d filters of %d×%d do not fit a picture", path,
+                            F, K, K);
     uint8_t *rgb = malloc((size_t)w * (size_t)h * 3);
     if (!rgb)
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
