@@ -22,7 +22,7 @@
 struct nn_layer;   /* model.h */
 struct nn_backend; /* backend.h */
 
-#define NN_LAYER_MAX_PARAMS 2 /* parameter tensors per layer */
+#define NN_LAYER_MAX_PARAMS 4 /* parameter tensors per layer (2 trained, the rest frozen) */
 #define NN_LAYER_KIND_MAX   32
 
 /* One parameter tensor a layer declares: named "<layer>.<suffix>", drawn from `init` with the
@@ -32,6 +32,8 @@ struct nn_param_decl {
     struct nn_shape shape;
     enum nn_init init;
     double fan_in, fan_out;
+    int frozen; /* not trained: a layer's own statistics (batchnorm's running mean and variance),
+                 * saved with the weights; tensors 2 and up, placed after every trained one */
 };
 
 /* What a forward or backward pass is for, for kinds whose work depends on it (dropout): the
@@ -43,7 +45,14 @@ struct nn_pass {
     uint64_t seed;
     int layer;
     int r0;
+    /* the batch's rows and who shares them: thread t of T, whose nn_pass_sync() waits for all
+     * (kinds with batch_statistics combine per-thread sums there; T = 1 alone) */
+    int B, t, T;
+    struct nn_team *team;
 };
+
+/* Waits until every thread of the pass's team has reached it (nothing alone). */
+void nn_pass_sync(const struct nn_pass *p);
 
 struct nn_layer_ops {
     const char *const *types;  /* the YAML type words it accepts, NULL-terminated */
@@ -76,6 +85,13 @@ struct nn_layer_ops {
     /* Optional: values of working memory per sample (conv2d's unfolded patches); the model
      * gives the layer l->scratch, l->max_rows samples of it, planned with the other arenas. */
     size_t (*scratch)(const struct nn_layer *l);
+    /* Optional: doubles of working memory for the layer as a whole (l->work): batchnorm's batch
+     * statistics and its threads' partial sums. */
+    size_t (*workspace)(const struct nn_layer *l);
+    /* 1 when a training pass needs every row of the batch (batch statistics): the forward and
+     * backward passes then call nn_pass_sync() inside, so the threads of a step run them
+     * together (a one-part-after-the-other simulation cannot). */
+    int batch_statistics;
     /* Forward over n rows: x (n, in_size) to y (n, out_size). Never allocates. */
     void (*forward)(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
                     nn_real *y, int n, const struct nn_pass *p);
@@ -124,5 +140,6 @@ extern const struct nn_layer_ops nn_layer_dropout;
 extern const struct nn_layer_ops nn_layer_conv2d;
 extern const struct nn_layer_ops nn_layer_pool2d;
 extern const struct nn_layer_ops nn_layer_global_avgpool;
+extern const struct nn_layer_ops nn_layer_batchnorm;
 
 #endif

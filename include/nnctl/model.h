@@ -41,6 +41,7 @@ struct nn_layer {
     nn_real *w, *b;   /* tensors 0 and 1 in the parameter arena (NULL when absent); dense's W is
                        * (in, out) row-major, so Y = X·W + b */
     nn_real *dw, *db; /* their gradients */
+    nn_real *frozen[NN_LAYER_MAX_PARAMS - 2]; /* tensors 2 and up (not trained), or NULL */
     nn_real *out;     /* (max_batch, out_size) output; NULL for layers that alias their input */
     nn_real *dz;      /* (max_batch, out_size): where dL/dY arrives in the backward pass; layers
                        * with parameters keep their dL/dZ there for param_grad. NULL below the
@@ -49,6 +50,7 @@ struct nn_layer {
                        * own dz when the gradient is transformed in place); NULL when none below */
     size_t bias_ofs;  /* where tensor 1 sits among all such tensors (partial bias gradients) */
     nn_real *scratch; /* working memory (ops->scratch per sample × max_rows), or NULL */
+    double *work;     /* working memory of the layer as a whole (ops->workspace), or NULL */
     int max_rows;     /* the model's largest batch */
 };
 
@@ -67,7 +69,11 @@ struct nn_model {
     int n_tensors;
     struct nn_tensor tensors[NN_LAYER_MAX_PARAMS * NN_MAX_LAYERS];
     size_t n_params;
+    size_t n_train;          /* the trained parameters: [0, n_train) of the arena; the frozen
+                              * tensors (running statistics) follow them */
     nn_real *params, *grads; /* arenas of n_params */
+    double *work;            /* the layers' workspaces */
+    int batch_statistics;    /* a layer needs the whole batch in training passes */
     size_t n_opt;
     nn_real *opt_state; /* arena of n_opt: momentum velocity, or Adam's m then v */
     nn_real *acts;      /* arena: layers' outputs and gradient buffers for max_batch rows */
@@ -113,6 +119,17 @@ const nn_real *nn_model_infer(struct nn_model *m, const nn_real *x, int B, int u
  * the output of row r0. Rows are independent, so threads may run disjoint row ranges at once. */
 const nn_real *nn_model_forward_rows(struct nn_model *m, const nn_real *x, int r0, int n, int upto);
 
+/* Who runs a part of a training step: thread t of T of `team`, on some rows of a batch of B. */
+struct nn_part {
+    int t, T, B;
+    struct nn_team *team;
+};
+
+/* nn_model_forward_rows() as thread part->t of a step whose T threads run it at the same time on
+ * their rows of a batch of part->B (layers with batch statistics wait for each other inside). */
+const nn_real *nn_model_forward_part(struct nn_model *m, const nn_real *x, int r0, int n, int upto,
+                                     const struct nn_part *part);
+
 /* With a team attached (NULL detaches), nn_model_forward() splits batches of at least
  * 2 × team-size rows over the team's threads. The team is not owned by the model. */
 void nn_model_set_team(struct nn_model *m, struct nn_team *team);
@@ -134,7 +151,8 @@ void nn_model_set_team(struct nn_model *m, struct nn_team *team);
  *    thread may take any of them, and each chunk's result is the same whichever thread computes
  *    it. nn_model_update_part does chunk p of P of every parameter layer, with P partial sums. */
 void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n, nn_real *db_part,
-                            void (*done)(void *ctx, int layer), void *ctx);
+                            void (*done)(void *ctx, int layer), void *ctx,
+                            const struct nn_part *part);
 void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, int c, int C,
                            nn_real *const *db_parts, int n_parts, const struct nn_optim_spec *o,
                            long long t);

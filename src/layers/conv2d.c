@@ -139,11 +139,11 @@ static int params(const struct nn_layer *l, struct nn_param_decl *d)
 {
     const struct nn_window w = geometry(l);
     const int F = l->spec.units, KKC = w.K * w.K * w.C;
-    d[0] = (struct nn_param_decl){
-        "weight", {4, {w.K, w.K, w.C, F}}, l->spec.w_init, KKC, (double)w.K * w.K * F};
+    d[0] = (struct nn_param_decl){"weight", {4, {w.K, w.K, w.C, F}}, l->spec.w_init,
+                                  KKC,      (double)w.K * w.K * F,   0};
     if (!l->spec.bias)
         return 1;
-    d[1] = (struct nn_param_decl){"bias", {1, {F}}, l->spec.b_init, F, F};
+    d[1] = (struct nn_param_decl){"bias", {1, {F}}, l->spec.b_init, F, F, 0};
     return 2;
 }
 

@@ -78,10 +78,10 @@ static int activation(const struct nn_layer_spec *s, enum nn_act *act)
 static int params(const struct nn_layer *l, struct nn_param_decl *d)
 {
     d[0] = (struct nn_param_decl){
-        "weight", {2, {l->in_size, l->out_size}}, l->spec.w_init, l->in_size, l->out_size};
+        "weight", {2, {l->in_size, l->out_size}}, l->spec.w_init, l->in_size, l->out_size, 0};
     /* A bias vector has no fans of its own; like Keras, use its length for both. */
-    d[1] = (struct nn_param_decl){
-        "bias", {1, {l->out_size}}, l->spec.b_init, l->out_size, l->out_size};
+    d[1] = (struct nn_param_decl){"bias",      {1, {l->out_size}}, l->spec.b_init,
+                                  l->out_size, l->out_size,        0};
     return 2;
 }
 

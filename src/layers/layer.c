@@ -6,10 +6,15 @@
 #include <string.h>
 
 static const struct nn_layer_ops *builtin[] = {
-    [NN_LAYER_DENSE] = &nn_layer_dense,     [NN_LAYER_ACT] = &nn_layer_act,
-    [NN_LAYER_FLATTEN] = &nn_layer_flatten, [NN_LAYER_RESHAPE] = &nn_layer_reshape,
-    [NN_LAYER_DROPOUT] = &nn_layer_dropout, [NN_LAYER_CONV2D] = &nn_layer_conv2d,
-    [NN_LAYER_POOL2D] = &nn_layer_pool2d,   [NN_LAYER_GLOBAL_AVGPOOL] = &nn_layer_global_avgpool,
+    [NN_LAYER_DENSE] = &nn_layer_dense,
+    [NN_LAYER_ACT] = &nn_layer_act,
+    [NN_LAYER_FLATTEN] = &nn_layer_flatten,
+    [NN_LAYER_RESHAPE] = &nn_layer_reshape,
+    [NN_LAYER_DROPOUT] = &nn_layer_dropout,
+    [NN_LAYER_CONV2D] = &nn_layer_conv2d,
+    [NN_LAYER_POOL2D] = &nn_layer_pool2d,
+    [NN_LAYER_GLOBAL_AVGPOOL] = &nn_layer_global_avgpool,
+    [NN_LAYER_BATCHNORM] = &nn_layer_batchnorm,
 };
 _Static_assert(sizeof builtin / sizeof builtin[0] == NN_LAYER_BUILTIN_COUNT,
                "every built-in layer kind has a row in the registry");
@@ -17,14 +22,14 @@ _Static_assert(sizeof builtin / sizeof builtin[0] == NN_LAYER_BUILTIN_COUNT,
 static const struct nn_layer_ops *extra[NN_LAYER_KIND_MAX - NN_LAYER_BUILTIN_COUNT];
 static int n_extra;
 
-const char *const nn_init_names[] = {"glorot_uniform", "glorot_normal", "he_uniform",
-                                     "he_normal",      "zeros",         NULL};
-_Static_assert(sizeof nn_init_names / sizeof nn_init_names[0] == NN_INIT_ZEROS + 2,
+const char *const nn_init_names[] = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                                     "zeros",          "ones",          NULL};
+_Static_assert(sizeof nn_init_names / sizeof nn_init_names[0] == NN_INIT_ONES + 2,
                "every initializer has a name");
 
 const char *nn_init_name(enum nn_init init)
 {
-    return (int)init >= 0 && init <= NN_INIT_ZEROS ? nn_init_names[init] : "?";
+    return (int)init >= 0 && init <= NN_INIT_ONES ? nn_init_names[init] : "?";
 }
 
 const struct nn_layer_ops *nn_layer_ops(enum nn_layer_kind kind)

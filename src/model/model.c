@@ -40,6 +40,7 @@ static int plan_layers(const struct nn_config *cfg, struct nn_model *m, struct n
     struct nn_shape shape = cfg->in_shape;
     m->in_size = (int)nn_shape_size(&shape);
     m->first_grad = m->n_layers;
+    int frozen[NN_LAYER_MAX_PARAMS * NN_MAX_LAYERS], n_frozen = 0;
     for (int i = 0; i < m->n_layers; i++) {
         struct nn_layer *l = &m->layers[i];
         l->spec = cfg->layers[i];
@@ -73,14 +74,24 @@ static int plan_layers(const struct nn_config *cfg, struct nn_model *m, struct n
             t->init = decl[k].init;
             t->fan_in = decl[k].fan_in;
             t->fan_out = decl[k].fan_out;
-            m->n_params += t->count;
+            if (decl[k].frozen)
+                frozen[n_frozen++] = m->n_tensors - 1; /* placed after the trained ones */
+            else
+                m->n_params += t->count;
         }
+        m->batch_statistics |= l->ops->batch_statistics;
         if (l->n_tensors > 1) {
             l->bias_ofs = m->n_bias;
             m->n_bias += m->tensors[l->wt + 1].count;
         }
     }
     m->out_size = (int)nn_shape_size(&shape);
+    m->n_train = m->n_params;
+    for (int k = 0; k < n_frozen; k++) {
+        struct nn_tensor *t = &m->tensors[frozen[k]];
+        t->offset = m->n_params;
+        m->n_params += t->count;
+    }
     return NN_OK;
 }
 
@@ -126,7 +137,11 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
     m->grads = nn_alloc_aligned_array(m->n_params, sizeof(nn_real));
     m->opt_state = nn_alloc_aligned_array(m->n_opt, sizeof(nn_real));
     m->acts = nn_alloc_aligned_array(m->acts_count, sizeof(nn_real));
-    if (!m->params || !m->grads || !m->opt_state || !m->acts) {
+    size_t work = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        work += m->layers[i].ops->workspace ? m->layers[i].ops->workspace(&m->layers[i]) : 0;
+    m->work = calloc(work ? work : 1, sizeof *m->work);
+    if (!m->params || !m->grads || !m->opt_state || !m->acts || !m->work) {
         size_t mb = (2 * m->n_params + m->n_opt + m->acts_count) * sizeof(nn_real) >> 20;
         nn_model_free(m);
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory allocating %zu MiB for the model",
@@ -134,8 +149,13 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
     }
     nn_real *p = m->acts;
     nn_real *below = NULL; /* the dz that receives dL/d(input) of the next layer up */
+    double *wp = m->work;
     for (int i = 0; i < m->n_layers; i++) {
         struct nn_layer *l = &m->layers[i];
+        if (l->ops->workspace) {
+            l->work = wp;
+            wp += l->ops->workspace(l);
+        }
         if (l->n_tensors > 0) {
             const struct nn_tensor *t = &m->tensors[l->wt];
             l->w = m->params + t->offset;
@@ -146,6 +166,8 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
             l->b = m->params + t->offset;
             l->db = m->grads + t->offset;
         }
+        for (int k = 2; k < l->n_tensors; k++)
+            l->frozen[k - 2] = m->params + m->tensors[l->wt + k].offset;
         if (l->ops->has_output(l)) {
             l->out = p;
             p += rows * (size_t)l->out_size;
@@ -184,7 +206,9 @@ void nn_model_free(struct nn_model *m)
     free(m->grads);
     free(m->opt_state);
     free(m->acts);
+    free(m->work);
     m->params = m->grads = m->opt_state = m->acts = NULL;
+    m->work = NULL;
 }
 
 /* Keras's truncated normal keeps draws within two standard deviations; dividing by this constant
@@ -218,6 +242,7 @@ static void init_tensor(nn_real *w, size_t n, enum nn_init init, double fan_in, 
         std = sqrt(2.0 / fan_in) / TRUNC_STD;
         break;
     case NN_INIT_ZEROS:
+    case NN_INIT_ONES:
         break;
     }
     for (size_t i = 0; i < n; i++) {
@@ -226,7 +251,7 @@ static void init_tensor(nn_real *w, size_t n, enum nn_init init, double fan_in, 
         else if (std > 0)
             w[i] = (nn_real)(truncated_normal(rng) * std);
         else
-            w[i] = 0;
+            w[i] = init == NN_INIT_ONES;
     }
 }
 
@@ -252,11 +277,37 @@ int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model 
     return NN_OK;
 }
 
+void nn_pass_sync(const struct nn_pass *p)
+{
+    if (p->T > 1)
+        nn_team_barrier(p->team);
+}
+
+/* The pass of rows [r0, r0 + n): a training step's (m->train_step) or inference, shared as
+ * `part` says, or alone (part NULL: these n rows are the batch). */
+static struct nn_pass pass_of(const struct nn_model *m, int r0, int n, const struct nn_part *part)
+{
+    return (struct nn_pass){.training = m->train_step > 0,
+                            .step = m->train_step,
+                            .seed = m->cfg.train.seed,
+                            .r0 = r0,
+                            .B = part ? part->B : r0 + n,
+                            .t = part ? part->t : 0,
+                            .T = part ? part->T : 1,
+                            .team = part ? part->team : NULL};
+}
+
 const nn_real *nn_model_forward_rows(struct nn_model *m, const nn_real *x, int r0, int n, int upto)
+{
+    return nn_model_forward_part(m, x, r0, n, upto, NULL);
+}
+
+const nn_real *nn_model_forward_part(struct nn_model *m, const nn_real *x, int r0, int n, int upto,
+                                     const struct nn_part *part)
 {
     const nn_real *in = x + (size_t)r0 * (size_t)m->in_size;
     int last = upto < 0 || upto >= m->n_layers ? m->n_layers - 1 : upto;
-    struct nn_pass p = {m->train_step > 0, m->train_step, m->cfg.train.seed, 0, r0};
+    struct nn_pass p = pass_of(m, r0, n, part);
     for (int i = 0; i <= last; i++) {
         const struct nn_layer *l = &m->layers[i];
         if (!l->out)
@@ -324,10 +375,11 @@ static const nn_real *layer_input(const struct nn_model *m, const nn_real *x, in
  * its dz into dL/dX in the dz of the layer below (layers that alias their input pass the gradient
  * through unchanged: their dz is the one below). */
 void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n, nn_real *db_part,
-                            void (*done)(void *ctx, int layer), void *ctx)
+                            void (*done)(void *ctx, int layer), void *ctx,
+                            const struct nn_part *part)
 {
     const size_t r = (size_t)r0;
-    struct nn_pass p = {m->train_step > 0, m->train_step, m->cfg.train.seed, 0, r0};
+    struct nn_pass p = pass_of(m, r0, n, part);
     if (m->backend->invalidate) /* new gradients at the old addresses from here on */
         m->backend->invalidate(m->backend);
     for (int i = m->n_layers - 1; i >= m->first_grad; i--) {

@@ -80,9 +80,10 @@ static void clip_and_update(struct nn_step *j, int t, int T)
 {
     struct nn_model *m = j->m;
     int lo, hi;
-    nn_team_split((int)((m->n_params + 15) / 16), t, T, &lo, &hi); /* 64-byte slices */
+    /* 64-byte slices of the trained parameters (the frozen statistics after them stay) */
+    nn_team_split((int)((m->n_train + 15) / 16), t, T, &lo, &hi);
     const size_t a = (size_t)lo * 16,
-                 b = (size_t)hi * 16 < m->n_params ? (size_t)hi * 16 : m->n_params;
+                 b = (size_t)hi * 16 < m->n_train ? (size_t)hi * 16 : m->n_train;
     double sq = 0;
     for (size_t i = a; i < b; i++)
         sq += (double)m->grads[i] * (double)m->grads[i];
@@ -120,12 +121,13 @@ static void step_part(void *arg, int t, int T)
     const int n = hi - lo;
     const nn_real *target = nn_dataset_gather(
         j->ds, j->idx + lo, n, j->x + (size_t)lo * (size_t)m->in_size, j->y + (size_t)lo * D);
-    const nn_real *out = nn_model_forward_rows(m, j->x, lo, n, -1);
+    const struct nn_part part = {t, T, j->B, j->team};
+    const nn_real *out = nn_model_forward_part(m, j->x, lo, n, -1, &part);
     j->loss[t].v =
         nn_loss_rows(m->cfg.loss, out, target, n, (int)D, m->dout + (size_t)lo * D, j->B);
     const int clip = j->o->clip_norm > 0;
     if (T == 1) {
-        nn_model_backward_rows(m, j->x, lo, n, NULL, NULL, NULL);
+        nn_model_backward_rows(m, j->x, lo, n, NULL, NULL, NULL, &part);
         j->total = j->loss[0].v;
         if (isfinite(j->total)) {
             nn_model_update_part(m, j->x, j->B, 0, 1, NULL, clip ? NULL : j->o, j->t);
@@ -134,7 +136,7 @@ static void step_part(void *arg, int t, int T)
         }
         return;
     }
-    nn_model_backward_rows(m, j->x, lo, n, t ? j->db_parts[t] : NULL, layer_done, j);
+    nn_model_backward_rows(m, j->x, lo, n, t ? j->db_parts[t] : NULL, layer_done, j, &part);
     /* Every thread scored its rows before it finished any layer: once the top layer is ready,
      * all the loss shares are in. Every thread adds them in the same order and so takes the same
      * branch. */
