@@ -68,7 +68,7 @@ static const struct bad_case BAD[] = {
      "model:\n  input_shape: [2]\n  layers:\n    - {type: conv3d, units: 1}\nloss: mse\n" GOOD_DATA,
      "t.yaml:4:14: error: 'model.layers[0].type': unknown layer type 'conv3d'; did you mean "
      "'conv2d'? (expected one of: dense, identity, relu, tanh, sigmoid, softmax, flatten, "
-     "reshape, dropout, conv2d, maxpool2d, avgpool2d, global_avgpool)\n"},
+     "reshape, dropout, conv2d, maxpool2d, avgpool2d, global_avgpool, batchnorm)\n"},
     {"shapes do not chain",
      "model:\n  input_shape: [2]\n  layers:\n    - {type: dense, units: 3}\n    - {type: reshape, "
      "shape: [2, 2]}\nloss: mse\n" GOOD_DATA,
