@@ -102,6 +102,37 @@ else
     echo "bench: the SVM step was not timed (training or encoding the demo checkpoint failed)" >&2
 fi
 
+# Convolutional networks: configs/mnist_lenet.yaml as shipped (10 epochs, its test accuracy per
+# epoch in bench/out/lenet/history.csv, its peak memory), then nnctl against PyTorch on the same
+# network, batch, optimizer (AdamW 0.002, weight decay 0.01), threads and initial weights (nnctl
+# export --init → scripts/peers/torch_cnn.py), every training image, 3 epochs each: the median
+# seconds per epoch after the first, side by side.
+cnn=()
+if /usr/bin/time -f "%M" -o bench/out/lenet.rss "$NNCTL" train configs/mnist_lenet.yaml \
+    --out bench/out/lenet --overwrite --threads "$THREADS" --quiet; then
+    acc=$(sed -n 's/.*"test_accuracy": *\([0-9.eE+-]*\).*/\1/p' bench/out/lenet/metrics.json)
+    rss=$(awk '{ printf "%.1f", $1 / 1024 }' bench/out/lenet.rss)
+    echo "bench: configs/mnist_lenet.yaml test accuracy $acc after 10 epochs, peak RSS $rss MB"
+    cnn+=(--extra "lenet_test_accuracy=$acc" --extra "lenet_peak_rss_mb=$rss")
+fi
+same=(--set data.validation.fraction=0 --set optimizer.schedule.type=constant)
+if "$NNCTL" export --init configs/mnist_lenet.yaml "${same[@]}" --out bench/out/lenet_init >/dev/null &&
+    "$NNCTL" train configs/mnist_lenet.yaml "${same[@]}" --set training.epochs=3 \
+        --out bench/out/lenet_speed --overwrite --threads "$THREADS" --quiet; then
+    s=$(sed -n 's/.*"seconds_per_epoch": *\([0-9.eE+-]*\).*/\1/p' bench/out/lenet_speed/metrics.json)
+    cnn+=(--extra "lenet_seconds_per_epoch=$s")
+    echo "bench: LeNet epoch (60,000 images, $THREADS threads): nnctl $s s"
+    if [ -x "$PY" ] && "$PY" scripts/peers/torch_cnn.py --init bench/out/lenet_init \
+        --mnist-dir "$MNIST_DIR" --epochs 3 --batch 128 --optimizer adam --lr 0.002 \
+        --weight-decay 0.01 --threads "$THREADS" --out bench/out/lenet_torch.json \
+        >bench/out/lenet_torch.log 2>&1; then
+        t=$(sed -n 's/.*"seconds_per_epoch": *\([0-9.eE+-]*\).*/\1/p' bench/out/lenet_torch.json)
+        echo "bench: LeNet epoch: PyTorch $t s; ratio $(awk -v a="$s" -v b="$t" 'BEGIN { printf "%.3f", a / b }')"
+        cnn+=(--extra "lenet_pytorch_seconds_per_epoch=$t"
+              --extra "lenet_ratio_vs_pytorch=$(awk -v a="$s" -v b="$t" 'BEGIN { printf "%.4f", a / b }')")
+    fi
+fi
+
 # OpenBLAS's kernels: time the SGD epoch with each core type this CPU can run, set by hand
 # (CORE_EPOCHS short runs), then the fastest one over the full EPOCHS, so that the main run's
 # ae_seconds_per_epoch (kernels as nnctl picks them, no variable set) has its reference beside it.
@@ -124,5 +155,5 @@ if [ -n "$best" ]; then
     extra=(--best-coretype "$best=$full" --coretype-times "${times[*]}")
 fi
 env -u OPENBLAS_CORETYPE "$BENCH" --threads "$THREADS" --epochs "$EPOCHS" "${peers[@]}" "${extra[@]}" \
-    "${svm[@]}" \
+    "${svm[@]}" "${cnn[@]}" \
     --out bench/results.json | tee bench/results.txt

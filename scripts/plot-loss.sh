@@ -11,7 +11,7 @@ command -v gnuplot >/dev/null || { echo "plot-loss: gnuplot is missing (scripts/
 [ -s "$hist" ] || { echo "plot-loss: $hist: no such file or empty" >&2; exit 1; }
 tmp="$out.tmp.$$.png"
 # history.csv: epoch,train_loss,test_loss,seconds,samples_per_second,lr,val_loss,val_accuracy,
-# grad_norm_mean,grad_norm_max (empty fields: no test split, no validation, no clipping; files of
+# grad_norm_mean,grad_norm_max,test_accuracy (empty fields: no test split, no validation, no clipping; files of
 # earlier versions end after samples_per_second)
 col() { awk -F, -v c="$1" 'NR > 1 && $c != "" { print 1; exit }' "$hist"; }
 has_test=$(col 3) has_val=$(col 7) has_acc=$(col 8)

@@ -71,7 +71,7 @@ static void test_clipping_by_hand(void **state)
     struct nn_error err;
     snprintf(path, sizeof path, "%s/clip/history.csv", test_tmpdir());
     assert_int_equal(nn_read_file(path, 1 << 16, &text, &len, &err), NN_OK);
-    assert_non_null(strstr(text, ",0.1,,,14.6969385,14.6969385\n"));
+    assert_non_null(strstr(text, ",0.1,,,14.6969385,14.6969385,\n"));
     free(text);
     /* a norm below clip_norm leaves the step alone: w = 0.1·(6, 12) = (0.6, 1.2), b = 0.6 */
     const char *loose[] = {"optimizer.clip_norm=100"};

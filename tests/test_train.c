@@ -335,10 +335,10 @@ static void test_history_and_metrics_written(void **state)
         lines += text[i] == '\n';
     assert_int_equal(lines, 8); /* header + 7 epochs */
     const char *head = "epoch,train_loss,test_loss,seconds,samples_per_second,lr,val_loss,"
-                       "val_accuracy,grad_norm_mean,grad_norm_max\n1,";
+                       "val_accuracy,grad_norm_mean,grad_norm_max,test_accuracy\n1,";
     assert_memory_equal(text, head, strlen(head));
     /* XOR's SGD at its constant rate, no validation, no clipping: lr 0.5 and empty fields */
-    assert_non_null(strstr(text, ",0.5,,,,\n7,"));
+    assert_non_null(strstr(text, ",0.5,,,,,\n7,"));
     free(text);
     snprintf(path, sizeof path, "%s/files/metrics.json", test_tmpdir());
     assert_int_equal(nn_read_file(path, 1 << 20, &text, &len, &err), NN_OK);

@@ -21,7 +21,7 @@ int nn_history_write(const char *path, const struct nn_history_row *h, int n, st
     struct nn_sb b = {0};
     nn_sb_reserve(&b, 160 + (size_t)n * 192); /* one allocation, whatever the epoch count */
     nn_sb_puts(&b, "epoch,train_loss,test_loss,seconds,samples_per_second,lr,val_loss,"
-                   "val_accuracy,grad_norm_mean,grad_norm_max\n");
+                   "val_accuracy,grad_norm_mean,grad_norm_max,test_accuracy\n");
     for (int i = 0; i < n; i++) {
         nn_sb_printf(&b, "%d,%.9g", i + 1, h[i].train_loss);
         field(&b, "%.9g", h[i].test_loss);
@@ -31,6 +31,7 @@ int nn_history_write(const char *path, const struct nn_history_row *h, int n, st
         field(&b, "%.9g", h[i].val_accuracy);
         field(&b, "%.9g", h[i].grad_norm_mean);
         field(&b, "%.9g", h[i].grad_norm_max);
+        field(&b, "%.9g", h[i].test_accuracy);
         nn_sb_putc(&b, '\n');
     }
     return nn_sb_write_file(&b, path, err);
@@ -67,16 +68,18 @@ int nn_history_read(const char *path, struct nn_history_row *h, int want, struct
     char *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line && got < want;
          line = strtok_r(NULL, "\n", &save)) {
-        double v[10];
-        int n = split(line, v, 10);
-        /* the five columns of earlier versions, or all ten */
-        if ((n != 5 && n != 10) || isnan(v[0]))
+        double v[11];
+        int n = split(line, v, 11);
+        /* the five or ten columns of earlier versions, or all eleven */
+        if ((n != 5 && n != 10 && n != 11) || isnan(v[0]))
             continue;
         if (v[0] != got + 1)
             break;
         struct nn_history_row *r = &h[got++];
-        *r = (struct nn_history_row){v[1], v[2], v[3], v[4], NAN, NAN, NAN, NAN, NAN};
-        if (n == 10) {
+        *r = (struct nn_history_row){v[1], v[2], v[3], v[4], NAN, NAN, NAN, NAN, NAN, NAN};
+        if (n == 11)
+            r->test_accuracy = v[10];
+        if (n >= 10) {
             r->lr = v[5];
             r->val_loss = v[6];
             r->val_accuracy = v[7];

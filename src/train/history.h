@@ -10,10 +10,12 @@ struct nn_history_row {
     double lr;                     /* the epoch's learning rate */
     double val_loss, val_accuracy; /* NaN without validation data (accuracy: or a regressor) */
     double grad_norm_mean, grad_norm_max; /* before clipping; NaN without clipping */
+    double test_accuracy;                 /* NaN without a test split or for a regressor */
 };
 
 /* Writes rows 1..n to `path` atomically: epoch,train_loss,test_loss,seconds,samples_per_second,
- * lr,val_loss,val_accuracy,grad_norm_mean,grad_norm_max (a NaN is an empty field). */
+ * lr,val_loss,val_accuracy,grad_norm_mean,grad_norm_max,test_accuracy (a NaN is an empty field).
+ */
 int nn_history_write(const char *path, const struct nn_history_row *h, int n, struct nn_error *err);
 /* Reads the first `want` rows; NN_ERR_FORMAT naming the file and field 'epoch' when it has fewer
  * consecutive rows. */

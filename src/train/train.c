@@ -582,6 +582,8 @@ static void run_report(struct run *r, int e, double secs, double test_loss, int 
                      r->last_loss);
     if (r->test.n > 0)
         l += snprintf(line + l, sizeof line - (size_t)l, "  test %.6f", test_loss);
+    if (r->test.n > 0 && !isnan(h->test_accuracy))
+        l += snprintf(line + l, sizeof line - (size_t)l, "  test_acc %.4f", h->test_accuracy);
     if (r->val.n > 0)
         l += snprintf(line + l, sizeof line - (size_t)l, "  val %.6f", h->val_loss);
     if (r->val.n > 0 && !isnan(h->val_accuracy))
@@ -673,7 +675,8 @@ static int run_epochs(struct run *r, struct nn_error *err)
                                              val_loss,
                                              val_acc,
                                              nc > 0 ? r->st.norm_sum / nc : NAN,
-                                             nc > 0 ? r->st.norm_max : NAN};
+                                             nc > 0 ? r->st.norm_max : NAN,
+                                             test_acc};
         int stop_early = 0;
         if ((rc = run_controls(r, e, &stop_early, err)))
             return rc;
