@@ -249,6 +249,17 @@ static void test_dense_tanh_sigmoid_mse(void **state)
 static void test_conv2d(void **state)
 {
     (void)state;
+    /* several input channels (8 and 9), stride 2 with same padding, dilation with numeric
+     * padding and no bias, convolutions stacked */
+    check_case("{input_shape: [5, 4, 8], layers: [{type: conv2d, filters: 3, kernel_size: 3,"
+               " padding: same, stride: 2, activation: tanh}, {type: conv2d, filters: 2,"
+               " kernel_size: 2}, {type: flatten}, {type: dense, units: 2}]}",
+               "mse", 160, 2);
+    check_case("{input_shape: [4, 4, 9], layers: [{type: conv2d, filters: 4, kernel_size: 2,"
+               " padding: '1', dilation: 2, bias: false, activation: sigmoid},"
+               " {type: conv2d, filters: 3, kernel_size: 2, stride: 2}, {type: flatten},"
+               " {type: dense, units: 2}]}",
+               "mse", 144, 2);
     check_case("{input_shape: [5, 5, 2], layers: [{type: conv2d, filters: 3, kernel_size: 3,"
                " activation: tanh}, {type: flatten}, {type: dense, units: 2}]}",
                "mse", 50, 2);
