@@ -379,6 +379,25 @@ if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e 
     printf "nnctl: error: no layer named 'latnt'; the layers are: flatten_0, dense_1, latent, dense_3, dense_4, reshape_5\n" >"$T/g"
     expect_stderr "$T/g"
     [ ! -e "$T/never.idx" ] && ok || bad "failed encode wrote a file"
+    # --- convolutions: a small net with batchnorm on a slice, interrupted and resumed to the same
+    # bytes (the running statistics travel in the checkpoint), eval, encode, filters ---
+    B=(--threads 2 --quiet --set data.train_limit=2000 --set data.test_limit=300)
+    expect_exit 0 "cnn with batchnorm" -- "$NNCTL" train configs/examples/mnist_cnn_bn.yaml --out "$T/cnn" "${B[@]}"
+    expect_exit 0 "cnn, 1 epoch" -- "$NNCTL" train configs/examples/mnist_cnn_bn.yaml --out "$T/cnn2" "${B[@]}" --set training.epochs=1
+    expect_exit 0 "cnn, resumed to 2" -- "$NNCTL" train configs/examples/mnist_cnn_bn.yaml --out "$T/cnn2" "${B[@]}" --resume
+    cmp -s "$T/cnn/model.ckpt" "$T/cnn2/model.ckpt" && ok || bad "cnn resumed run differs from the uninterrupted one"
+    expect_exit 0 "eval cnn" -- "$NNCTL" eval "$T/cnn/model.ckpt" --threads 1
+    acc=$(sed -n 's|^Accuracy = [0-9.]*% (\([0-9]*\)/300) (classification)$|\1|p' "$T/out")
+    [ -n "$acc" ] && [ "$acc" -ge 240 ] && ok || { bad "cnn eval accuracy at least 80% on the slice"; cat "$T/out"; }
+    expect_exit 0 "encode a conv layer" -- "$NNCTL" encode "$T/cnn/model.ckpt" --layer conv2d_4 --input "$MNIST_DIR/t10k-images-idx3-ubyte.gz" --output "$T/zc.idx" --threads 1
+    [ "$(od -An -tu1 -j3 -N1 "$T/zc.idx" | tr -d ' ')" = "2" ] && ok || bad "encode writes (samples, values) of a conv layer"
+    expect_exit 0 "filters png" -- "$NNCTL" filters "$T/cnn/model.ckpt" --out "$T/f.png"
+    [ "$(head -c 8 "$T/f.png" | od -An -tx1 | tr -d ' ')" = "89504e470d0a1a0a" ] && ok || bad "filters wrote a PNG"
+    grep -q "wrote the 8 filters of conv2d_0" "$T/out" && ok || bad "filters names the layer"
+    expect_exit 2 "filters of a dense net" -- "$NNCTL" filters "$T/ae/model.ckpt" --out "$T/nf.png"
+    printf "nnctl: error: the model has no conv2d layer\n" >"$T/g"
+    expect_stderr "$T/g"
+    [ ! -e "$T/nf.png" ] && ok || bad "a refused filters wrote a file"
     # --- the classifier on a slice: eval (text, --json, --out), predict --input-file ---
     C=(--threads 1 --quiet --set data.train_limit=3000 --set data.test_limit=500 --set training.epochs=2)
     expect_exit 0 "classifier slice" -- "$NNCTL" train configs/mnist_classifier.yaml --out "$T/clf" "${C[@]}"
