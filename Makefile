@@ -212,9 +212,12 @@ schema-docs: $(REL)/nnctl
 format:
 	clang-format -i $(FORMATTED)
 
+# constParameter is suppressed where a function fills a layer-table slot whose signature lets other
+# kinds rewrite dL/dY in place (pooling and batchnorm read it only).
 lint:
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability -D__CPPCHECK__ \
-	  --inline-suppr --suppress=missingIncludeSystem --suppress=constParameter:tests/test_gradcheck.c -Iinclude $(CPPFLAGS) src tests bench
+	  --inline-suppr --suppress=missingIncludeSystem --suppress=constParameter:tests/test_gradcheck.c \
+	  --suppress=constParameter:src/layers/pool.c --suppress=constParameter:src/layers/batchnorm.c -Iinclude $(CPPFLAGS) src tests bench
 
 clean:
 	rm -rf build

@@ -90,6 +90,15 @@ static nn_real *running(const struct nn_layer *l, int k)
     return l->frozen[k];
 }
 
+/* The channels of the block of 64 that starts at c0. */
+static size_t block(size_t C, size_t c0)
+{
+    size_t n = 64;
+    if (C - c0 < n)
+        n = C - c0;
+    return n;
+}
+
 /* Adds the thread's partial sums (2C doubles each, in its slot) in thread order into out. */
 static void combine(const struct nn_layer *l, const struct nn_pass *p, double *out)
 {
@@ -116,7 +125,7 @@ static void forward(const struct nn_layer *l, const struct nn_backend *be, const
         const nn_real *rm = running(l, 0), *rv = running(l, 1);
         nn_real sc[64]; /* on the stack: inference may run on several threads at once */
         for (size_t c0 = 0; c0 < C; c0 += 64) {
-            const size_t cn = C - c0 < 64 ? C - c0 : 64;
+            const size_t cn = block(C, c0);
             for (size_t c = 0; c < cn; c++)
                 sc[c] = (nn_real)(gamma[c0 + c] / sqrt((double)rv[c0 + c] + eps));
             for (size_t i = 0; i < rows; i++)
@@ -152,7 +161,7 @@ static void forward(const struct nn_layer *l, const struct nn_backend *be, const
     nn_pass_sync(p);
     nn_real mu[64], sc[64];
     for (size_t c0 = 0; c0 < C; c0 += 64) {
-        const size_t cn = C - c0 < 64 ? C - c0 : 64;
+        const size_t cn = block(C, c0);
         for (size_t c = 0; c < cn; c++) {
             mu[c] = (nn_real)mean[c0 + c];
             sc[c] = (nn_real)scale[c0 + c];
@@ -194,7 +203,7 @@ static void backward(const struct nn_layer *l, const struct nn_backend *be, cons
     const nn_real *gamma = l->w;
     nn_real k1[64], k2[64], k3[64], mu[64];
     for (size_t c0 = 0; c0 < C; c0 += 64) {
-        const size_t cn = C - c0 < 64 ? C - c0 : 64;
+        const size_t cn = block(C, c0);
         for (size_t c = 0; c < cn; c++) {
             const size_t k = c0 + c;
             const double a = gamma[k] * istd[k];

@@ -203,8 +203,8 @@ static int gap_infer(const struct nn_layer_spec *s, const struct nn_shape *in, s
                      char *why, size_t len)
 {
     (void)s;
-    char sh[64];
     if (in->ndim != 2 && in->ndim != 3) {
+        char sh[64];
         snprintf(why, len,
                  "needs an image, [height, width] or [height, width, channels], but receives "
                  "shape %s",
