@@ -115,6 +115,8 @@ reliability: deps $(REL)/nnctl
 	 else echo "== kill_resume in bfloat16 skipped: this CPU has neither AMX-BF16 nor AVX512-BF16"; fi
 	@echo "== tests/kill_resume.sh with the training controls (validation, cosine, AdamW, dropout, early stopping)"
 	@CONFIG=configs/mnist_classifier.yaml NNCTL=$(REL)/nnctl ./tests/kill_resume.sh 10 4242
+	@echo "== tests/kill_resume.sh on a convolutional net with batchnorm (its running statistics)"
+	@CONFIG=configs/examples/mnist_cnn_bn.yaml NNCTL=$(REL)/nnctl ./tests/kill_resume.sh 10 777
 	@echo "== tests/no_lost_work.sh"
 	@NNCTL=$(REL)/nnctl ./tests/no_lost_work.sh
 	@echo "== tests/malformed.sh"
