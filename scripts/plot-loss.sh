@@ -15,6 +15,9 @@ tmp="$out.tmp.$$.png"
 # earlier versions end after samples_per_second)
 col() { awk -F, -v c="$1" 'NR > 1 && $c != "" { print 1; exit }' "$hist"; }
 has_test=$(col 3) has_val=$(col 7) has_acc=$(col 8)
+# whole epochs on the x axis when there are few of them
+xtics=""
+[ "$(($(wc -l <"$hist") - 1))" -le 20 ] && xtics="set xtics 1"
 plot="plot '$hist' using 1:2 with linespoints lw 2 pt 7 ps 0.6 title 'train loss'"
 [ -n "$has_test" ] && plot="$plot, '' using 1:3 with linespoints lw 2 pt 5 ps 0.6 title 'test loss'"
 [ -n "$has_val" ] && plot="$plot, '' using 1:7 with linespoints lw 2 pt 9 ps 0.7 title 'validation loss'"
@@ -41,6 +44,7 @@ set output "$tmp"
 set datafile separator ","
 set key top right
 set grid
+$xtics
 set multiplot
 set origin 0, $([ -n "$panel2" ] && echo 0.36 || echo 0)
 set size 1, $([ -n "$panel2" ] && echo 0.64 || echo 1)
