@@ -143,6 +143,14 @@ printf '0,0,1\n' >"$T/xor3.csv"
 expect_exit 1 "predict a CSV of the wrong width" -- "$NNCTL" predict "$T/xor/model.ckpt" --input-file "$T/xor3.csv" --output "$T/p3.csv"
 grep -qF "$T/xor3.csv: field 'columns': rows of 3 values, but the model in $T/xor/model.ckpt takes 2 inputs" "$T/err" && ok || { bad "CSV width message"; cat "$T/err"; }
 [ ! -e "$T/p3.csv" ] && ok || bad "failed predict wrote a file"
+# and from libsvm's sparse text (labels ignored, absent entries zero; a row of zeros included)
+printf '0\n1 2:1\n1 1:1\n0 1:1 2:1\n' >"$T/xor_in.svm"
+expect_exit 0 "predict --input-file libsvm" -- "$NNCTL" predict "$T/xor/model.ckpt" --input-file "$T/xor_in.svm" --output "$T/xor_svm.csv"
+tail -n +2 "$T/xor_svm.csv" | cmp -s - "$T/xor_inline.txt" && ok || { bad "predict on a libsvm file differs from predict inline"; cat "$T/xor_svm.csv"; }
+printf '1 3:1\n' >"$T/xor_wide.svm"
+expect_exit 1 "predict a libsvm index beyond the model" -- "$NNCTL" predict "$T/xor/model.ckpt" --input-file "$T/xor_wide.svm" --output "$T/pw.csv"
+grep -qF "$T/xor_wide.svm:1: index 3 is beyond the model's 2 inputs" "$T/err" && ok || { bad "libsvm width message"; cat "$T/err"; }
+[ ! -e "$T/pw.csv" ] && ok || bad "failed libsvm predict wrote a file"
 
 # --- --name=VALUE works as --name VALUE: train, encode and svm on XOR ---
 expect_exit 0 "train --k=v" -- "$NNCTL" train configs/xor.yaml --out="$T/kv" --threads=1 --set=training.epochs=10 --quiet

@@ -1,5 +1,5 @@
 /* `nnctl predict CKPT --input "0 0; 0 1"`: a trained network on inline rows; `--input-file F
- * --output OUT`: on every row of an IDX, .npy or CSV file, in batches. */
+ * --output OUT`: on every row of an IDX, .npy, CSV or libsvm file, in batches. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "data/csv.h"
+#include "data/libsvm.h"
 #include "nnctl/encode.h"
 #include "nnctl/backend.h"
 #include "nnctl/checkpoint.h"
@@ -72,7 +73,38 @@ struct rows {
     float *f;          /* .npy input (or idx.data for float32 IDX) */
     int npy;
     int csv;
+    int libsvm; /* libsvm input: the sparse table, made dense once the width is known */
+    struct nn_libsvm table;
 };
+
+static int is_libsvm(const char *path)
+{
+    return nn_path_ends_with(path, ".svm") || nn_path_ends_with(path, ".svm.gz") ||
+           nn_path_ends_with(path, ".libsvm") || nn_path_ends_with(path, ".libsvm.gz");
+}
+
+/* libsvm rows as dense rows of the model's `width` inputs (labels ignored, absent entries 0). */
+static int densify_libsvm(const char *path, struct rows *r, int width, struct nn_error *err)
+{
+    const struct nn_libsvm *t = &r->table;
+    if (t->max_index > width)
+        for (int i = 0; i < t->rows; i++)
+            for (size_t e = t->start[i]; e < t->start[i + 1]; e++)
+                if (t->idx[e] > width)
+                    return nn_error_set(err, NN_ERR_FORMAT,
+                                        "%s:%d: index %d is beyond the model's %d inputs", path,
+                                        t->line[i], t->idx[e], width);
+    r->f = calloc((size_t)t->rows * (size_t)width, sizeof *r->f);
+    if (!r->f)
+        return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory", path);
+    r->npy = 1; /* r->f is ours to free */
+    for (int i = 0; i < t->rows; i++)
+        for (size_t e = t->start[i]; e < t->start[i + 1]; e++)
+            r->f[(size_t)i * (size_t)width + (size_t)t->idx[e] - 1] = (float)t->val[e];
+    r->n = t->rows;
+    r->width = width;
+    return NN_OK;
+}
 
 /* A CSV table of feature columns only (optionally gzipped): a first row that is not all numbers
  * is taken for a header. */
@@ -121,6 +153,10 @@ static int read_rows(const char *path, struct rows *r, struct nn_error *err)
 {
     if (nn_path_ends_with(path, ".csv") || nn_path_ends_with(path, ".csv.gz"))
         return read_csv_rows(path, r, err);
+    if (is_libsvm(path)) {
+        r->libsvm = 1;
+        return nn_libsvm_read(path, &r->table, err);
+    }
     FILE *f = fopen(path, "rb");
     if (!f)
         return nn_error_set(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -165,6 +201,8 @@ static void rows_free(struct rows *r)
     if (r->npy)
         free(r->f);
     nn_idx_free(&r->idx);
+    if (r->libsvm)
+        nn_libsvm_free(&r->table);
 }
 
 static int write_all(int fd, const void *data, size_t len, const char *path, struct nn_error *err)
@@ -216,6 +254,8 @@ static int predict_file(const char *ckpt, const char *in_path, const char *out_p
     struct nn_atomic out = {.fd = -1};
     struct nn_sb sb = {0};
     nn_real *x = NULL;
+    if (r.libsvm && (rc = densify_libsvm(in_path, &r, m.in_size, err)))
+        goto done;
     if (r.width != m.in_size) {
         rc = nn_error_set(err, NN_ERR_FORMAT,
                           "%s: field '%s': rows of %d values, but the model in %s takes %d inputs",
@@ -382,7 +422,7 @@ const struct nn_cmd nn_cmd_predict = {
     .summary = "run a trained checkpoint on inline inputs or on every row of a file",
     .usage =
         "usage: nnctl predict CKPT --input \"0 0; 0 1; 1 0\" [--threads N]\n"
-        "       nnctl predict CKPT --input-file F.idx[.gz]|F.npy|F.csv[.gz] --output "
+        "       nnctl predict CKPT --input-file F.idx[.gz]|F.npy|F.csv[.gz]|F.svm[.gz] --output "
         "OUT.csv|OUT.npy\n"
         "                          [--batch N] [--threads N]\n"
         "  --input: rows are separated by ';', values by spaces or commas. Prints one output "
@@ -390,9 +430,9 @@ const struct nn_cmd nn_cmd_predict = {
         "  line.\n"
         "  --input-file: u8 IDX images (scaled by the config's data.scale, as in training), "
         "float32\n"
-        "  IDX, float32/float64 .npy, or CSV (the feature columns only; a first row that is not "
-        "all\n  numbers is a header); N rows of the model's input width. Runs N rows at a "
-        "time\n"
+        "  IDX, float32/float64 .npy, CSV (the feature columns only; a first row that is not "
+        "all\n  numbers is a header) or libsvm text (.svm, .libsvm; labels ignored); N rows of "
+        "the\n  model's input width. Runs N rows at a time\n"
         "  (default 256). OUT.csv: one line per row, the predicted class then the class\n"
         "  probabilities for classifiers (header class,p0,p1,...), the outputs otherwise\n"
         "  (y0,y1,...); OUT.npy: the float32 output matrix.\n",
