@@ -193,6 +193,11 @@ if [ $peers = 1 ]; then
         --weight-decay 0.01
     cnn_peer agree_cnn_sgd_torch --init "$runs/init_cnn_sgd" --optimizer sgd --lr 0.05 \
         --momentum 0.9 --weight-decay 0.001
+    # batch normalisation (training mode: the batch's statistics)
+    $NNCTL export --init configs/examples/mnist_cnn_bn.yaml --out "$runs/init_cnn_bn" >/dev/null
+    nn agree_cnn_bn_nnctl configs/examples/mnist_cnn_bn.yaml "${agree_ae[@]}" \
+        --batch-losses "$runs/agree_cnn_bn_nnctl/batch_losses.txt"
+    cnn_peer agree_cnn_bn_torch --init "$runs/init_cnn_bn" --optimizer adam --lr 0.005 --batch 64
     # Keras's own Adam (epsilon added to sqrt(v)), for the record: not part of the check.
     peer keras agree_ae_adam_keras_native --experiment ae --init "$runs/init_ae_adam" \
         "${adam_ae[@]}" --keras-adam native --epochs 1 --train-limit 1280 --test-limit 1000 \

@@ -52,6 +52,9 @@ CHECKS = [
     ("cnn_sgd", "the same CNN with a stride-2 'same' first conv (asymmetric padding) and average "
      "pooling; SGD 0.05 momentum 0.9 weight decay 0.001 (nnctl and PyTorch)", "agree_cnn_sgd",
      ("nnctl", "torch")),
+    ("cnn_batchnorm", "configs/examples/mnist_cnn_bn.yaml: conv, batchnorm (batch statistics), "
+     "relu, max pool, strided conv, dense; Adam 0.005, batch 64 (nnctl and PyTorch)",
+     "agree_cnn_bn", ("nnctl", "torch")),
 ]
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch peer of nnctl for convolutional networks: builds the network that `nnctl export`
-describes in manifest.json (conv2d, maxpool2d, avgpool2d, global_avgpool, flatten, dense, dropout,
-activations), loads its initial weights, and trains it on MNIST's labels with categorical
+describes in manifest.json (conv2d, maxpool2d, avgpool2d, global_avgpool, batchnorm, flatten,
+dense, dropout, activations), loads its initial weights, and trains it on MNIST's labels with categorical
 cross-entropy, as nnctl does.
 
 Layouts: nnctl stores images channels last, [height, width, channels], and conv2d kernels as
@@ -91,7 +91,7 @@ def pads(lay, k, s, d):
     return (tw // 2, tw - tw // 2, th // 2, th - th // 2)
 
 
-params, steps = [], []
+params, steps, running = [], [], {}
 for lay in man["layers"]:
     t = lay["type"]
     if t == "conv2d":
@@ -127,6 +127,16 @@ for lay in man["layers"]:
         act = ACT[lay["activation"]]
         steps.append(lambda x, w=w, b=b, act=act: act(F.linear(x, w, b)) if act
                      else F.linear(x, w, b))
+    elif t == "batchnorm":
+        g = torch.nn.Parameter(torch.from_numpy(tensors[lay["name"] + ".gamma"].copy()))
+        be = torch.nn.Parameter(torch.from_numpy(tensors[lay["name"] + ".beta"].copy()))
+        rm = torch.from_numpy(tensors[lay["name"] + ".running_mean"].copy())
+        rv = torch.from_numpy(tensors[lay["name"] + ".running_var"].copy())
+        params += [g, be]
+        running[lay["name"]] = (rm, rv)
+        # nnctl's momentum m keeps m of the running value: PyTorch's momentum is 1 - m
+        steps.append(lambda x, g=g, be=be, rm=rm, rv=rv, m=lay["momentum"], e=lay["epsilon"]:
+                     F.batch_norm(x, rm, rv, g, be, training=True, momentum=1 - m, eps=e))
     elif t == "dropout":
         steps.append(lambda x, r=lay["rate"]: F.dropout(x, r, training=True) if r > 0 else x)
     elif t in ("relu", "tanh", "sigmoid"):
@@ -180,7 +190,9 @@ res = {"framework": "pytorch", "version": torch.__version__, "threads": torch.ge
        "seconds_per_epoch": sorted(after)[len(after) // 2],
        "train_seconds": sum(r["seconds"] for r in epochs),
        "final_train_loss": epochs[-1]["train_loss"],
-       "notes": ["F.conv2d on channels-first tensors (oneDNN on the CPU), F.cross_entropy"]}
+       "notes": ["F.conv2d on channels-first tensors (oneDNN on the CPU), F.cross_entropy"],
+       "batchnorm_running": {k: {"mean": v[0].tolist(), "var": v[1].tolist()}
+                             for k, v in running.items()}}
 with open(a.out, "w") as f:
     json.dump(res, f, indent=1)
 print(f"wrote {a.out}")
