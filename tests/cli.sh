@@ -389,6 +389,9 @@ if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e 
     [ ! -e "$T/never.idx" ] && ok || bad "failed encode wrote a file"
     # --- convolutions: a small net with batchnorm on a slice, interrupted and resumed to the same
     # bytes (the running statistics travel in the checkpoint), eval, encode, filters ---
+    expect_exit 0 "check a cnn with batchnorm" -- "$NNCTL" check configs/examples/mnist_cnn_bn.yaml
+    grep -q "^# batchnorm_1      batchnorm \[28, 28, 8\]    -                  32$" "$T/out" && ok || bad "check prints batchnorm's shape and tensors"
+    grep -q "^# total parameters: 7042 (27.5 KiB as float32); 7026 trained, 16 running statistics$" "$T/out" && ok || bad "check separates the running statistics"
     B=(--threads 2 --quiet --set data.train_limit=2000 --set data.test_limit=300)
     expect_exit 0 "cnn with batchnorm" -- "$NNCTL" train configs/examples/mnist_cnn_bn.yaml --out "$T/cnn" "${B[@]}"
     expect_exit 0 "cnn, 1 epoch" -- "$NNCTL" train configs/examples/mnist_cnn_bn.yaml --out "$T/cnn2" "${B[@]}" --set training.epochs=1

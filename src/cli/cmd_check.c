@@ -35,8 +35,11 @@ static void print_layer_table(const struct nn_model *m, FILE *f)
                 act_name, layer_params(ly),
                 i == m->head_layer ? "  (activation fused into the loss)" : "");
     }
-    fprintf(f, "# total parameters: %zu (%.1f KiB as %s)\n", m->n_params,
+    fprintf(f, "# total parameters: %zu (%.1f KiB as %s)", m->n_params,
             (double)m->n_params * sizeof(nn_real) / 1024.0, NN_REAL_NAME);
+    if (m->n_train < m->n_params) /* batchnorm's running statistics: kept, not trained */
+        fprintf(f, "; %zu trained, %zu running statistics", m->n_train, m->n_params - m->n_train);
+    fputc('\n', f);
 }
 
 static int run_check(const struct nn_args *a, struct nn_error *err)
