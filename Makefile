@@ -28,7 +28,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 MNIST_DIR ?= $(CURDIR)/data/mnist
 export MNIST_DIR
 
-.PHONY: all deps test check unit reliability valgrind tsan hygiene demo bench clean format lint schema-docs mnist
+.PHONY: all deps test check unit reliability valgrind tsan hygiene demo bench clean format lint schema-docs mnist amx-gemm
 all: $(REL)/nnctl
 
 deps:
@@ -149,6 +149,16 @@ $(REL)/bench: bench/bench.c $(REL)/libnnctl.a
 bench: deps $(REL)/bench $(REL)/nnctl
 	@mkdir -p bench/out
 	@./scripts/bench.sh $(REL)/bench
+
+# A bf16 GEMM of our own on the AMX tiles against oneDNN's matmul, on the autoencoder's forward
+# shapes, one core (issue 13's comparison; not part of nnctl).
+$(REL)/amx_gemm: bench/amx_gemm.c $(REL)/libnnctl.a
+	@echo "  BENCH $@"
+	@$(CC) $(WARN) $(CPPFLAGS) $(OPT) -mamx-tile -mamx-bf16 -Wno-missing-prototypes -o $@ $< \
+	  $(REL)/libnnctl.a $(LIBS)
+
+amx-gemm: deps $(REL)/amx_gemm
+	@OMP_NUM_THREADS=1 $(REL)/amx_gemm
 
 # The four MNIST files in $(MNIST_DIR), downloaded and verified when missing (offline: where to put
 # them by hand, and exit 1).
