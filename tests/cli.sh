@@ -410,7 +410,7 @@ if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e 
     expect_stderr "$T/g"
     [ ! -e "$T/nf.png" ] && ok || bad "a refused filters wrote a file"
     # --- the classifier on a slice: eval (text, --json, --out), predict --input-file ---
-    C=(--threads 1 --quiet --set data.train_limit=3000 --set data.test_limit=500 --set training.epochs=2)
+    C=(--threads 1 --quiet --set data.train_limit=3000 --set data.test_limit=500 --set training.epochs=4)
     expect_exit 0 "classifier slice" -- "$NNCTL" train configs/mnist_classifier.yaml --out "$T/clf" "${C[@]}"
     expect_exit 0 "eval classifier" -- "$NNCTL" eval "$T/clf/model.ckpt" --threads 1
     grep -q "^loss (categorical_crossentropy) = " "$T/out" && ok || { bad "eval prints the loss"; cat "$T/out"; }
