@@ -252,6 +252,8 @@ char *nn_config_to_yaml(const struct nn_config *cfg);
 
 const char *nn_act_name(enum nn_act act);
 const char *nn_loss_name(enum nn_loss_kind loss);
+/* The word of a monitor ("val_loss"), as configs write it. */
+const char *nn_monitor_name(enum nn_monitor m);
 const char *nn_init_name(enum nn_init init);
 const char *nn_layer_kind_name(const struct nn_layer_spec *l);
 

@@ -283,14 +283,14 @@ static void check_monitors(struct nn_diags *d, const struct nn_config *cfg, cons
         ydiag(d, ymap_get(tn, "early_stopping"),
               "'training.early_stopping': it watches %s, which needs data.validation (a fraction "
               "of the training data or a dataset)",
-              es == NN_MONITOR_VAL_LOSS ? "val_loss" : "val_accuracy");
+              nn_monitor_name(es));
     const struct nn_schedule_spec *sc = &cfg->optim.schedule;
     if (sc->kind == NN_SCHEDULE_PLATEAU &&
         (sc->monitor == NN_MONITOR_VAL_LOSS || sc->monitor == NN_MONITOR_VAL_ACCURACY))
         ydiag(d, ymap_get(on, "schedule"),
               "'optimizer.schedule': reduce_on_plateau watches %s, which needs data.validation "
               "(or monitor: loss)",
-              sc->monitor == NN_MONITOR_VAL_LOSS ? "val_loss" : "val_accuracy");
+              nn_monitor_name(sc->monitor));
 }
 
 /* data.test and data.validation: instead of the source's own test keys, and (validation) a

@@ -30,6 +30,11 @@ const char *nn_loss_name(enum nn_loss_kind loss)
     return (int)loss >= 0 && loss <= NN_LOSS_CCE ? LOSS_NAMES[loss] : "?";
 }
 
+const char *nn_monitor_name(enum nn_monitor m)
+{
+    return (int)m >= 0 && m <= NN_MONITOR_LOSS ? MONITOR_NAMES[m] : "?";
+}
+
 /* bfloat16 needs the matrix engine or AVX512-BF16: refused when the config is checked, before
  * anything is written. */
 static int check_precision(const void *base, char *why, size_t len)

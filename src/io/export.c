@@ -97,8 +97,6 @@ static void manifest_layer(struct nn_json *j, const struct nn_layer *l)
             break;
         case NN_KEY_STRING:
         case NN_KEY_ENUM:
-            nn_json_str(j, k->path, v);
-            break;
         case NN_KEY_SHAPE:
         case NN_KEY_NAMES:
         case NN_KEY_NUMBERS:

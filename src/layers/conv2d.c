@@ -20,12 +20,6 @@
 
 static const char *const types[] = {"conv2d", NULL};
 
-static int check_padding(const void *base, char *why, size_t len)
-{
-    int n;
-    return nn_window_padding(((const struct nn_layer_spec *)base)->padding, &n, why, len);
-}
-
 static const struct nn_key keys[] = {
     {.path = "filters",
      .type = NN_KEY_INT,
@@ -51,7 +45,7 @@ static const struct nn_key keys[] = {
      .offset = offsetof(struct nn_layer_spec, padding),
      .size = sizeof(((struct nn_layer_spec *)0)->padding),
      .def = "valid",
-     .check = check_padding,
+     .check = nn_window_check_padding,
      .doc = "valid (none), same (output ⌈input/stride⌉, the extra row below and right, as "
             "Keras) or a number of zero rows and columns on every side"},
     {.path = "dilation",

@@ -17,12 +17,6 @@ enum { POOL_MAX, POOL_AVG };
 
 static const char *const types[] = {"maxpool2d", "avgpool2d", NULL};
 
-static int check_padding(const void *base, char *why, size_t len)
-{
-    int n;
-    return nn_window_padding(((const struct nn_layer_spec *)base)->padding, &n, why, len);
-}
-
 static const struct nn_key keys[] = {
     {.path = "pool_size",
      .type = NN_KEY_INT,
@@ -43,7 +37,7 @@ static const struct nn_key keys[] = {
      .offset = offsetof(struct nn_layer_spec, padding),
      .size = sizeof(((struct nn_layer_spec *)0)->padding),
      .def = "valid",
-     .check = check_padding,
+     .check = nn_window_check_padding,
      .doc = "valid, same or a number of rows and columns on every side (never counted)"},
 };
 
@@ -203,14 +197,8 @@ static int gap_infer(const struct nn_layer_spec *s, const struct nn_shape *in, s
                      char *why, size_t len)
 {
     (void)s;
-    if (in->ndim != 2 && in->ndim != 3) {
-        char sh[64];
-        snprintf(why, len,
-                 "needs an image, [height, width] or [height, width, channels], but receives "
-                 "shape %s",
-                 nn_shape_format(in, sh, sizeof sh));
+    if (nn_window_image(in, why, len))
         return -1;
-    }
     *out = (struct nn_shape){1, {in->ndim == 3 ? in->dims[2] : 1}};
     return 0;
 }

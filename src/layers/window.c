@@ -1,6 +1,8 @@
 /* The sliding window of conv2d and pooling (window.h). */
 #include "layers/window.h"
 
+#include "nnctl/config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,24 +31,35 @@ int nn_window_padding(const char *word, int *n, char *why, size_t len)
     return -1;
 }
 
+int nn_window_check_padding(const void *base, char *why, size_t len)
+{
+    int n;
+    return nn_window_padding(((const struct nn_layer_spec *)base)->padding, &n, why, len);
+}
+
+int nn_window_image(const struct nn_shape *in, char *why, size_t len)
+{
+    if (in->ndim == 2 || in->ndim == 3)
+        return 0;
+    char sh[64];
+    snprintf(why, len,
+             "needs an image, [height, width] or [height, width, channels], but receives shape %s",
+             nn_shape_format(in, sh, sizeof sh));
+    return -1;
+}
+
 int nn_window_plan(const struct nn_shape *in, int K, int S, int D, const char *padding,
                    const char *what, struct nn_window *w, char *why, size_t len)
 {
-    char sh[64];
-    if (in->ndim != 2 && in->ndim != 3) {
-        snprintf(why, len,
-                 "needs an image, [height, width] or [height, width, channels], but receives "
-                 "shape %s",
-                 nn_shape_format(in, sh, sizeof sh));
+    if (nn_window_image(in, why, len))
         return -1;
-    }
-    int pad = 0;
-    if (K < 1 || S < 1 || D < 1 || nn_window_padding(padding, &pad, why, len)) {
-        if (K >= 1 && S >= 1 && D >= 1)
-            return -1;
+    if (K < 1 || S < 1 || D < 1) {
         why[0] = 0; /* a key that failed to parse, and said so */
         return -1;
     }
+    int pad = 0;
+    if (nn_window_padding(padding, &pad, why, len))
+        return -1;
     *w = (struct nn_window){.H = in->dims[0],
                             .W = in->dims[1],
                             .C = in->ndim == 3 ? in->dims[2] : 1,
@@ -65,6 +78,7 @@ int nn_window_plan(const struct nn_shape *in, int K, int S, int D, const char *p
     w->pt = w->pl = pad;
     const long ph = (long)w->H + 2L * pad, pw = (long)w->W + 2L * pad;
     if (span > ph || span > pw) {
+        char sh[64];
         snprintf(why, len,
                  "a %s of %d%s spans %ld, more than its padded input of %ld × %ld (input %s, "
                  "padding %d; shapes are [height, width, channels])",

@@ -20,6 +20,12 @@ struct nn_window {
  * on every side. Returns 0, or -1 with the reason in `why`. */
 int nn_window_padding(const char *word, int *n, char *why, size_t len);
 
+/* The check of a layer's `padding` key (a struct nn_layer_spec at base), for its schema row. */
+int nn_window_check_padding(const void *base, char *why, size_t len);
+
+/* 0 when `in` is an image ([H, W] or [H, W, C]); otherwise -1 with the message in `why`. */
+int nn_window_image(const struct nn_shape *in, char *why, size_t len);
+
 /* The window over `in` ([H, W] or [H, W, C]) for a square kernel K, stride S, dilation D and a
  * padding word already checked; -1 with a message naming `what` ("kernel", "pool") when the input
  * is not an image or the window does not fit. */

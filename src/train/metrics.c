@@ -61,8 +61,7 @@ int nn_metrics_write(const char *path, const struct nn_config *cfg, const struct
     if (es->monitor != NN_MONITOR_NONE) {
         /* the best epoch (best.ckpt) and the last one trained (model.ckpt) */
         nn_json_object(&j, "early_stopping", 0);
-        nn_json_str(&j, "monitor",
-                    es->monitor == NN_MONITOR_VAL_LOSS ? "val_loss" : "val_accuracy");
+        nn_json_str(&j, "monitor", nn_monitor_name(es->monitor));
         nn_json_int(&j, "patience", es->patience);
         nn_json_int(&j, "epochs_planned", r->epochs_planned);
         nn_json_int(&j, "last_epoch", r->epochs);

@@ -686,10 +686,7 @@ static int run_epochs(struct run *r, struct nn_error *err)
                 fprintf(r->log,
                         "early stopping after epoch %d: %s has not improved for %d epochs; the "
                         "best was epoch %llu (%.6g), kept as %s\n",
-                        e + 1,
-                        r->cfg->train.early_stopping.monitor == NN_MONITOR_VAL_LOSS
-                            ? "val_loss"
-                            : "val_accuracy",
+                        e + 1, nn_monitor_name(r->cfg->train.early_stopping.monitor),
                         r->cfg->train.early_stopping.patience, (unsigned long long)r->st.best_epoch,
                         r->st.stop_best, r->best_path);
             return NN_OK; /* run_finish writes the history and the checkpoint */
