@@ -346,6 +346,19 @@ if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e 
         && ok || { bad "autoencoder test loss must fall below 0.06"; cat "$T/ae/history.csv"; }
     tl=$(json_num "$T/ae/metrics.json" final_test_loss)
     [ -n "$tl" ] && ok || bad "metrics.json has final_test_loss"
+    # a CPU with AVX512-BF16 but no AMX, played with oneDNN's own limit (DNNL_MAX_CPU_ISA): the
+    # same bf16 config runs there, every matmul on avx512_core_bf16 kernels, none on AMX, and
+    # learns as the float32 slice does
+    if grep -qw avx512_bf16 /proc/cpuinfo 2>/dev/null; then
+        expect_exit 0 "bf16 slice on AVX512-BF16 without AMX" -- env DNNL_MAX_CPU_ISA=AVX512_CORE_BF16 DNNL_VERBOSE=1 "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/aenb" "${S[@]}" --set training.epochs=4 --precision bfloat16
+        n_bf=$(grep -c '^onednn_verbose,exec,cpu,matmul,[^,]*avx512_core_bf16' "$T/out")
+        n_amx=$(grep -c '^onednn_verbose,exec,.*amx' "$T/out")
+        [ "$n_bf" -gt 500 ] && [ "$n_amx" -eq 0 ] && grep -q 'isa AVX-512"' "$T/aenb/metrics.json" && ok \
+            || bad "bf16 without AMX: $n_bf avx512_core_bf16 matmuls, $n_amx on AMX"
+        tlnb=$(json_num "$T/aenb/metrics.json" final_test_loss)
+        awk -v a="$tl" -v b="$tlnb" 'BEGIN { exit !(b < 0.06 && b < 1.1 * a) }' \
+            && ok || bad "bf16 without AMX: test loss $tlnb against float32's $tl"
+    fi
     # interrupted after 2 epochs and resumed: the same bytes as the uninterrupted run
     expect_exit 0 "autoencoder 2 epochs" -- "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/ae2" "${S[@]}" --set training.epochs=2
     expect_exit 0 "resume to 4 epochs" -- "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/ae2" "${S[@]}" --set training.epochs=4 --resume
