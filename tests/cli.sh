@@ -359,6 +359,19 @@ if [ -n "${MNIST_DIR:-}" ] && [ -e "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -o -e 
         awk -v a="$tl" -v b="$tlnb" 'BEGIN { exit !(b < 0.06 && b < 1.1 * a) }' \
             && ok || bad "bf16 without AMX: test loss $tlnb against float32's $tl"
     fi
+    # on AMX: nnctl's own kernels, and oneDNN's kept by NNCTL_BF16_KERNEL=onednn, train the same
+    # slice to the same test loss (the same bits here: both add each dot product's pairs of
+    # products in the same order)
+    if grep -qw amx_bf16 /proc/cpuinfo 2>/dev/null; then
+        expect_exit 0 "bf16 slice, nnctl's AMX kernels" -- "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/aeamx" "${S[@]}" --set training.epochs=2 --precision bfloat16
+        expect_exit 0 "bf16 slice, oneDNN's kernels" -- env NNCTL_BF16_KERNEL=onednn "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/aednn" "${S[@]}" --set training.epochs=2 --precision bfloat16
+        grep -q "nnctl's AMX kernels" "$T/aeamx/metrics.json" && grep -q '"blas": "oneDNN.*isa AMX"' "$T/aednn/metrics.json" \
+            && ok || bad "the two bf16 runs name their kernels"
+        ta=$(json_num "$T/aeamx/metrics.json" final_test_loss)
+        tn=$(json_num "$T/aednn/metrics.json" final_test_loss)
+        awk -v a="$ta" -v b="$tn" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a < 0.07 && d <= 0.001 * b) }' \
+            && ok || bad "own AMX kernels: test loss $ta against oneDNN's $tn"
+    fi
     # interrupted after 2 epochs and resumed: the same bytes as the uninterrupted run
     expect_exit 0 "autoencoder 2 epochs" -- "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/ae2" "${S[@]}" --set training.epochs=2
     expect_exit 0 "resume to 4 epochs" -- "$NNCTL" train configs/mnist_autoencoder.yaml --out "$T/ae2" "${S[@]}" --set training.epochs=4 --resume

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #endif
 
+#include "nnctl/amx.h"
 #include "nnctl/backend.h"
 #include "nnctl/bf16.h"
 #include "nnctl/cpu.h"
@@ -56,6 +57,12 @@ struct tcache {
     const void *b_src;
     int b_rows, b_cols, b_ld;
     unsigned b_gen;
+    /* AMX: packed operands (amx.h), and what pb holds, as above */
+    uint16_t *pa, *pb, *pt; /* pt: a transposed dZ */
+    size_t pacap, pbcap, ptcap;
+    const void *pb_src;
+    int pb_k, pb_n, pb_ld, pb_trans;
+    unsigned pb_gen;
 };
 
 /* Advanced by invalidate (each backward pass): new gradients at the old addresses. */
@@ -64,20 +71,38 @@ static _Atomic unsigned step_gen;
 /* The models attached: each one's bf16 copy of its parameter arena, same layout. A GEMM finds the
  * copy of its weight operand by address. */
 #define MAX_MODELS 8
+/* On AMX, nnctl's own kernels (src/backend/amx.c) take each weight matrix W (k×n) packed twice:
+ * in the tiles' pair layout as B = W for the forward GEMM, and row-major as A = W for the input
+ * gradient, computed transposed (dXᵀ = W · dZᵀ: dZ, a few rows, is cheaper to transpose than W). */
+struct packed {
+    size_t offset; /* the tensor's, in the arena */
+    int k, n;      /* W is k×n, row-major */
+    uint16_t *fwd, *flat;
+};
 struct bf16_copy {
     const float *base; /* the fp32 arena */
     size_t n;
-    uint16_t *w;
+    uint16_t *w;      /* oneDNN's: the arena in bf16, same layout (NULL on AMX) */
+    struct packed *p; /* AMX: one per tensor of the model, fwd NULL for vectors */
+    int n_tensors;
 };
 static struct bf16_copy models[MAX_MODELS];
 static pthread_mutex_t models_mu = PTHREAD_MUTEX_INITIALIZER;
 
 #ifndef NN_DOUBLE
-static const uint16_t *bf16_copy_of(const float *p)
+static struct bf16_copy *model_of(const float *p)
 {
     for (int i = 0; i < MAX_MODELS; i++)
-        if (models[i].w && p >= models[i].base && p < models[i].base + models[i].n)
-            return models[i].w + (p - models[i].base);
+        if ((models[i].w || models[i].p) && p >= models[i].base && p < models[i].base + models[i].n)
+            return &models[i];
+    return NULL;
+}
+
+static const uint16_t *bf16_copy_of(const float *p)
+{
+    const struct bf16_copy *mc = model_of(p);
+    if (mc && mc->w)
+        return mc->w + (p - mc->base);
     return NULL;
 }
 #endif
@@ -109,6 +134,9 @@ static void free_tcache(void *p)
     }
     free(t->abuf);
     free(t->bbuf);
+    free(t->pa);
+    free(t->pb);
+    free(t->pt);
     free(t);
 }
 
@@ -123,21 +151,21 @@ static void init_once(void)
     init_status = 0;
 }
 
-/* Linux grants AMX tiles to a process only on request (arch_prctl ARCH_REQ_XCOMP_PERM). */
-int nn_onednn_request_amx(char *why, size_t len)
+/* nnctl's own AMX kernels run the GEMMs where the CPU has AMX-BF16, the OS grants it and oneDNN
+ * would use it too (so DNNL_MAX_CPU_ISA=AVX512_CORE_BF16 plays a CPU without AMX for both);
+ * NNCTL_BF16_KERNEL=onednn keeps oneDNN's kernels on AMX (for comparing the two). */
+static int own_amx_on;
+static pthread_once_t own_amx_once = PTHREAD_ONCE_INIT;
+static void own_amx_decide(void)
 {
-#if defined(__linux__)
-    unsigned long long perm = 0;
-    if (syscall(SYS_arch_prctl, 0x1022 /* ARCH_GET_XCOMP_PERM */, &perm) == 0 && (perm >> 18) & 1u)
-        return 0;
-    if (syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XTILEDATA */) == 0)
-        return 0;
-    snprintf(why, len, "the kernel refused AMX to this process (arch_prctl ARCH_REQ_XCOMP_PERM)");
-    return -1;
-#else
-    snprintf(why, len, "AMX needs Linux");
-    return -1;
-#endif
+    const char *k = getenv("NNCTL_BF16_KERNEL");
+    own_amx_on = nn_amx_ready() && dnnl_get_effective_cpu_isa() == dnnl_cpu_isa_avx512_core_amx &&
+                 !(k && !strcmp(k, "onednn"));
+}
+static int own_amx(void)
+{
+    pthread_once(&own_amx_once, own_amx_decide);
+    return own_amx_on;
 }
 
 int nn_onednn_check(char *why, size_t len)
@@ -158,7 +186,7 @@ int nn_onednn_check(char *why, size_t len)
                  (cpu.cpuid >> NN_CPU_AMX_BF16) & 1u ? " enabled by the OS" : "");
         return -1;
     }
-    if (amx && nn_onednn_request_amx(why, len) && !avx)
+    if (amx && nn_amx_request(why, len) && !avx)
         return -1;
     pthread_once(&once, init_once);
     if (init_status) {
@@ -269,6 +297,67 @@ static struct entry *make_entry(struct tcache *t, const struct entry *key)
 }
 #endif
 
+#ifndef NN_DOUBLE
+static uint16_t *grow(uint16_t **buf, size_t *cap, size_t need)
+{
+    if (need > *cap) {
+        free(*buf);
+        *buf = nn_alloc_aligned_array(need, sizeof **buf);
+        *cap = *buf ? need : 0;
+    }
+    return *buf;
+}
+
+/* The GEMM on nnctl's AMX kernels: B is a weight's packed copy when it is one, else packed here
+ * (a dZ shared by a layer's weight-gradient chunks once per backward pass); A is packed per call.
+ * -1 when out of memory (the caller falls back). */
+static int amx_call(struct tcache *t, int ta, int tb, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
+                    int b_param)
+{
+    const uint16_t *bp = NULL;
+    const struct bf16_copy *mc = b_param >= 0 ? model_of(b) : NULL;
+    if (mc && mc->p && b_param < mc->n_tensors) {
+        const struct packed *q = &mc->p[b_param];
+        if (q->fwd && b == mc->base + q->offset && ldb == q->n) {
+            if (!tb && k == q->k && n == q->n) {
+                bp = q->fwd;
+            } else if (tb && k == q->n && n == q->k) {
+                /* op(A) · Wᵀ as (W · op(A)ᵀ)ᵀ: W row-major is the A operand as it is */
+                if (!grow(&t->pt, &t->ptcap, nn_amx_b_size(k, m)))
+                    return -1;
+                nn_amx_pack_b(t->pt, a, k, m, lda, !ta);
+                nn_amx_gemm(n, m, k, alpha, q->flat, t->pt, beta, c, ldc, 1);
+                return 0;
+            }
+        }
+    }
+    if (!bp) {
+        unsigned gen = atomic_load_explicit(&step_gen, memory_order_acquire);
+        if (t->pb && t->pb_src == b && t->pb_k == k && t->pb_n == n && t->pb_ld == ldb &&
+            t->pb_trans == tb && t->pb_gen == gen) {
+            bp = t->pb;
+        } else {
+            if (!grow(&t->pb, &t->pbcap, nn_amx_b_size(k, n)))
+                return -1;
+            nn_amx_pack_b(t->pb, b, k, n, ldb, tb);
+            t->pb_src = b;
+            t->pb_k = k;
+            t->pb_n = n;
+            t->pb_ld = ldb;
+            t->pb_trans = tb;
+            t->pb_gen = gen;
+            bp = t->pb;
+        }
+    }
+    if (!grow(&t->pa, &t->pacap, nn_amx_a_size(m, k)))
+        return -1;
+    nn_amx_pack_a(t->pa, a, m, k, lda, ta);
+    nn_amx_gemm(m, n, k, alpha, t->pa, bp, beta, c, ldc, 0);
+    return 0;
+}
+#endif
+
 static void gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb, int m, int n,
                  int k, nn_real alpha, const nn_real *a, int lda, const nn_real *b, int ldb,
                  nn_real beta, nn_real *c, int ldc, int b_param)
@@ -285,6 +374,10 @@ static void gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb
         return;
     }
     struct tcache *t = thread_cache();
+    if (t && own_amx() &&
+        amx_call(t, ta == NN_TRANS, tb == NN_TRANS, m, n, k, (float)alpha, a, lda, b, ldb,
+                 (float)beta, c, ldc, b_param) == 0)
+        return;
     const uint16_t *wcopy = b_param >= 0 ? bf16_copy_of(b) : NULL;
     int want = atomic_load_explicit(&want_threads, memory_order_relaxed);
     struct entry key = {.ta = ta == NN_TRANS,
@@ -351,6 +444,17 @@ static void gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb
 }
 #endif
 
+static void free_packed(struct bf16_copy *mc)
+{
+    for (int i = 0; mc->p && i < mc->n_tensors; i++) {
+        free(mc->p[i].fwd);
+        free(mc->p[i].flat);
+    }
+    free(mc->p);
+    free(mc->w);
+    *mc = (struct bf16_copy){0};
+}
+
 static int attach(const struct nn_backend *be, const struct nn_model *m)
 {
     (void)be;
@@ -361,20 +465,46 @@ static int attach(const struct nn_backend *be, const struct nn_model *m)
 #else
     if (nn_onednn_check(why, sizeof why))
         return NN_ERR_RUNTIME;
-    uint16_t *w = nn_alloc_aligned_array(m->n_params, sizeof *w);
-    if (!w)
-        return NN_ERR_NOMEM;
-    nn_bf16_round(w, m->params, m->n_params);
+    struct bf16_copy mc = {.base = m->params, .n = m->n_params};
+    if (own_amx()) {
+        mc.n_tensors = m->n_tensors;
+        mc.p = calloc((size_t)(m->n_tensors > 0 ? m->n_tensors : 1), sizeof *mc.p);
+        if (!mc.p)
+            return NN_ERR_NOMEM;
+        for (int i = 0; i < m->n_tensors; i++) {
+            const struct nn_tensor *tn = &m->tensors[i];
+            struct packed *q = &mc.p[i];
+            if (tn->shape.ndim < 2)
+                continue;
+            q->offset = tn->offset;
+            q->n = tn->shape.dims[tn->shape.ndim - 1];
+            q->k = (int)(tn->count / (size_t)q->n);
+            q->fwd = nn_alloc_aligned_array(nn_amx_b_size(q->k, q->n), sizeof *q->fwd);
+            q->flat = nn_alloc_aligned_array(nn_amx_a_size(q->k, q->n), sizeof *q->flat);
+            if (!q->fwd || !q->flat) {
+                free_packed(&mc);
+                return NN_ERR_NOMEM;
+            }
+            const float *w = m->params + tn->offset;
+            nn_amx_pack_b(q->fwd, w, q->k, q->n, q->n, 0);
+            nn_amx_pack_a(q->flat, w, q->k, q->n, q->n, 0);
+        }
+    } else {
+        mc.w = nn_alloc_aligned_array(m->n_params, sizeof *mc.w);
+        if (!mc.w)
+            return NN_ERR_NOMEM;
+        nn_bf16_round(mc.w, m->params, m->n_params);
+    }
     pthread_mutex_lock(&models_mu);
     int slot = -1;
     for (int i = 0; i < MAX_MODELS && slot < 0; i++)
-        if (!models[i].w)
+        if (!models[i].w && !models[i].p)
             slot = i;
     if (slot >= 0)
-        models[slot] = (struct bf16_copy){m->params, m->n_params, w};
+        models[slot] = mc;
     pthread_mutex_unlock(&models_mu);
     if (slot < 0) {
-        free(w);
+        free_packed(&mc);
         return NN_ERR_RUNTIME;
     }
     return NN_OK;
@@ -388,9 +518,23 @@ static void params_updated(const struct nn_backend *be, const struct nn_model *m
 #ifdef NN_DOUBLE
     (void)m, (void)off, (void)n;
 #else
-    uint16_t *w = (uint16_t *)bf16_copy_of(m->params);
-    if (w && off + n <= m->n_params)
-        nn_bf16_round(w + off, m->params + off, n);
+    const struct bf16_copy *mc = model_of(m->params);
+    if (!mc || off + n > m->n_params)
+        return;
+    if (mc->w)
+        nn_bf16_round(mc->w + off, m->params + off, n);
+    /* the packed copies of the weight rows in [off, off + n) (whole rows: the update's chunks) */
+    for (int i = 0; mc->p && i < mc->n_tensors; i++) {
+        const struct packed *q = &mc->p[i];
+        const size_t count = (size_t)q->k * (size_t)q->n;
+        if (!q->fwd || off >= q->offset + count || off + n <= q->offset)
+            continue;
+        const size_t lo = off > q->offset ? off - q->offset : 0;
+        const size_t hi = off + n < q->offset + count ? off + n - q->offset : count;
+        nn_amx_refresh_rows(q->fwd, q->flat, m->params + q->offset, q->n, q->n,
+                            (int)(lo / (size_t)q->n),
+                            (int)((hi + (size_t)q->n - 1) / (size_t)q->n));
+    }
 #endif
 }
 
@@ -410,10 +554,8 @@ static void detach(const struct nn_backend *be, const struct nn_model *m)
     (void)be;
     pthread_mutex_lock(&models_mu);
     for (int i = 0; i < MAX_MODELS; i++)
-        if (models[i].w && (const void *)models[i].base == (const void *)m->params) {
-            free(models[i].w);
-            models[i] = (struct bf16_copy){0};
-        }
+        if ((models[i].w || models[i].p) && (const void *)models[i].base == (const void *)m->params)
+            free_packed(&models[i]);
     pthread_mutex_unlock(&models_mu);
 }
 
@@ -438,9 +580,16 @@ static int threads(void)
 static void describe(char *buf, size_t len)
 {
     const dnnl_version_t *v = dnnl_version();
-    snprintf(buf, len, "oneDNN %d.%d.%d (%s), bf16 matmul with fp32 accumulation; isa %s", v->major,
-             v->minor, v->patch, v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other",
-             dnnl_get_effective_cpu_isa() == dnnl_cpu_isa_avx512_core_amx ? "AMX" : "AVX-512");
+    if (own_amx())
+        snprintf(buf, len,
+                 "nnctl's AMX kernels (bf16 tiles, fp32 accumulation; oneDNN %d.%d.%d loaded "
+                 "for CPUs without AMX); isa AMX",
+                 v->major, v->minor, v->patch);
+    else
+        snprintf(buf, len, "oneDNN %d.%d.%d (%s), bf16 matmul with fp32 accumulation; isa %s",
+                 v->major, v->minor, v->patch,
+                 v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other",
+                 dnnl_get_effective_cpu_isa() == dnnl_cpu_isa_avx512_core_amx ? "AMX" : "AVX-512");
 }
 
 static int facts(struct nn_backend_fact *f, int max)
