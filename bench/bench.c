@@ -422,7 +422,7 @@ static double time_to_quality(const char *dir, double target, int *epoch)
 int main(int argc, char **argv)
 {
     nn_backend_default()->startup(argv); /* as nnctl does: better kernels if OpenBLAS fell back */
-    int threads = 2, epochs = 10, sgd_only = 0;
+    int threads = 2, epochs = 10, sgd_only = 0, floor_only = 0;
     const char *out = "bench/results.json", *best_core = NULL, *core_times = NULL;
     double peer_torch = NAN, peer_keras = NAN, best_secs = NAN;
     /* the peers' Adam epochs, fp32 and bf16 (PyTorch with the fused Adam and autocast, Keras with
@@ -437,6 +437,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "--sgd-only")) {
             sgd_only = 1;
+        } else if (!strcmp(argv[i], "--bf16-floor-only")) {
+            floor_only = 1; /* the bf16 GEMM floor and the Adam pass, for profiling */
         } else if (!strcmp(argv[i], "--best-coretype") && i + 1 < argc) {
             /* NAME=SECONDS: the SGD epoch with OPENBLAS_CORETYPE=NAME set by hand */
             best_core = argv[++i];
@@ -472,7 +474,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "usage: bench [--threads N] [--epochs N] [--peer pytorch=S] [--peer "
                             "keras=S] [--best-coretype NAME=S] [--coretype-times LIST] [--out "
-                            "FILE] | --sgd-only | --list-coretypes\n");
+                            "FILE] | --sgd-only | --bf16-floor-only | --list-coretypes\n");
             return 2;
         }
     }
@@ -494,6 +496,20 @@ int main(int argc, char **argv)
         }
     if (ci)
         fclose(ci);
+    if (floor_only) {
+        char why[256];
+        double flops = 0;
+        if (nn_onednn_check(why, sizeof why)) {
+            printf("bf16: %s\n", why);
+            return 1;
+        }
+        floor_alloc();
+        const double f = gemm_floor(threads, &flops, &nn_backend_onednn_bf16);
+        floor_free();
+        printf("ae_bf16_gemm_floor_seconds  %8.3f   (%.1f GFLOP/s)\n", f, flops / f * 1e-9);
+        printf("ae_bf16_adam_update_seconds %8.3f\n", adam_floor(threads, 1));
+        return 0;
+    }
     if (sgd_only) {
         /* one number, measured as the full run measures it: for timing core types side by side */
         char ep1[32];

@@ -142,9 +142,9 @@ static void test_refresh(void **state)
         nn_amx_pack_a(flat, w, k, n, n, 0);
         fill(w, cnt, 8);                                    /* the update */
         const int cut1 = k / 3 | 1, cut2 = (2 * k) / 3 | 1; /* odd bounds */
-        nn_amx_refresh_rows(fwd, flat, w, n, n, cut1 < k ? cut1 : k, cut2 < k ? cut2 : k);
-        nn_amx_refresh_rows(fwd, flat, w, n, n, 0, cut1 < k ? cut1 : k);
-        nn_amx_refresh_rows(fwd, flat, w, n, n, cut2 < k ? cut2 : k, k);
+        nn_amx_refresh_rows(fwd, flat, w, k, n, n, cut1 < k ? cut1 : k, cut2 < k ? cut2 : k);
+        nn_amx_refresh_rows(fwd, flat, w, k, n, n, 0, cut1 < k ? cut1 : k);
+        nn_amx_refresh_rows(fwd, flat, w, k, n, n, cut2 < k ? cut2 : k, k);
         nn_amx_pack_b(fwd2, w, k, n, n, 0);
         nn_amx_pack_a(flat2, w, k, n, n, 0);
         assert_memory_equal(fwd, fwd2, nf * 2);

@@ -1,11 +1,14 @@
 /* nnctl — bf16 GEMMs of our own on the AMX tiles (src/backend/amx.c), used by the bf16 backend
  * where the CPU has AMX-BF16 and Linux grants it.
  *
- * C (m×n, fp32, row stride ldc) = alpha · A · B + beta · C, with A and B in bf16:
- *  - A packed row-major: nn_amx_rows(m) rows of nn_amx_depth(k) values, zero beyond m and k;
- *  - B packed in AMX's pair layout: for each pair of rows (2p, 2p+1) of B and each column j, the
- *    two values B[2p][j], B[2p+1][j] side by side; nn_amx_depth(k) / 2 such rows of
- *    nn_amx_cols(n) pairs, zero beyond k and n.
+ * C (m×n, fp32, row stride ldc) = alpha · A · B + beta · C, with A and B in bf16, both stored
+ * tile by tile (1 KB each, 16 rows of 64 bytes), the tiles of a block row of A or a block column
+ * of B one after another along K:
+ *  - A (m×k): nn_amx_rows(m) rows of nn_amx_depth(k) values, zero beyond m and k; tiles of 16
+ *    rows × 32 values;
+ *  - B (k×n) in AMX's pair layout: for each pair of rows (2p, 2p+1) of B and each column j, the
+ *    two values B[2p][j], B[2p+1][j] side by side; tiles of 16 pairs of rows × 16 columns, zero
+ *    beyond k and n (nn_amx_cols(n) columns).
  * The packing functions round fp32 to bf16 (nearest even) on the way. Every function here needs
  * nn_amx_ready() first. */
 #ifndef NNCTL_AMX_H
@@ -51,8 +54,8 @@ void nn_amx_pack_b(uint16_t *dst, const float *src, int k, int n, int ld, int tr
  * may be NULL. Each copy must have been made whole once (nn_amx_pack_b / nn_amx_pack_a).
  * Threads may refresh disjoint row ranges of the same copies at once: each writes only its rows'
  * values. */
-void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int n, int ld, int r0,
-                         int r1);
+void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n, int ld,
+                         int r0, int r1);
 
 /* trans_c: C is stored transposed (c[j·ldc + i] holds C[i][j]), an n×m matrix. */
 void nn_amx_gemm(int m, int n, int k, float alpha, const uint16_t *a, const uint16_t *b, float beta,

@@ -123,93 +123,105 @@ AMX_FN static inline void transpose16(__m512i r[16])
     }
 }
 
-/* Rows [r, r + nr) of src (nr ≤ 16, n values each) as columns r.. of the pair rows of its
- * transpose: 16 rows × 16 pairs at a time through a dword transpose, each store masked to the nr
- * rows. */
-AMX_FN static void rows_to_pair_columns(uint32_t *dst, size_t stride, const float *src, int ld,
-                                        int nr, int n, int depth)
+/* Where a tile's 16 rows of 64 bytes start (bf16 units): A and B are stored tile by tile, each
+ * tile's 1 KB contiguous, the tiles of one block row (A) or block column (B) in the order of K,
+ * so the kernel reads each operand as a few sequential streams. ks: the step of 32 along K. */
+static inline size_t tile_at(int t16, int ks, int kp)
+{
+    return ((size_t)t16 * (size_t)(kp / 32) + (size_t)ks) * 512;
+}
+
+/* Rows [j, j + nr) of src (nr ≤ 16, j a multiple of 16, n values each) as columns j.. of B =
+ * srcᵀ (pairs of its n rows): 16 rows × 16 pairs at a time through a dword transpose, one tile
+ * row each, masked to the nr columns. */
+AMX_FN static void rows_to_pair_columns(uint16_t *b, int j, const float *src, int ld, int nr, int n,
+                                        int kp)
 {
     const __mmask16 mk = lanes(nr);
     __m512i v[16];
-    for (int c = 0; c < depth; c += 32) {
+    for (int c = 0; c < kp; c += 32) {
         for (int i = 0; i < 16; i++)
             v[i] = i < nr ? pairs_of_row(src + (size_t)i * (size_t)ld + c, n - c > 0 ? n - c : 0)
                           : _mm512_setzero_si512();
         transpose16(v);
+        uint16_t *t = b + tile_at(j / 16, c / 32, kp);
         for (int q = 0; q < 16; q++)
-            _mm512_mask_storeu_epi32(dst + (size_t)(c / 2 + q) * stride, mk, v[q]);
+            _mm512_mask_storeu_epi32(t + 32 * q, mk, v[q]);
     }
+}
+
+/* row i of A (k values of s, zeros after) */
+AMX_FN static void a_row(uint16_t *a, int i, const float *s, int k, int kp)
+{
+    for (int c = 0; c < kp; c += 32)
+        _mm512_storeu_si512(a + tile_at(i / 16, c / 32, kp) + (size_t)(i % 16) * 32,
+                            pairs_of_row(s + c, k - c > 0 ? k - c : 0));
 }
 
 AMX_FN void nn_amx_pack_a(uint16_t *dst, const float *src, int m, int k, int ld, int trans)
 {
     const int kp = nn_amx_depth(k), mp = nn_amx_rows(m);
     if (!trans) {
-        for (int i = 0; i < m; i++) {
-            const float *s = src + (size_t)i * (size_t)ld;
-            uint16_t *d = dst + (size_t)i * (size_t)kp;
-            for (int c = 0; c < kp; c += 32)
-                _mm512_storeu_si512(d + c, pairs_of_row(s + c, k - c > 0 ? k - c : 0));
-        }
+        for (int i = 0; i < m; i++)
+            a_row(dst, i, src + (size_t)i * (size_t)ld, k, kp);
     } else {
         /* A[i][kk] = src[kk][i]: two rows of src give one pair for each i; 16 such pairs of rows
-         * × 16 values of i are transposed into 16 pairs of each of 16 rows of A */
-        uint32_t *d = (uint32_t *)dst;
-        const size_t stride = (size_t)kp / 2;
+         * × 16 values of i are transposed into one tile: 16 rows of A, 32 values of K */
         __m512i v[16];
         for (int i = 0; i < m; i += 16) {
             const __mmask16 mk = lanes(m - i);
             for (int kk = 0; kk < kp; kk += 32) {
                 for (int q = 0; q < 16; q++) {
                     const int k0 = kk + 2 * q;
-                    __m512 lo = k0 < k
-                                    ? _mm512_maskz_loadu_ps(mk, src + (size_t)k0 * (size_t)ld + i)
-                                    : _mm512_setzero_ps();
+                    const float *r0 = src + (size_t)k0 * (size_t)ld + i;
+                    __m512 lo = k0 < k ? _mm512_maskz_loadu_ps(mk, r0) : _mm512_setzero_ps();
                     __m512 hi =
-                        k0 + 1 < k
-                            ? _mm512_maskz_loadu_ps(mk, src + (size_t)(k0 + 1) * (size_t)ld + i)
-                            : _mm512_setzero_ps();
+                        k0 + 1 < k ? _mm512_maskz_loadu_ps(mk, r0 + ld) : _mm512_setzero_ps();
                     v[q] = pair16(lo, hi);
                 }
                 transpose16(v);
-                for (int r = 0; r < 16 && i + r < m; r++)
-                    _mm512_storeu_si512(d + (size_t)(i + r) * stride + kk / 2, v[r]);
+                uint16_t *t = dst + tile_at(i / 16, kk / 32, kp);
+                for (int r = 0; r < 16; r++) /* rows beyond m: zeros (masked loads) */
+                    _mm512_storeu_si512(t + 32 * r, v[r]);
             }
         }
+        return; /* every tile written whole */
     }
-    if (mp > m)
-        memset(dst + (size_t)m * (size_t)kp, 0, (size_t)(mp - m) * (size_t)kp * sizeof *dst);
+    for (int i = m; i < mp; i++)
+        for (int c = 0; c < kp; c += 32)
+            memset(dst + tile_at(i / 16, c / 32, kp) + (size_t)(i % 16) * 32, 0, 64);
 }
 
 AMX_FN void nn_amx_pack_b(uint16_t *dst, const float *src, int k, int n, int ld, int trans)
 {
-    const int kp = nn_amx_depth(k), np = nn_amx_cols(n);
-    uint32_t *d = (uint32_t *)dst;
+    const int kp = nn_amx_depth(k);
     if (!trans) {
         /* rows 2p and 2p+1 of src interleaved into pair row p */
+        const int np = nn_amx_cols(n);
         for (int p = 0; p < kp / 2; p++) {
             const float *r0 = 2 * p < k ? src + (size_t)(2 * p) * (size_t)ld : NULL;
             const float *r1 = 2 * p + 1 < k ? src + (size_t)(2 * p + 1) * (size_t)ld : NULL;
-            uint32_t *row = d + (size_t)p * (size_t)np;
             for (int j = 0; j < np; j += 16) {
-                const __mmask16 mk = lanes(n - j > 0 ? n - j : 0);
+                const __mmask16 mk = lanes(n - j);
                 __m512 lo = r0 ? _mm512_maskz_loadu_ps(mk, r0 + j) : _mm512_setzero_ps();
                 __m512 hi = r1 ? _mm512_maskz_loadu_ps(mk, r1 + j) : _mm512_setzero_ps();
-                _mm512_storeu_si512(row + j, pair16(lo, hi));
+                _mm512_storeu_si512(dst + tile_at(j / 16, p / 16, kp) + (size_t)(p % 16) * 32,
+                                    pair16(lo, hi));
             }
         }
     } else {
         /* B = srcᵀ: row j of src (k values) is column j of B, its pairs down pair rows */
         memset(dst, 0, nn_amx_b_size(k, n) * sizeof *dst);
         for (int j = 0; j < n; j += 16)
-            rows_to_pair_columns(d + j, (size_t)np, src + (size_t)j * (size_t)ld, ld,
-                                 n - j < 16 ? n - j : 16, k, kp);
+            rows_to_pair_columns(dst, j, src + (size_t)j * (size_t)ld, ld, n - j < 16 ? n - j : 16,
+                                 k, kp);
     }
 }
 
 /* row r of src into its half of pair row r/2 of B = src: only that half of each pair is written */
-AMX_FN static void row_to_half_pairs(uint16_t *d, const float *s, int n, int odd)
+AMX_FN static void row_to_half_pairs(uint16_t *b, int r, const float *s, int n, int kp)
 {
+    const int odd = r & 1, p = r / 2;
     const __mmask32 half = odd ? 0xaaaaaaaau : 0x55555555u;
     for (int j = 0; j < n; j += 16) {
         const int left = n - j;
@@ -218,44 +230,40 @@ AMX_FN static void row_to_half_pairs(uint16_t *d, const float *s, int n, int odd
         if (odd)
             w = _mm512_slli_epi32(w, 16);
         const __mmask32 valid = left >= 16 ? 0xffffffffu : (__mmask32)((1ull << (2 * left)) - 1u);
-        _mm512_mask_storeu_epi16(d + 2 * j, half & valid, w);
+        _mm512_mask_storeu_epi16(b + tile_at(j / 16, p / 16, kp) + (size_t)(p % 16) * 32,
+                                 half & valid, w);
     }
 }
 
-AMX_FN void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int n, int ld,
-                                int r0, int r1)
+AMX_FN void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n,
+                                int ld, int r0, int r1)
 {
-    const int np = nn_amx_cols(n), kpt = nn_amx_depth(n);
     if (fwd) {
         /* whole pairs of rows where both are ours; a row whose partner belongs to another range
          * writes only its half of each pair, so a thread refreshing that range at the same time
          * is not disturbed */
+        const int kp = nn_amx_depth(k), np = nn_amx_cols(n);
         int r = r0;
         if (r < r1 && (r & 1)) {
-            row_to_half_pairs(fwd + (size_t)(r / 2) * (size_t)np * 2, src + (size_t)r * (size_t)ld,
-                              n, 1);
+            row_to_half_pairs(fwd, r, src + (size_t)r * (size_t)ld, n, kp);
             r++;
         }
         for (; r + 1 < r1; r += 2) {
             const float *s0 = src + (size_t)r * (size_t)ld, *s1 = s0 + ld;
-            uint32_t *d = (uint32_t *)fwd + (size_t)(r / 2) * (size_t)np;
+            const int p = r / 2;
             for (int j = 0; j < np; j += 16) {
                 const __mmask16 mk = lanes(n - j);
-                _mm512_storeu_si512(d + j, pair16(_mm512_maskz_loadu_ps(mk, s0 + j),
-                                                  _mm512_maskz_loadu_ps(mk, s1 + j)));
+                _mm512_storeu_si512(
+                    fwd + tile_at(j / 16, p / 16, kp) + (size_t)(p % 16) * 32,
+                    pair16(_mm512_maskz_loadu_ps(mk, s0 + j), _mm512_maskz_loadu_ps(mk, s1 + j)));
             }
         }
         if (r < r1)
-            row_to_half_pairs(fwd + (size_t)(r / 2) * (size_t)np * 2, src + (size_t)r * (size_t)ld,
-                              n, 0);
+            row_to_half_pairs(fwd, r, src + (size_t)r * (size_t)ld, n, kp);
     }
-    if (flat) /* row r of src as row r of a packed A (zeros after its n values) */
-        for (int r = r0; r < r1; r++) {
-            const float *s = src + (size_t)r * (size_t)ld;
-            uint16_t *d = flat + (size_t)r * (size_t)kpt;
-            for (int c = 0; c < kpt; c += 32)
-                _mm512_storeu_si512(d + c, pairs_of_row(s + c, n - c > 0 ? n - c : 0));
-        }
+    if (flat) /* row r of src as row r of A = src */
+        for (int r = r0; r < r1; r++)
+            a_row(flat, r, src + (size_t)r * (size_t)ld, n, nn_amx_depth(n));
 }
 
 /* ---- the kernel ------------------------------------------------------------------------- */
@@ -335,29 +343,28 @@ AMX_FN static void put_t(const float *t, float *c, int ldc, int rows, int cols, 
 AMX_FN void nn_amx_gemm(int m, int n, int k, float alpha, const uint16_t *a, const uint16_t *b,
                         float beta, float *c, int ldc, int trans_c)
 {
-    const int kp = nn_amx_depth(k), np = nn_amx_cols(n);
-    const size_t sa = (size_t)kp * sizeof *a, sb = (size_t)np * 4; /* bytes per tile row */
+    const int kp = nn_amx_depth(k);
     const int direct = alpha == 1.0f && beta == 0.0f;
     _Alignas(64) float tmp[256];
     configure();
-    /* columns outer: a block column of B (kp/2 pair rows × 32 columns) serves every block row */
+    /* block columns outer: the B tiles of a block column (two sequential streams) serve every
+     * block row; each step over K reads the next 1 KB of each stream */
     for (int n0 = 0; n0 < n; n0 += 32) {
         const int two_n = n - n0 > 16;
+        const uint16_t *b0 = b + tile_at(n0 / 16, 0, kp), *b1 = b0 + (size_t)(kp / 32) * 512;
         for (int m0 = 0; m0 < m; m0 += 32) {
             const int two_m = m - m0 > 16;
-            const uint16_t *a0 = a + (size_t)m0 * (size_t)kp, *a1 = a0 + (size_t)16 * (size_t)kp;
-            const uint16_t *b0 = b + (size_t)n0 * 2;
+            const uint16_t *a0 = a + tile_at(m0 / 16, 0, kp), *a1 = a0 + (size_t)(kp / 32) * 512;
             _tile_zero(0);
             _tile_zero(1);
             _tile_zero(2);
             _tile_zero(3);
             if (two_m && two_n) {
-                for (int k0 = 0; k0 < kp; k0 += 32) {
-                    const uint16_t *bk = b0 + (size_t)(k0 / 2) * (size_t)np * 2;
-                    _tile_loadd(4, a0 + k0, sa);
-                    _tile_loadd(5, a1 + k0, sa);
-                    _tile_loadd(6, bk, sb);
-                    _tile_loadd(7, bk + 32, sb);
+                for (size_t o = 0; o < (size_t)kp * 16; o += 512) {
+                    _tile_loadd(4, a0 + o, 64);
+                    _tile_loadd(5, a1 + o, 64);
+                    _tile_loadd(6, b0 + o, 64);
+                    _tile_loadd(7, b1 + o, 64);
                     _tile_dpbf16ps(0, 4, 6);
                     _tile_dpbf16ps(1, 4, 7);
                     _tile_dpbf16ps(2, 5, 6);
@@ -368,32 +375,29 @@ AMX_FN void nn_amx_gemm(int m, int n, int k, float alpha, const uint16_t *a, con
                 STORE(2, 1, 0);
                 STORE(3, 1, 1);
             } else if (two_m) {
-                for (int k0 = 0; k0 < kp; k0 += 32) {
-                    const uint16_t *bk = b0 + (size_t)(k0 / 2) * (size_t)np * 2;
-                    _tile_loadd(4, a0 + k0, sa);
-                    _tile_loadd(5, a1 + k0, sa);
-                    _tile_loadd(6, bk, sb);
+                for (size_t o = 0; o < (size_t)kp * 16; o += 512) {
+                    _tile_loadd(4, a0 + o, 64);
+                    _tile_loadd(5, a1 + o, 64);
+                    _tile_loadd(6, b0 + o, 64);
                     _tile_dpbf16ps(0, 4, 6);
                     _tile_dpbf16ps(2, 5, 6);
                 }
                 STORE(0, 0, 0);
                 STORE(2, 1, 0);
             } else if (two_n) {
-                for (int k0 = 0; k0 < kp; k0 += 32) {
-                    const uint16_t *bk = b0 + (size_t)(k0 / 2) * (size_t)np * 2;
-                    _tile_loadd(4, a0 + k0, sa);
-                    _tile_loadd(6, bk, sb);
-                    _tile_loadd(7, bk + 32, sb);
+                for (size_t o = 0; o < (size_t)kp * 16; o += 512) {
+                    _tile_loadd(4, a0 + o, 64);
+                    _tile_loadd(6, b0 + o, 64);
+                    _tile_loadd(7, b1 + o, 64);
                     _tile_dpbf16ps(0, 4, 6);
                     _tile_dpbf16ps(1, 4, 7);
                 }
                 STORE(0, 0, 0);
                 STORE(1, 0, 1);
             } else {
-                for (int k0 = 0; k0 < kp; k0 += 32) {
-                    const uint16_t *bk = b0 + (size_t)(k0 / 2) * (size_t)np * 2;
-                    _tile_loadd(4, a0 + k0, sa);
-                    _tile_loadd(6, bk, sb);
+                for (size_t o = 0; o < (size_t)kp * 16; o += 512) {
+                    _tile_loadd(4, a0 + o, 64);
+                    _tile_loadd(6, b0 + o, 64);
                     _tile_dpbf16ps(0, 4, 6);
                 }
                 STORE(0, 0, 0);
@@ -412,10 +416,10 @@ void nn_amx_pack_b(uint16_t *dst, const float *src, int k, int n, int ld, int tr
 {
     (void)dst, (void)src, (void)k, (void)n, (void)ld, (void)trans;
 }
-void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int n, int ld, int r0,
-                         int r1)
+void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n, int ld,
+                         int r0, int r1)
 {
-    (void)fwd, (void)flat, (void)src, (void)n, (void)ld, (void)r0, (void)r1;
+    (void)fwd, (void)flat, (void)src, (void)k, (void)n, (void)ld, (void)r0, (void)r1;
 }
 void nn_amx_gemm(int m, int n, int k, float alpha, const uint16_t *a, const uint16_t *b, float beta,
                  float *c, int ldc, int trans_c)

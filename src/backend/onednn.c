@@ -531,7 +531,7 @@ static void params_updated(const struct nn_backend *be, const struct nn_model *m
             continue;
         const size_t lo = off > q->offset ? off - q->offset : 0;
         const size_t hi = off + n < q->offset + count ? off + n - q->offset : count;
-        nn_amx_refresh_rows(q->fwd, q->flat, m->params + q->offset, q->n, q->n,
+        nn_amx_refresh_rows(q->fwd, q->flat, m->params + q->offset, q->k, q->n, q->n,
                             (int)(lo / (size_t)q->n),
                             (int)((hi + (size_t)q->n - 1) / (size_t)q->n));
     }

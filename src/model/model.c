@@ -427,11 +427,23 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
             l->ops->param_grad(l, be, in, B, lo, hi, -lr, keep, l->w);
         else
             l->ops->param_grad(l, be, in, B, lo, hi, 1, 0, l->dw);
-        if (o && !fold)
-            nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params,
-                                     tw->offset + w0, wn, copy);
-        if (o && be->params_updated && (fold || !copy))
-            be->params_updated(be, m, tw->offset + w0, wn);
+        if (o && !fold && be->params_updated && !copy) {
+            /* the backend's copies follow in blocks of rows, each while it is in L1 */
+            const size_t rows_per = per_row >= 2048 ? 1 : 2048 / per_row;
+            for (size_t r = 0; r < (size_t)(hi - lo); r += rows_per) {
+                const size_t nr =
+                    (size_t)(hi - lo) - r < rows_per ? (size_t)(hi - lo) - r : rows_per;
+                nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params,
+                                         tw->offset + w0 + r * per_row, nr * per_row, NULL);
+                be->params_updated(be, m, tw->offset + w0 + r * per_row, nr * per_row);
+            }
+        } else {
+            if (o && !fold)
+                nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params,
+                                         tw->offset + w0, wn, copy);
+            if (o && be->params_updated && (fold || !copy))
+                be->params_updated(be, m, tw->offset + w0, wn);
+        }
     }
     if (l->n_tensors < 2)
         return;

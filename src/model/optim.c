@@ -40,6 +40,28 @@ int nn_optim_state_per_param(const struct nn_optim_spec *o)
     if (wb)                                                                                        \
     wb[i] = nn_bf16_of(w[i])
 #endif
+/* Adam's step size with its bias corrections, lr / (1 − β1^t) and 1 / √(1 − β2^t): the same
+ * for every range of one step, so each thread computes them once per step (a chunk's update runs
+ * in blocks of rows, hundreds of calls per step). */
+static void bias_corrections(const struct nn_optim_spec *o, long long t, nn_real *c1, nn_real *c2)
+{
+    static _Thread_local struct {
+        long long t;
+        double lr, b1, b2;
+        nn_real c1, c2;
+    } memo = {.t = -1};
+    if (memo.t != t || memo.lr != o->learning_rate || memo.b1 != o->beta1 || memo.b2 != o->beta2) {
+        memo.t = t;
+        memo.lr = o->learning_rate;
+        memo.b1 = o->beta1;
+        memo.b2 = o->beta2;
+        memo.c1 = (nn_real)(o->learning_rate / (1.0 - pow(o->beta1, (double)t)));
+        memo.c2 = (nn_real)(1.0 / sqrt(1.0 - pow(o->beta2, (double)t)));
+    }
+    *c1 = memo.c1;
+    *c2 = memo.c2;
+}
+
 static void update(const struct nn_optim_spec *o, long long t, nn_real *restrict w,
                    const nn_real *restrict g, nn_real *restrict s1, nn_real *restrict s2, size_t n,
                    uint16_t *restrict wb)
@@ -70,8 +92,8 @@ static void update(const struct nn_optim_spec *o, long long t, nn_real *restrict
         const nn_real b1 = (nn_real)o->beta1, b2 = (nn_real)o->beta2;
         /* 1 − β in double, then rounded: in float32, 1 − 0.999f is off by 5e-5 relative. */
         const nn_real omb1 = (nn_real)(1.0 - o->beta1), omb2 = (nn_real)(1.0 - o->beta2);
-        const nn_real c1 = (nn_real)(o->learning_rate / (1.0 - pow(o->beta1, (double)t)));
-        const nn_real c2 = (nn_real)(1.0 / sqrt(1.0 - pow(o->beta2, (double)t)));
+        nn_real c1, c2;
+        bias_corrections(o, t, &c1, &c2);
         const nn_real eps = (nn_real)o->epsilon;
         nn_real *restrict m = s1, *restrict v = s2;
         for (size_t i = 0; i < n; i++) {
