@@ -43,13 +43,15 @@ int nn_optim_state_per_param(const struct nn_optim_spec *o)
 /* Adam's step size with its bias corrections, lr / (1 − β1^t) and 1 / √(1 − β2^t): the same
  * for every range of one step, so each thread computes them once per step (a chunk's update runs
  * in blocks of rows, hundreds of calls per step). */
+struct adam_memo {
+    long long t;
+    double lr, b1, b2;
+    nn_real c1, c2;
+};
+
 static void bias_corrections(const struct nn_optim_spec *o, long long t, nn_real *c1, nn_real *c2)
 {
-    static _Thread_local struct {
-        long long t;
-        double lr, b1, b2;
-        nn_real c1, c2;
-    } memo = {.t = -1};
+    static _Thread_local struct adam_memo memo = {.t = -1};
     if (memo.t != t || memo.lr != o->learning_rate || memo.b1 != o->beta1 || memo.b2 != o->beta2) {
         memo.t = t;
         memo.lr = o->learning_rate;
