@@ -43,10 +43,11 @@ int nn_optim_state_per_param(const struct nn_optim_spec *o)
 /* Adam's step size with its bias corrections, lr / (1 − β1^t) and 1 / √(1 − β2^t): the same
  * for every range of one step, so each thread computes them once per step (a chunk's update runs
  * in blocks of rows, hundreds of calls per step). */
+/* (cppcheck does not follow the members of a _Thread_local struct) */
 struct adam_memo {
-    long long t;
-    double lr, b1, b2;
-    nn_real c1, c2;
+    long long t;       /* cppcheck-suppress unusedStructMember */
+    double lr, b1, b2; /* cppcheck-suppress unusedStructMember */
+    nn_real c1, c2;    /* cppcheck-suppress unusedStructMember */
 };
 
 static void bias_corrections(const struct nn_optim_spec *o, long long t, nn_real *c1, nn_real *c2)
