@@ -159,6 +159,7 @@ static void blas_step(int b)
  * each as soon as every thread has finished that layer's rows; SGD folded in */
 struct floor_job {
     struct nn_team *team;
+    int round; /* which repetition: the steps' numbers differ from one to the next */
     int n_chunks, chunk_layer[32], chunk_c[32], chunk_n[32];
     _Alignas(64) atomic_int next;
     _Alignas(64) atomic_int ready[4];
@@ -167,14 +168,22 @@ struct floor_job {
 static void team_epoch(void *arg, int t, int n)
 {
     struct floor_job *j = arg;
+    const int align = floor_be->chunk_align ? floor_be->chunk_align() : 0;
     for (int s = 0; s < N_TRAIN; s += BATCH) {
         int b = N_TRAIN - s < BATCH ? N_TRAIN - s : BATCH, lo, hi;
+        const long long step = j->round * 1000000LL + s / BATCH + 1;
         nn_team_split(b, t, n, &lo, &hi);
-        for (int l = 0; l < 4; l++)
+        for (int l = 0; l < 4; l++) {
+            /* as training does: each thread's rows of a layer's input and dZ handed to the
+             * backend for the weight gradient */
+            nn_rows_ready(floor_be, NN_TRANS, fact[l], dims[l], lo, hi - lo, b, dims[l], step);
             nn_gemm(floor_be, NN_NO_TRANS, NN_NO_TRANS, hi - lo, dims[l + 1], dims[l], 1,
                     fact[l] + (size_t)lo * dims[l], dims[l], fw[l], dims[l + 1], 0,
                     fact[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1], l);
+        }
         for (int l = 3; l >= 0; l--) {
+            nn_rows_ready(floor_be, NN_NO_TRANS, fdz[l + 1], dims[l + 1], lo, hi - lo, b,
+                          dims[l + 1], step);
             if (l > 0)
                 nn_gemm(floor_be, NN_NO_TRANS, NN_TRANS, hi - lo, dims[l], dims[l + 1], 1,
                         fdz[l + 1] + (size_t)lo * dims[l + 1], dims[l + 1], fw[l], dims[l + 1], 0,
@@ -187,7 +196,14 @@ static void team_epoch(void *arg, int t, int n)
                 break;
             int l = j->chunk_layer[k];
             nn_team_wait_count(&j->ready[l], n);
-            nn_team_split(dims[l], j->chunk_c[k], j->chunk_n[k], &lo, &hi);
+            if (align > 1) {
+                nn_team_split((dims[l] + align - 1) / align, j->chunk_c[k], j->chunk_n[k], &lo,
+                              &hi);
+                lo = lo * align < dims[l] ? lo * align : dims[l];
+                hi = hi * align < dims[l] ? hi * align : dims[l];
+            } else {
+                nn_team_split(dims[l], j->chunk_c[k], j->chunk_n[k], &lo, &hi);
+            }
             nn_gemm(floor_be, NN_TRANS, NN_NO_TRANS, hi - lo, dims[l + 1], b, -1e-9f, fact[l] + lo,
                     dims[l], fdz[l + 1], dims[l + 1], 1, fw[l] + (size_t)lo * dims[l + 1],
                     dims[l + 1], -1);
@@ -228,6 +244,7 @@ static double gemm_floor(int team_threads, double *flops_out, const struct nn_ba
         if (team) {
             static struct floor_job j;
             j.team = team;
+            j.round = rep;
             j.n_chunks = 0;
             for (int l = 3; l >= 0; l--) {
                 int n = dims[l] * dims[l + 1] * 4 >= 784 * 256 ? 2 * team_threads : team_threads;

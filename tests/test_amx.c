@@ -157,11 +157,45 @@ static void test_refresh(void **state)
     }
 }
 
+/* A layer's input and its dZ staged by two threads' row ranges (nn_amx_stage_rows; odd and even
+ * bounds, in either order) equal the whole matrix packed at once, as op(A) = Xᵀ and as B = dZ. */
+static void test_stage(void **state)
+{
+    (void)state;
+    if (!have_amx())
+        return;
+    static const int shapes[][3] = {{128, 784, 64}, {128, 64, 37}, {100, 20, 51}, {7, 33, 3}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const int B = shapes[s][0], cols = shapes[s][1], cut = shapes[s][2];
+        const int ld = cols + 2;
+        float *x = malloc((size_t)B * (size_t)ld * sizeof *x);
+        assert_non_null(x);
+        fill(x, (size_t)B * (size_t)ld, 11 + s);
+        for (int as_a = 0; as_a < 2; as_a++) {
+            const size_t n = as_a ? nn_amx_a_size(cols, B) : nn_amx_b_size(B, cols);
+            uint16_t *st = nn_alloc_aligned_array(n, 2), *whole = nn_alloc_aligned_array(n, 2);
+            assert_true(st && whole);
+            memset(st, 0, n * 2);
+            nn_amx_stage_rows(st, as_a, x, ld, cut, B - cut, B, cols);
+            nn_amx_stage_rows(st, as_a, x, ld, 0, cut, B, cols);
+            if (as_a)
+                nn_amx_pack_a(whole, x, cols, B, ld, 1);
+            else
+                nn_amx_pack_b(whole, x, B, cols, ld, 0);
+            assert_memory_equal(st, whole, n * 2);
+            free(st);
+            free(whole);
+        }
+        free(x);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm_layouts),
         cmocka_unit_test(test_refresh),
+        cmocka_unit_test(test_stage),
     };
     return cmocka_run_group_tests_name("amx", tests, NULL, NULL);
 }

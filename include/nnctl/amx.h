@@ -57,6 +57,13 @@ void nn_amx_pack_b(uint16_t *dst, const float *src, int k, int n, int ld, int tr
 void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n, int ld,
                          int r0, int r1);
 
+/* Rows [r0, r0 + n) of the B×cols matrix `whole` (row stride ld) into the packed A = wholeᵀ
+ * (as_a: cols × B) or B = whole (B × cols), the other rows left as they are: threads staging
+ * disjoint ranges of one matrix at once each write only their rows' values. The padding must
+ * already be zero. */
+void nn_amx_stage_rows(uint16_t *dst, int as_a, const float *whole, int ld, int r0, int n, int B,
+                       int cols);
+
 /* trans_c: C is stored transposed (c[j·ldc + i] holds C[i][j]), an n×m matrix. */
 void nn_amx_gemm(int m, int n, int k, float alpha, const uint16_t *a, const uint16_t *b, float beta,
                  float *c, int ldc, int trans_c);

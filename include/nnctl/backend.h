@@ -64,6 +64,17 @@ struct nn_backend {
     void (*invalidate)(const struct nn_backend *be);
     /* Optional: the model's arenas are about to be freed; drop what attach made. */
     void (*detach)(const struct nn_backend *be, const struct nn_model *m);
+    /* Optional: rows [r0, r0 + n) of the B×cols matrix `whole` (row stride ld), written by the
+     * calling thread in training step `step`, are final and will be an operand of that step's
+     * weight-gradient GEMMs over all B rows: op(A) = wholeᵀ (as NN_TRANS: a layer's input) or
+     * B = whole (NN_NO_TRANS: its dZ). A backend with packed operands packs them now, once, on
+     * the thread that wrote them, instead of every thread packing every row at the GEMM. step
+     * 0: not a training step's rows; whatever was made of the matrix is void. */
+    void (*rows_ready)(const struct nn_backend *be, enum nn_trans as, const nn_real *whole, int ld,
+                       int r0, int n, int B, int cols, long long step);
+    /* Optional: the weight-gradient chunks of a layer start at a multiple of this many rows of W
+     * (0: anywhere), so that a chunk's share of a packed operand starts on a tile */
+    int (*chunk_align)(void);
 };
 
 /* The default backend (OpenBLAS). */
@@ -79,6 +90,15 @@ static inline void nn_gemm(const struct nn_backend *be, enum nn_trans ta, enum n
                            int ldb, nn_real beta, nn_real *c, int ldc, int b_param)
 {
     be->gemm(be, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, b_param);
+}
+
+/* be->rows_ready(...) where the backend has it. */
+static inline void nn_rows_ready(const struct nn_backend *be, enum nn_trans as,
+                                 const nn_real *whole, int ld, int r0, int n, int B, int cols,
+                                 long long step)
+{
+    if (be->rows_ready)
+        be->rows_ready(be, as, whole, ld, r0, n, B, cols, step);
 }
 
 extern const struct nn_backend nn_backend_openblas;

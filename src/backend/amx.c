@@ -133,11 +133,10 @@ static inline size_t tile_at(int t16, int ks, int kp)
 
 /* Rows [j, j + nr) of src (nr ≤ 16, j a multiple of 16, n values each) as columns j.. of B =
  * srcᵀ (pairs of its n rows): 16 rows × 16 pairs at a time through a dword transpose, one tile
- * row each, masked to the nr columns. */
+ * row each (zeros in the columns past nr). */
 AMX_FN static void rows_to_pair_columns(uint16_t *b, int j, const float *src, int ld, int nr, int n,
                                         int kp)
 {
-    const __mmask16 mk = lanes(nr);
     __m512i v[16];
     for (int c = 0; c < kp; c += 32) {
         for (int i = 0; i < 16; i++)
@@ -146,7 +145,7 @@ AMX_FN static void rows_to_pair_columns(uint16_t *b, int j, const float *src, in
         transpose16(v);
         uint16_t *t = b + tile_at(j / 16, c / 32, kp);
         for (int q = 0; q < 16; q++)
-            _mm512_mask_storeu_epi32(t + 32 * q, mk, v[q]);
+            _mm512_storeu_si512(t + 32 * q, v[q]);
     }
 }
 
@@ -210,8 +209,8 @@ AMX_FN void nn_amx_pack_b(uint16_t *dst, const float *src, int k, int n, int ld,
             }
         }
     } else {
-        /* B = srcᵀ: row j of src (k values) is column j of B, its pairs down pair rows */
-        memset(dst, 0, nn_amx_b_size(k, n) * sizeof *dst);
+        /* B = srcᵀ: row j of src (k values) is column j of B, its pairs down pair rows; every
+         * tile written whole */
         for (int j = 0; j < n; j += 16)
             rows_to_pair_columns(dst, j, src + (size_t)j * (size_t)ld, ld, n - j < 16 ? n - j : 16,
                                  k, kp);
@@ -264,6 +263,41 @@ AMX_FN void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src,
     if (flat) /* row r of src as row r of A = src */
         for (int r = r0; r < r1; r++)
             a_row(flat, r, src + (size_t)r * (size_t)ld, n, nn_amx_depth(n));
+}
+
+AMX_FN void nn_amx_stage_rows(uint16_t *dst, int as_a, const float *whole, int ld, int r0, int n,
+                              int B, int cols)
+{
+    if (!as_a) { /* B = whole: its rows are rows of B, written as halves of pairs where needed */
+        nn_amx_refresh_rows(dst, NULL, whole, B, cols, ld, r0, r0 + n);
+        return;
+    }
+    /* A = wholeᵀ (cols × B): row r of whole is column r of A. By blocks of 32 rows (one step
+     * along A's K): 16 pairs of rows × 16 values of i transposed into one tile, stored masked to
+     * the halves of this range's rows. */
+    const int kp = nn_amx_depth(B), r1 = r0 + n;
+    __m512i v[16];
+    for (int kk = r0 / 32 * 32; kk < r1; kk += 32) {
+        const int h0 = r0 > kk ? r0 - kk : 0, h1 = r1 - kk < 32 ? r1 - kk : 32;
+        /* halves h0..h1−1 of each pair row: 0 ≤ h0 < h1 ≤ 32 */
+        const __mmask32 own = (__mmask32)(((1ull << h1) - 1ull) & ~((1ull << h0) - 1ull));
+        for (int i = 0; i < cols; i += 16) {
+            const __mmask16 mk = lanes(cols - i);
+            for (int q = 0; q < 16; q++) {
+                const int ra = kk + 2 * q, rb = ra + 1;
+                const float *pa = whole + (size_t)ra * (size_t)ld + i;
+                __m512 lo =
+                    ra >= r0 && ra < r1 ? _mm512_maskz_loadu_ps(mk, pa) : _mm512_setzero_ps();
+                __m512 hi =
+                    rb >= r0 && rb < r1 ? _mm512_maskz_loadu_ps(mk, pa + ld) : _mm512_setzero_ps();
+                v[q] = pair16(lo, hi);
+            }
+            transpose16(v);
+            uint16_t *t = dst + tile_at(i / 16, kk / 32, kp);
+            for (int r = 0; r < 16; r++)
+                _mm512_mask_storeu_epi16(t + 32 * r, own, v[r]);
+        }
+    }
 }
 
 /* ---- the kernel ------------------------------------------------------------------------- */

@@ -89,6 +89,22 @@ struct bf16_copy {
 static struct bf16_copy models[MAX_MODELS];
 static pthread_mutex_t models_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* AMX: a training step's layer inputs (as Aᵀ) and dZs (as B) packed for its weight-gradient
+ * GEMMs, each thread packing the rows it wrote (rows_ready), found by address at the GEMM. An
+ * entry counts for step `round` once all B rows of that step are in. */
+#define MAX_STAGES 64
+struct stage {
+    const float *whole;
+    int as_a, ld, B, cols;
+    long long round;
+    _Atomic int rows;
+    uint16_t *buf;
+    size_t cap;
+};
+static struct stage stages[MAX_STAGES];
+static int n_stages;
+static pthread_mutex_t stages_mu = PTHREAD_MUTEX_INITIALIZER;
+
 #ifndef NN_DOUBLE
 static struct bf16_copy *model_of(const float *p)
 {
@@ -308,6 +324,83 @@ static uint16_t *grow(uint16_t **buf, size_t *cap, size_t need)
     return *buf;
 }
 
+/* The staged operand holding this one, complete for its step: B = whole itself (as_a 0, `p` its
+ * start, `rows` × `cols`), or A = a block of wholeᵀ starting on a tile (as_a 1, `p` inside the
+ * first row of whole, `cols` of its columns from there). NULL when there is none. */
+static const struct stage *find_stage(const float *p, int as_a, int ld, int rows, int cols)
+{
+    for (int i = 0; i < n_stages; i++) {
+        const struct stage *e = &stages[i];
+        if (e->as_a != as_a || e->ld != ld || e->B != rows || p < e->whole)
+            continue;
+        const long off = (long)(p - e->whole);
+        const int ok = as_a ? off % 16 == 0 && off + cols <= e->cols : off == 0 && cols == e->cols;
+        if (ok && atomic_load_explicit(&e->rows, memory_order_acquire) == e->B)
+            return e;
+    }
+    return NULL;
+}
+#endif
+
+static void rows_ready(const struct nn_backend *be, enum nn_trans as, const nn_real *whole, int ld,
+                       int r0, int n, int B, int cols, long long step)
+{
+    (void)be;
+#ifdef NN_DOUBLE
+    (void)as, (void)whole, (void)ld, (void)r0, (void)n, (void)B, (void)cols, (void)step;
+#else
+    if (!own_amx())
+        return;
+    const int as_a = as == NN_TRANS;
+    if (step <= 0 || n <= 0) { /* rows changed outside a training step: drop what was staged */
+        pthread_mutex_lock(&stages_mu);
+        for (int i = 0; i < n_stages; i++)
+            if (stages[i].whole == whole && stages[i].as_a == as_a) {
+                stages[i].round = -1;
+                atomic_store_explicit(&stages[i].rows, -1, memory_order_relaxed);
+            }
+        pthread_mutex_unlock(&stages_mu);
+        return;
+    }
+    const size_t need = as_a ? nn_amx_a_size(cols, B) : nn_amx_b_size(B, cols);
+    pthread_mutex_lock(&stages_mu);
+    struct stage *e = NULL;
+    for (int i = 0; i < n_stages && !e; i++)
+        if (stages[i].whole == whole && stages[i].as_a == as_a)
+            e = &stages[i];
+    if (!e && n_stages < MAX_STAGES) {
+        e = &stages[n_stages++];
+        *e = (struct stage){.whole = whole, .as_a = as_a, .round = -1};
+    }
+    if (e && e->round != step) {
+        /* the first of this step's threads: a new round (the last one ended with the step) */
+        if (need > e->cap) {
+            free(e->buf);
+            e->buf = nn_alloc_aligned_array(need, sizeof *e->buf);
+            e->cap = e->buf ? need : 0;
+        }
+        if (e->buf && (e->B != B || e->ld != ld || e->cols != cols))
+            memset(e->buf, 0, need * sizeof *e->buf); /* the padding: zeros from here on */
+        e->round = step;
+        e->B = B;
+        e->ld = ld;
+        e->cols = cols;
+        atomic_store_explicit(&e->rows, 0, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&stages_mu);
+    if (!e || !e->buf)
+        return;
+    nn_amx_stage_rows(e->buf, as_a, whole, ld, r0, n, B, cols);
+    atomic_fetch_add_explicit(&e->rows, n, memory_order_release);
+#endif
+}
+
+static int chunk_align(void)
+{
+    return own_amx() ? 16 : 0;
+}
+
+#ifndef NN_DOUBLE
 /* The GEMM on nnctl's AMX kernels: B is a weight's packed copy when it is one, else packed here
  * (a dZ shared by a layer's weight-gradient chunks once per backward pass); A is packed per call.
  * -1 when out of memory (the caller falls back). */
@@ -332,6 +425,18 @@ static int amx_call(struct tcache *t, int ta, int tb, int m, int n, int k, float
             }
         }
     }
+    /* a weight gradient's operands as the step's threads packed them (rows_ready) */
+    const uint16_t *ap = NULL;
+    if (!bp && ta && !tb) {
+        const struct stage *sb = find_stage(b, 0, ldb, k, n);
+        const struct stage *sa = sb ? find_stage(a, 1, lda, k, m) : NULL;
+        if (sb)
+            bp = sb->buf;
+        if (sa && sa->round == sb->round) {
+            const int at = (int)(a - sa->whole);
+            ap = sa->buf + (size_t)(at / 16) * (size_t)(nn_amx_depth(k) / 32) * 512;
+        }
+    }
     if (!bp) {
         unsigned gen = atomic_load_explicit(&step_gen, memory_order_acquire);
         if (t->pb && t->pb_src == b && t->pb_k == k && t->pb_n == n && t->pb_ld == ldb &&
@@ -350,10 +455,13 @@ static int amx_call(struct tcache *t, int ta, int tb, int m, int n, int k, float
             bp = t->pb;
         }
     }
-    if (!grow(&t->pa, &t->pacap, nn_amx_a_size(m, k)))
-        return -1;
-    nn_amx_pack_a(t->pa, a, m, k, lda, ta);
-    nn_amx_gemm(m, n, k, alpha, t->pa, bp, beta, c, ldc, 0);
+    if (!ap) {
+        if (!grow(&t->pa, &t->pacap, nn_amx_a_size(m, k)))
+            return -1;
+        nn_amx_pack_a(t->pa, a, m, k, lda, ta);
+        ap = t->pa;
+    }
+    nn_amx_gemm(m, n, k, alpha, ap, bp, beta, c, ldc, 0);
     return 0;
 }
 #endif
@@ -557,6 +665,13 @@ static void detach(const struct nn_backend *be, const struct nn_model *m)
         if ((models[i].w || models[i].p) && (const void *)models[i].base == (const void *)m->params)
             free_packed(&models[i]);
     pthread_mutex_unlock(&models_mu);
+    /* the staged operands live in a model's buffers: all dropped (a model built later may get
+     * the same addresses) */
+    pthread_mutex_lock(&stages_mu);
+    for (int i = 0; i < n_stages; i++)
+        free(stages[i].buf);
+    n_stages = 0;
+    pthread_mutex_unlock(&stages_mu);
 }
 
 static void invalidate(const struct nn_backend *be)
@@ -626,4 +741,6 @@ const struct nn_backend nn_backend_onednn_bf16 = {
     .param_copy = param_copy,
     .invalidate = invalidate,
     .detach = detach,
+    .rows_ready = rows_ready,
+    .chunk_align = chunk_align,
 };

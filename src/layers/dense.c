@@ -94,7 +94,10 @@ static int has_output(const struct nn_layer *l)
 static void forward(const struct nn_layer *l, const struct nn_backend *be, const nn_real *x,
                     nn_real *y, int n, const struct nn_pass *p)
 {
-    (void)p;
+    /* these input rows are Xᵀ's columns in this step's weight gradient (outside training: they
+     * changed, and what a backend made of them is void) */
+    nn_rows_ready(be, NN_TRANS, x - (size_t)p->r0 * (size_t)l->in_size, l->in_size, p->r0, n, p->B,
+                  l->in_size, p->training ? p->step : 0);
     nn_gemm(be, NN_NO_TRANS, NN_NO_TRANS, n, l->out_size, l->in_size, 1, x, l->in_size, l->w,
             l->out_size, 0, y, l->out_size, l->wt);
     nn_bias_act_forward(l->act, y, l->b, n, l->out_size);
@@ -104,11 +107,13 @@ static void backward(const struct nn_layer *l, const struct nn_backend *be, cons
                      const nn_real *y, nn_real *dy, nn_real *dx, nn_real *bias_grad, int n,
                      const struct nn_pass *p)
 {
-    (void)p;
     (void)x;
     const int ni = l->in_size, no = l->out_size;
     /* dZ = dY ⊙ f'(·) in place, and the rows' Σ dZ, in one pass */
     nn_act_backward_bias(l->act, y, dy, bias_grad, n, no);
+    /* these dZ rows are B's in this step's weight gradient */
+    nn_rows_ready(be, NN_NO_TRANS, dy - (size_t)p->r0 * (size_t)no, no, p->r0, n, p->B, no,
+                  p->training ? p->step : 0);
     /* dX (n,I) = dZ (n,O) · Wᵀ (O,I) */
     if (dx)
         nn_gemm(be, NN_NO_TRANS, NN_TRANS, n, ni, no, 1, dy, no, l->w, no, 0, dx, ni, l->wt);

@@ -418,8 +418,16 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
     const int rows = tw->shape.dims[0];
     const size_t per_row = tw->count / (size_t)rows;
     int lo, hi;
-    /* rows [lo, hi) of tensor 0: a contiguous block */
-    nn_team_split(rows, c, C, &lo, &hi);
+    /* rows [lo, hi) of tensor 0: a contiguous block (starting on a multiple of the backend's
+     * alignment, when it asks for one) */
+    const int align = be->chunk_align ? be->chunk_align() : 0;
+    if (align > 1) {
+        nn_team_split((rows + align - 1) / align, c, C, &lo, &hi);
+        lo = lo * align < rows ? lo * align : rows;
+        hi = hi * align < rows ? hi * align : rows;
+    } else {
+        nn_team_split(rows, c, C, &lo, &hi);
+    }
     size_t w0 = (size_t)lo * per_row, wn = (size_t)(hi - lo) * per_row;
     if (hi > lo) {
         const nn_real *in = layer_input(m, x, i);
