@@ -13,7 +13,8 @@
  * ae_seconds_per_epoch / ae_gemm_floor_seconds − 1 xor_us_per_step          the study's XOR (full
  * batch of 4, 10,000 epochs) encode_images_per_second the 10,000 test images through the encoder
  *   ae_adam_update_seconds   the Adam pass alone over the autoencoder's parameters, one epoch
- *                            (ae_bf16_adam_update_seconds: writing the bf16 copy too)
+ *                            (ae_bf16_adam_update_seconds: with the bf16 backend's weight copies
+ *                            refreshed as in training)
  *   peak_rss_mb              of a child process training the autoencoder (Adam, 2 epochs)
  *   ratio_vs_pytorch/keras   when given --peer pytorch=S --peer keras=S (seconds per epoch)
  * Usage: bench [--threads N] [--epochs N] [--peer NAME=SECONDS]... [--out FILE.json] */
@@ -278,54 +279,82 @@ static double gemm_floor(int team_threads, double *flops_out, const struct nn_ba
 }
 
 /* The Adam update alone, as the training step runs it: the autoencoder's 435,536 fp32
- * parameters, their gradients and both moments (and, for bf16, each weight's bf16 copy written in
- * the same pass), each thread its half, 469 steps with a barrier after each. What no GEMM speed
- * can remove from an Adam epoch: the pass streams 26 bytes per parameter per step (16 read, 10
- * written, 18 with the copy), more than a core's L2 holds. */
+ * parameters (its eight tensors), their gradients and both moments, each thread half the rows
+ * of each tensor, 469 steps with a barrier after each. With a backend (bf16): the backend's
+ * weight copies refreshed as training refreshes them (in the optimizer's own pass, or block by
+ * block right after it). What no GEMM speed can remove from an Adam epoch: the pass streams 26
+ * bytes per parameter per step (16 read, 12 written), more than a core's L2 holds. */
 struct adam_job {
     struct nn_team *team;
     struct nn_optim_spec o;
-    float *w, *g, *state;
-    uint16_t *copy;
-    size_t n;
+    struct nn_model model; /* params = w; the tensors' layout */
+    const struct nn_backend *be;
+    float *g, *state;
 };
 
 static void adam_epoch(void *arg, int t, int T)
 {
     const struct adam_job *j = arg;
-    int lo, hi;
-    nn_team_split((int)j->n, t, T, &lo, &hi);
+    struct nn_model *m = (struct nn_model *)&j->model;
+    uint16_t *copy = j->be && j->be->param_copy ? j->be->param_copy(j->be, m) : NULL;
     for (int s = 0, step = 1; s < N_TRAIN; s += BATCH, step++) {
-        nn_optim_step_range_copy(&j->o, step, j->w, j->g, j->state, j->n, (size_t)lo,
-                                 (size_t)(hi - lo), j->copy);
+        for (int k = 0; k < m->n_tensors; k++) {
+            const struct nn_tensor *tn = &m->tensors[k];
+            const int rows = tn->shape.ndim > 1 ? tn->shape.dims[0] : (int)tn->count;
+            const size_t per = tn->count / (size_t)rows;
+            const size_t block = per >= 2048 ? 1 : 2048 / per; /* rows, as nn_model_update_chunk */
+            int lo, hi;
+            nn_team_split(rows, t, T, &lo, &hi);
+            for (size_t r = (size_t)lo; r < (size_t)hi; r += block) {
+                const size_t nr = (size_t)hi - r < block ? (size_t)hi - r : block;
+                const size_t off = tn->offset + r * per;
+                nn_optim_step_range_copy(&j->o, step, m->params, j->g, j->state, m->n_params, off,
+                                         nr * per, copy);
+                if (j->be && !copy && j->be->params_updated)
+                    j->be->params_updated(j->be, m, off, nr * per);
+            }
+        }
         nn_team_barrier(j->team);
     }
 }
 
-static double adam_floor(int team_threads, int with_copy)
+static double adam_floor(int team_threads, const struct nn_backend *be)
 {
+    static struct adam_job j; /* the model struct is large */
+    memset(&j, 0, sizeof j);
+    j.o = (struct nn_optim_spec){
+        .kind = NN_OPT_ADAM, .learning_rate = 0.005, .beta1 = 0.9, .beta2 = 0.999, .epsilon = 1e-8};
+    j.be = be;
     size_t n = 0;
-    for (int l = 0; l < 4; l++)
-        n += (size_t)dims[l] * (size_t)dims[l + 1] + (size_t)dims[l + 1];
-    struct adam_job j = {.o = {.kind = NN_OPT_ADAM,
-                               .learning_rate = 0.005,
-                               .beta1 = 0.9,
-                               .beta2 = 0.999,
-                               .epsilon = 1e-8},
-                         .n = n};
+    for (int l = 0; l < 4; l++) { /* W (in × out) and b (out), as the model lays them out */
+        struct nn_tensor *w = &j.model.tensors[2 * l], *b = &j.model.tensors[2 * l + 1];
+        w->shape.ndim = 2;
+        w->shape.dims[0] = dims[l];
+        w->shape.dims[1] = dims[l + 1];
+        w->offset = n;
+        w->count = (size_t)dims[l] * (size_t)dims[l + 1];
+        n += w->count;
+        b->shape.ndim = 1;
+        b->shape.dims[0] = dims[l + 1];
+        b->offset = n;
+        b->count = (size_t)dims[l + 1];
+        n += b->count;
+    }
+    j.model.n_tensors = 8;
+    j.model.n_params = n;
     struct nn_error err;
-    j.w = zalloc(n);
+    float *w = zalloc(n);
+    j.model.params = w;
     j.g = zalloc(n);
     j.state = zalloc(2 * n);
     memset(j.state, 0, 2 * n * sizeof *j.state);
-    j.copy = with_copy ? nn_alloc_aligned_array(n, sizeof *j.copy) : NULL;
+    for (size_t i = 0; i < n; i++) { /* gradients of a plausible size, none zero */
+        w[i] = 0.01f * (float)((i * 7919) % 200 - 100);
+        j.g[i] = 1e-4f * (float)((i * 104729) % 200 - 99.5);
+    }
     double best = NAN;
-    if (j.w && j.g && j.state && (j.copy || !with_copy) &&
+    if ((!be || !be->attach || be->attach(be, &j.model) == 0) &&
         !nn_team_create(team_threads, &j.team, &err)) {
-        for (size_t i = 0; i < n; i++) { /* gradients of a plausible size, none zero */
-            j.w[i] = 0.01f * (float)((i * 7919) % 200 - 100);
-            j.g[i] = 1e-4f * (float)((i * 104729) % 200 - 99.5);
-        }
         for (int rep = 0; rep < 3; rep++) {
             double t = nn_now_seconds();
             nn_team_run(j.team, adam_epoch, &j);
@@ -334,11 +363,12 @@ static double adam_floor(int team_threads, int with_copy)
                 best = t;
         }
         nn_team_free(j.team);
+        if (be && be->detach)
+            be->detach(be, &j.model);
     }
-    free(j.w);
+    free(w);
     free(j.g);
     free(j.state);
-    free(j.copy);
     return best;
 }
 
@@ -524,7 +554,7 @@ int main(int argc, char **argv)
         const double f = gemm_floor(threads, &flops, &nn_backend_onednn_bf16);
         floor_free();
         printf("ae_bf16_gemm_floor_seconds  %8.3f   (%.1f GFLOP/s)\n", f, flops / f * 1e-9);
-        printf("ae_bf16_adam_update_seconds %8.3f\n", adam_floor(threads, 1));
+        printf("ae_bf16_adam_update_seconds %8.3f\n", adam_floor(threads, &nn_backend_onednn_bf16));
         return 0;
     }
     if (sgd_only) {
@@ -577,11 +607,11 @@ int main(int argc, char **argv)
         nn_backend_openblas.set_threads(threads);
     }
     floor_free();
-    /* the Adam pass alone (fp32, and with the bf16 copy written as the bf16 run does) */
-    const double adam_upd = adam_floor(threads, 0),
-                 adam_upd16 = bf16 ? adam_floor(threads, 1) : NAN;
+    /* the Adam pass alone (fp32, and with the bf16 backend's weight copies as the bf16 run) */
+    const double adam_upd = adam_floor(threads, NULL),
+                 adam_upd16 = bf16 ? adam_floor(threads, &nn_backend_onednn_bf16) : NAN;
     printf("ae_adam_update_seconds      %8.3f   (the Adam pass alone over 435,536 parameters, "
-           "469 steps; with the bf16 copy %.3f)\n",
+           "469 steps; with the bf16 backend's weight copies %.3f)\n",
            adam_upd, adam_upd16);
     double floor_s = floor_team < floor_blas ? floor_team : floor_blas;
     printf("ae_gemm_floor_blas_seconds  %8.3f   (one GEMM after another, OpenBLAS on %d threads)\n",
