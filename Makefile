@@ -150,8 +150,8 @@ bench: deps $(REL)/bench $(REL)/nnctl
 	@mkdir -p bench/out
 	@./scripts/bench.sh $(REL)/bench
 
-# A bf16 GEMM of our own on the AMX tiles against oneDNN's matmul, on the autoencoder's forward
-# shapes, one core (issue 13's comparison; not part of nnctl).
+# nnctl's AMX kernels against oneDNN's matmul on the eleven GEMMs of one autoencoder step as one
+# thread of two runs them, packing included, one core (issue 13's comparison; not part of nnctl).
 $(REL)/amx_gemm: bench/amx_gemm.c $(REL)/libnnctl.a
 	@echo "  BENCH $@"
 	@$(CC) $(WARN) $(CPPFLAGS) $(OPT) -mamx-tile -mamx-bf16 -Wno-missing-prototypes -o $@ $< \
