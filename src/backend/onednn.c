@@ -1,16 +1,19 @@
-/* The bf16 backend: GEMMs on the CPU's matrix engine (AMX) or AVX512-BF16 through oneDNN's matmul
- * primitive, with bf16 inputs (rounded to nearest even) and fp32 accumulation and output.
+/* The bf16 backend: GEMMs with bf16 inputs (rounded to nearest even) and fp32 accumulation and
+ * output, on the CPU's matrix engine (AMX) through nnctl's own kernels (src/backend/amx.c), or
+ * on AVX512-BF16 through oneDNN's matmul primitive (also on AMX with NNCTL_BF16_KERNEL=onednn).
  *
- * The layers still hand it fp32 operands. Weights (the operand nn_gemm names as a parameter
- * tensor) have a bf16 copy of their own, made at attach and refreshed by params_updated for the
- * range the optimizer just changed, while it is still in cache; activations and gradients are
- * rounded to bf16 per call into a per-thread buffer. Master weights, the optimizer and its state,
- * bias gradients, the loss and every reduction stay fp32 (they never pass through here).
+ * The layers hand it fp32 operands. Weights (the operand nn_gemm names as a parameter tensor)
+ * have copies of their own, made at attach and refreshed by params_updated (AMX: packed as the
+ * forward's B and row-major as the input gradient's A) or by the optimizer's pass (oneDNN: the
+ * arena in bf16); on AMX a training step's layer inputs and dZs are packed by the threads that
+ * wrote them (rows_ready) for the weight gradient; other operands are rounded or packed per call
+ * into a per-thread buffer. Master weights, the optimizer and its state, bias gradients, the
+ * loss and every reduction stay fp32 (they never pass through here).
  *
- * Each thread keeps its own small table of primitives and memory objects, one per GEMM shape it
- * meets (the step's shapes are fixed by the batch and thread count, so the table fills in the
- * first steps and never again); oneDNN's scratchpad is ours (user mode), allocated with the
- * entry. oneDNN runs on OpenMP: each calling thread sets its own OpenMP thread count, so the
+ * oneDNN: each thread keeps its own small table of primitives and memory objects, one per GEMM
+ * shape it meets (the step's shapes are fixed by the batch and thread count, so the table fills
+ * in the first steps and never again); oneDNN's scratchpad is ours (user mode), allocated with
+ * the entry. oneDNN runs on OpenMP: each calling thread sets its own OpenMP thread count, so the
  * training step's threads (one GEMM thread each) do not fight a second pool. */
 #include <dnnl.h>
 #include <omp.h>
@@ -729,7 +732,8 @@ static int facts(struct nn_backend_fact *f, int max)
 
 const struct nn_backend nn_backend_onednn_bf16 = {
     .name = "onednn-bf16",
-    .doc = "oneDNN matmul, bf16 inputs and fp32 accumulation, on AMX or AVX512-BF16",
+    .doc = "bf16 inputs, fp32 accumulation: nnctl's AMX kernels, or oneDNN's matmul on "
+           "AVX512-BF16",
     .available = available,
     .gemm = gemm,
     .set_threads = set_threads,
