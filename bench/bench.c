@@ -282,7 +282,7 @@ static double gemm_floor(int team_threads, double *flops_out, const struct nn_ba
  * parameters (its eight tensors), their gradients and both moments, each thread half the rows
  * of each tensor, 469 steps with a barrier after each. With a backend (bf16): the backend's
  * weight copies refreshed as training refreshes them (in the optimizer's own pass, or block by
- * block right after it). What no GEMM speed can remove from an Adam epoch: the pass streams 26
+ * block right after it). What no GEMM speed can remove from an Adam epoch: the pass streams 28
  * bytes per parameter per step (16 read, 12 written), more than a core's L2 holds. */
 struct adam_job {
     struct nn_team *team;
