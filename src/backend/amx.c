@@ -374,6 +374,30 @@ AMX_FN static void put_t(const float *t, float *c, int ldc, int rows, int cols, 
         }                                                                                          \
     } while (0)
 
+/* The steps along K of one block of C into tiles 0 (its rows 0–15, columns 0–15), 1 (columns
+ * 16–31), 2 (rows 16–31) and 3: 16 or 32 rows (two_m), 16 or 32 columns (two_n), constants where
+ * it is called, so that each call compiles to a loop of its own without tests. */
+AMX_FN static inline __attribute__((always_inline)) void
+block(const int two_m, const int two_n, const uint16_t *a0, const uint16_t *a1, const uint16_t *b0,
+      const uint16_t *b1, int kp)
+{
+    for (size_t o = 0; o < (size_t)kp * 16; o += 512) {
+        _tile_loadd(4, a0 + o, 64);
+        if (two_m)
+            _tile_loadd(5, a1 + o, 64);
+        _tile_loadd(6, b0 + o, 64);
+        if (two_n)
+            _tile_loadd(7, b1 + o, 64);
+        _tile_dpbf16ps(0, 4, 6);
+        if (two_n)
+            _tile_dpbf16ps(1, 4, 7);
+        if (two_m)
+            _tile_dpbf16ps(2, 5, 6);
+        if (two_m && two_n)
+            _tile_dpbf16ps(3, 5, 7);
+    }
+}
+
 AMX_FN void nn_amx_gemm(int m, int n, int k, float alpha, const uint16_t *a, const uint16_t *b,
                         float beta, float *c, int ldc, int trans_c)
 {
@@ -393,49 +417,21 @@ AMX_FN void nn_amx_gemm(int m, int n, int k, float alpha, const uint16_t *a, con
             _tile_zero(1);
             _tile_zero(2);
             _tile_zero(3);
-            if (two_m && two_n) {
-                for (size_t o = 0; o < (size_t)kp * 16; o += 512) {
-                    _tile_loadd(4, a0 + o, 64);
-                    _tile_loadd(5, a1 + o, 64);
-                    _tile_loadd(6, b0 + o, 64);
-                    _tile_loadd(7, b1 + o, 64);
-                    _tile_dpbf16ps(0, 4, 6);
-                    _tile_dpbf16ps(1, 4, 7);
-                    _tile_dpbf16ps(2, 5, 6);
-                    _tile_dpbf16ps(3, 5, 7);
-                }
-                STORE(0, 0, 0);
+            if (two_m && two_n)
+                block(1, 1, a0, a1, b0, b1, kp);
+            else if (two_m)
+                block(1, 0, a0, a1, b0, b1, kp);
+            else if (two_n)
+                block(0, 1, a0, a1, b0, b1, kp);
+            else
+                block(0, 0, a0, a1, b0, b1, kp);
+            STORE(0, 0, 0);
+            if (two_n)
                 STORE(1, 0, 1);
+            if (two_m)
                 STORE(2, 1, 0);
+            if (two_m && two_n)
                 STORE(3, 1, 1);
-            } else if (two_m) {
-                for (size_t o = 0; o < (size_t)kp * 16; o += 512) {
-                    _tile_loadd(4, a0 + o, 64);
-                    _tile_loadd(5, a1 + o, 64);
-                    _tile_loadd(6, b0 + o, 64);
-                    _tile_dpbf16ps(0, 4, 6);
-                    _tile_dpbf16ps(2, 5, 6);
-                }
-                STORE(0, 0, 0);
-                STORE(2, 1, 0);
-            } else if (two_n) {
-                for (size_t o = 0; o < (size_t)kp * 16; o += 512) {
-                    _tile_loadd(4, a0 + o, 64);
-                    _tile_loadd(6, b0 + o, 64);
-                    _tile_loadd(7, b1 + o, 64);
-                    _tile_dpbf16ps(0, 4, 6);
-                    _tile_dpbf16ps(1, 4, 7);
-                }
-                STORE(0, 0, 0);
-                STORE(1, 0, 1);
-            } else {
-                for (size_t o = 0; o < (size_t)kp * 16; o += 512) {
-                    _tile_loadd(4, a0 + o, 64);
-                    _tile_loadd(6, b0 + o, 64);
-                    _tile_dpbf16ps(0, 4, 6);
-                }
-                STORE(0, 0, 0);
-            }
         }
     }
 }
