@@ -162,6 +162,33 @@ static int check_idx_target(const void *base, char *why, size_t len)
 #define AT(field)   offsetof(struct nn_config, field)
 #define SIZE(field) sizeof(((struct nn_config *)0)->field)
 
+/* The keys of a split with data of its own (data.test, data.validation): the same files and CSV
+ * layout keys, under its name. */
+/* clang-format off */
+#define SPLIT_FILE_ROWS(SPLIT, WHAT, DELIMITER_CHECK)                                              \
+    {.path = "data." #SPLIT ".file", .type = NN_KEY_STRING, .offset = AT(data.SPLIT.file),       \
+     .size = SIZE(data.SPLIT.file), .when = "source=csv|libsvm",                                 \
+     .doc = "the " WHAT " file: a CSV table or libsvm's sparse text, optionally .gz"},           \
+    {.path = "data." #SPLIT ".x", .type = NN_KEY_STRING, .offset = AT(data.SPLIT.x),             \
+     .size = SIZE(data.SPLIT.x), .when = "source=npy",                                           \
+     .doc = "a .npy of the " WHAT " inputs"},                                                    \
+    {.path = "data." #SPLIT ".y", .type = NN_KEY_STRING, .offset = AT(data.SPLIT.y),             \
+     .size = SIZE(data.SPLIT.y), .def = "", .when = "source=npy",                                \
+     .doc = "a .npy of the " WHAT " targets, or integer class labels (class indices)"},          \
+    {.path = "data." #SPLIT ".header", .type = NN_KEY_BOOL, .offset = AT(data.SPLIT.header),     \
+     .def = "true", .when = "source=csv", .doc = "the first row names the columns"},             \
+    {.path = "data." #SPLIT ".delimiter", .type = NN_KEY_STRING,                                 \
+     .offset = AT(data.SPLIT.delimiter), .size = SIZE(data.SPLIT.delimiter), .def = ",",         \
+     .when = "source=csv", .check = DELIMITER_CHECK,                                             \
+     .doc = "the field separator, one character"},                                               \
+    {.path = "data." #SPLIT ".target_column", .type = NN_KEY_NAMES,                              \
+     .offset = AT(data.SPLIT.target_column), .def = "[]", .when = "source=csv",                  \
+     .doc = "the target columns; empty: the training data's (csv), else the last column"},       \
+    {.path = "data." #SPLIT ".feature_columns", .type = NN_KEY_NAMES,                            \
+     .offset = AT(data.SPLIT.feature_columns), .def = "[]", .when = "source=csv",                \
+     .doc = "the input columns; empty: the training data's (csv), else all but the targets"}
+/* clang-format on */
+
 const struct nn_key nn_config_keys[] = {
     {.path = "description",
      .type = NN_KEY_STRING,
@@ -682,51 +709,7 @@ const struct nn_key nn_config_keys[] = {
      .doc = "a test split in a format of its own (npy, csv or libsvm), whatever the training "
             "data's: its labels map to the training data's classes, the training statistics "
             "normalise it; instead of the source's own test keys"},
-    {.path = "data.test.file",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.test.file),
-     .size = SIZE(data.test.file),
-     .when = "source=csv|libsvm",
-     .doc = "the test file: a CSV table or libsvm's sparse text, optionally .gz"},
-    {.path = "data.test.x",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.test.x),
-     .size = SIZE(data.test.x),
-     .when = "source=npy",
-     .doc = "a .npy of the test inputs"},
-    {.path = "data.test.y",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.test.y),
-     .size = SIZE(data.test.y),
-     .def = "",
-     .when = "source=npy",
-     .doc = "a .npy of the test targets, or integer class labels (class indices)"},
-    {.path = "data.test.header",
-     .type = NN_KEY_BOOL,
-     .offset = AT(data.test.header),
-     .def = "true",
-     .when = "source=csv",
-     .doc = "the first row names the columns"},
-    {.path = "data.test.delimiter",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.test.delimiter),
-     .size = SIZE(data.test.delimiter),
-     .def = ",",
-     .when = "source=csv",
-     .check = check_test_delimiter,
-     .doc = "the field separator, one character"},
-    {.path = "data.test.target_column",
-     .type = NN_KEY_NAMES,
-     .offset = AT(data.test.target_column),
-     .def = "[]",
-     .when = "source=csv",
-     .doc = "the target columns; empty: the training data's (csv), else the last column"},
-    {.path = "data.test.feature_columns",
-     .type = NN_KEY_NAMES,
-     .offset = AT(data.test.feature_columns),
-     .def = "[]",
-     .when = "source=csv",
-     .doc = "the input columns; empty: the training data's (csv), else all but the targets"},
+    SPLIT_FILE_ROWS(test, "test", check_test_delimiter),
     {.path = "data.validation.source",
      .type = NN_KEY_ENUM,
      .offset = AT(data.validation.source),
@@ -749,51 +732,7 @@ const struct nn_key nn_config_keys[] = {
      .check = check_validation_fraction,
      .doc = "held out of the training data, drawn from training.seed (stream 5), the same "
             "samples for every thread count and on resume; 0: no validation"},
-    {.path = "data.validation.file",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.validation.file),
-     .size = SIZE(data.validation.file),
-     .when = "source=csv|libsvm",
-     .doc = "the validation file"},
-    {.path = "data.validation.x",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.validation.x),
-     .size = SIZE(data.validation.x),
-     .when = "source=npy",
-     .doc = "a .npy of the validation inputs"},
-    {.path = "data.validation.y",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.validation.y),
-     .size = SIZE(data.validation.y),
-     .def = "",
-     .when = "source=npy",
-     .doc = "a .npy of the validation targets or class numbers"},
-    {.path = "data.validation.header",
-     .type = NN_KEY_BOOL,
-     .offset = AT(data.validation.header),
-     .def = "true",
-     .when = "source=csv",
-     .doc = "the first row names the columns"},
-    {.path = "data.validation.delimiter",
-     .type = NN_KEY_STRING,
-     .offset = AT(data.validation.delimiter),
-     .size = SIZE(data.validation.delimiter),
-     .def = ",",
-     .when = "source=csv",
-     .check = check_validation_delimiter,
-     .doc = "the field separator, one character"},
-    {.path = "data.validation.target_column",
-     .type = NN_KEY_NAMES,
-     .offset = AT(data.validation.target_column),
-     .def = "[]",
-     .when = "source=csv",
-     .doc = "as data.test.target_column"},
-    {.path = "data.validation.feature_columns",
-     .type = NN_KEY_NAMES,
-     .offset = AT(data.validation.feature_columns),
-     .def = "[]",
-     .when = "source=csv",
-     .doc = "as data.test.feature_columns"},
+    SPLIT_FILE_ROWS(validation, "validation", check_validation_delimiter),
 };
 const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);
 
