@@ -112,27 +112,6 @@ static void test_gradients_against_fp32(void **state)
     nn_config_free(&c16);
 }
 
-static void train(const char *yaml, const char *const *sets, int n, const char *dir,
-                  struct nn_train_result *r)
-{
-    struct nn_config cfg;
-    struct nn_diags *d = calloc(1, sizeof *d);
-    assert_non_null(d);
-    int rc = nn_config_load("t.yaml", yaml, sets, n, &cfg, d);
-    if (rc)
-        nn_diags_print(d, stderr);
-    free(d);
-    assert_int_equal(rc, NN_OK);
-    char out[128];
-    snprintf(out, sizeof out, "%s/%s", test_tmpdir(), dir);
-    struct nn_train_opts o = {.out_dir = out, .threads = 2, .quiet = 1};
-    struct nn_error err;
-    rc = nn_train(&cfg, &o, r, &err);
-    if (rc)
-        fail_msg("%s", err.msg);
-    nn_config_free(&cfg);
-}
-
 static const char *XOR = "model: {input_shape: [2], layers: [{type: dense, units: 4, activation: "
                          "tanh}, {type: dense, units: 1, activation: sigmoid}]}\nloss: mse\n"
                          "optimizer: {type: sgd, learning_rate: 0.5}\ntraining: {epochs: 3000, "
@@ -145,7 +124,7 @@ static void test_xor_learns(void **state)
     if (!have_bf16())
         skip();
     struct nn_train_result r;
-    train(XOR, NULL, 0, "xor", &r);
+    test_train_ok(XOR, NULL, 0, "xor", 2, &r);
     assert_true(r.train_accuracy == 1.0);
     assert_true(r.eval_train_loss < 0.01);
 }
@@ -196,12 +175,12 @@ static void test_reproducible_and_resumable(void **state)
         skip();
     const char *yaml = mlp_yaml();
     struct nn_train_result r1, r2, r3;
-    train(yaml, NULL, 0, "m1", &r1);
-    train(yaml, NULL, 0, "m2", &r2);
+    test_train_ok(yaml, NULL, 0, "m1", 2, &r1);
+    test_train_ok(yaml, NULL, 0, "m2", 2, &r2);
     assert_true(file_equal("m1/model.ckpt", "m2/model.ckpt"));
     /* 2 epochs, then resumed to 4: the same bytes as 4 straight */
     const char *two[] = {"training.epochs=2"};
-    train(yaml, two, 1, "m3", &r3);
+    test_train_ok(yaml, two, 1, "m3", 2, &r3);
     struct nn_config cfg;
     struct nn_diags *d = calloc(1, sizeof *d);
     assert_non_null(d);

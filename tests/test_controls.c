@@ -7,31 +7,6 @@
 #include "nnctl/fsutil.h"
 #include "nnctl/train.h"
 
-static int train_rc(const char *yaml, const char *const *sets, int n_sets, const char *sub,
-                    int threads, int resume, struct nn_train_result *res, struct nn_error *err)
-{
-    struct nn_config cfg;
-    struct nn_diags d = {0};
-    int lrc = nn_config_load("t.yaml", yaml, sets, n_sets, &cfg, &d);
-    if (lrc)
-        nn_diags_print(&d, stderr);
-    assert_int_equal(lrc, NN_OK);
-    char out[160];
-    snprintf(out, sizeof out, "%s/%s", test_tmpdir(), sub);
-    struct nn_train_opts o = {.out_dir = out, .threads = threads, .quiet = 1, .resume = resume};
-    int rc = nn_train(&cfg, &o, res, err);
-    nn_config_free(&cfg);
-    return rc;
-}
-
-static void train(const char *yaml, const char *const *sets, int n_sets, const char *sub,
-                  int threads, struct nn_train_result *res)
-{
-    struct nn_error err = {0};
-    if (train_rc(yaml, sets, n_sets, sub, threads, 0, res, &err))
-        fail_msg("%s", err.msg);
-}
-
 static void load(const char *sub, const char *file, struct nn_model *m, struct nn_train_state *st)
 {
     char path[200];
@@ -59,7 +34,7 @@ static void test_clipping_by_hand(void **state)
      * 0.0816496525), b = 0.0408248263; the history records the norm before clipping */
     const char *sets[] = {"optimizer.clip_norm=1"};
     struct nn_train_result r;
-    train(LINEAR, sets, 1, "clip", 1, &r);
+    test_train_ok(LINEAR, sets, 1, "clip", 1, &r);
     struct nn_model m;
     load("clip", "model.ckpt", &m, NULL);
     assert_close_double(m.params[0], 0.0408248263, 1e-7);
@@ -75,7 +50,7 @@ static void test_clipping_by_hand(void **state)
     free(text);
     /* a norm below clip_norm leaves the step alone: w = 0.1·(6, 12) = (0.6, 1.2), b = 0.6 */
     const char *loose[] = {"optimizer.clip_norm=100"};
-    train(LINEAR, loose, 1, "noclip", 1, &r);
+    test_train_ok(LINEAR, loose, 1, "noclip", 1, &r);
     load("noclip", "model.ckpt", &m, NULL);
     assert_close_double(m.params[0], 0.6, 1e-7);
     assert_close_double(m.params[1], 1.2, 1e-7);
@@ -92,7 +67,7 @@ static void test_weight_decay_folded_sgd(void **state)
      *   w ← w − 0.1·(g + 0.5·w) = (0.6 − 0.15, 1.2 − 0.3, 0.6 − 0.15) = (0.45, 0.9, 0.45) */
     const char *sets[] = {"optimizer.weight_decay=0.5", "training.epochs=2"};
     struct nn_train_result r;
-    train(LINEAR, sets, 2, "wd", 1, &r);
+    test_train_ok(LINEAR, sets, 2, "wd", 1, &r);
     struct nn_model m;
     load("wd", "model.ckpt", &m, NULL);
     assert_close_double(m.params[0], 0.45, 1e-6);
@@ -130,8 +105,8 @@ static void test_dropout(void **state)
 {
     (void)state;
     struct nn_train_result r1, r2, r3;
-    train(dropout_config(), NULL, 0, "drop1", 1, &r1);
-    train(dropout_config(), NULL, 0, "drop2", 1, &r2);
+    test_train_ok(dropout_config(), NULL, 0, "drop1", 1, &r1);
+    test_train_ok(dropout_config(), NULL, 0, "drop2", 1, &r2);
     struct nn_model a, b;
     load("drop1", "model.ckpt", &a, NULL);
     load("drop2", "model.ckpt", &b, NULL);
@@ -140,7 +115,7 @@ static void test_dropout(void **state)
     nn_model_free(&b);
     /* rate 0 trains other weights: the masks were doing something */
     const char *none[] = {"model.layers.1.rate=0"};
-    train(dropout_config(), none, 1, "drop0", 1, &r3);
+    test_train_ok(dropout_config(), none, 1, "drop0", 1, &r3);
     load("drop0", "model.ckpt", &b, NULL);
     assert_memory_not_equal(a.params, b.params, a.n_params * sizeof(nn_real));
     nn_model_free(&b);
@@ -183,9 +158,9 @@ static void test_validation_split(void **state)
     (void)state;
     const char *sets[] = {"data.validation.fraction=0.25", "model.layers.1.rate=0"};
     struct nn_train_result r, r2;
-    train(dropout_config(), sets, 2, "val", 1, &r);
+    test_train_ok(dropout_config(), sets, 2, "val", 1, &r);
     assert_false(isnan(r.val_loss));
-    train(dropout_config(), sets, 2, "val2", 1, &r2);
+    test_train_ok(dropout_config(), sets, 2, "val2", 1, &r2);
     assert_true(r.val_loss == r2.val_loss);
     char path[200], *text;
     size_t len;
@@ -197,7 +172,8 @@ static void test_validation_split(void **state)
     free(text);
     /* a fraction that leaves nothing is refused before training */
     const char *tiny[] = {"data.validation.fraction=0.01"};
-    assert_int_equal(train_rc(dropout_config(), tiny, 1, "valbad", 1, 0, &r, &err), NN_ERR_CONFIG);
+    assert_int_equal(test_train_text(dropout_config(), tiny, 1, "valbad", 1, 0, &r, &err),
+                     NN_ERR_CONFIG);
     assert_string_equal(err.msg, "t.yaml: field 'data.validation.fraction': 0.01 of 24 training "
                                  "samples leaves no validation sample");
 }
@@ -210,14 +186,14 @@ static void test_early_stopping_best(void **state)
     const char *sets[] = {"data.validation.fraction=0.25", "training.epochs=400",
                           "training.early_stopping.patience=3", "optimizer.learning_rate=0.05"};
     struct nn_train_result r;
-    train(dropout_config(), sets, 4, "es", 1, &r);
+    test_train_ok(dropout_config(), sets, 4, "es", 1, &r);
     assert_true(r.stopped_early);
     assert_true(r.best_epoch >= 1 && r.best_epoch == r.epochs - 3);
     char e[64];
     snprintf(e, sizeof e, "training.epochs=%d", r.best_epoch);
     const char *short_sets[] = {"data.validation.fraction=0.25", e, "optimizer.learning_rate=0.05"};
     struct nn_train_result rs;
-    train(dropout_config(), short_sets, 3, "es_short", 1, &rs);
+    test_train_ok(dropout_config(), short_sets, 3, "es_short", 1, &rs);
     struct nn_model best, shorter;
     struct nn_train_state st;
     load("es", "best.ckpt", &best, &st);
@@ -229,7 +205,8 @@ static void test_early_stopping_best(void **state)
     nn_model_free(&shorter);
     /* the stopped run is not resumed */
     struct nn_error err;
-    assert_int_equal(train_rc(dropout_config(), sets, 4, "es", 1, 1, &r, &err), NN_ERR_CONFIG);
+    assert_int_equal(test_train_text(dropout_config(), sets, 4, "es", 1, 1, &r, &err),
+                     NN_ERR_CONFIG);
     assert_non_null(strstr(err.msg, "stopped early after epoch"));
 }
 
@@ -258,9 +235,9 @@ static void test_clipping_on_a_team(void **state)
              "data: {x: %s, y: %s}\n",
              rows, rows);
     struct nn_train_result r1, r2, r3;
-    train(big, NULL, 0, "team1", 1, &r1);
-    train(big, NULL, 0, "team2", 2, &r2);
-    train(big, NULL, 0, "team2b", 2, &r3);
+    test_train_ok(big, NULL, 0, "team1", 1, &r1);
+    test_train_ok(big, NULL, 0, "team2", 2, &r2);
+    test_train_ok(big, NULL, 0, "team2b", 2, &r3);
     struct nn_model a, b, c;
     load("team1", "model.ckpt", &a, NULL);
     load("team2", "model.ckpt", &b, NULL);

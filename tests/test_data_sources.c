@@ -35,14 +35,7 @@ static void write_npy(const char *name, const char *descr, const char *shape, co
 
 static int train(const char *yaml, const char *dir, struct nn_train_result *r, struct nn_error *err)
 {
-    struct nn_config cfg;
-    load_cfg_text(yaml, &cfg);
-    char out[256];
-    snprintf(out, sizeof out, "%s/%s", test_tmpdir(), dir);
-    struct nn_train_opts o = {.out_dir = out, .threads = 1, .quiet = 1};
-    int rc = nn_train(&cfg, &o, r, err);
-    nn_config_free(&cfg);
-    return rc;
+    return test_train_text(yaml, NULL, 0, dir, 1, 0, r, err);
 }
 
 static char yaml[4096];

@@ -49,29 +49,10 @@ static const char *XOR =
     "training: {epochs: 10000, batch_size: 4, shuffle: false, seed: 42}\n"
     "data:\n  x: [[0, 0], [0, 1], [1, 0], [1, 1]]\n  y: [[0], [1], [1], [0]]\n";
 
-static void train_threads(const char *yaml, const char *const *sets, int n_sets, const char *sub,
-                          int threads, struct nn_train_result *res)
-{
-    struct nn_config cfg;
-    struct nn_diags d = {0};
-    int lrc = nn_config_load("t.yaml", yaml, sets, n_sets, &cfg, &d);
-    if (lrc)
-        nn_diags_print(&d, stderr);
-    assert_int_equal(lrc, NN_OK);
-    char out[128];
-    snprintf(out, sizeof out, "%s/%s", test_tmpdir(), sub);
-    struct nn_train_opts o = {.out_dir = out, .threads = threads, .quiet = 1};
-    struct nn_error err = {0};
-    int rc = nn_train(&cfg, &o, res, &err);
-    if (rc)
-        fail_msg("%s", err.msg);
-    nn_config_free(&cfg);
-}
-
 static void train_text(const char *yaml, const char *const *sets, int n_sets, const char *sub,
                        struct nn_train_result *res)
 {
-    train_threads(yaml, sets, n_sets, sub, 1, res);
+    test_train_ok(yaml, sets, n_sets, sub, 1, res);
 }
 
 /* A model big enough for the training step to run on a team of threads (a batch of 64 times
@@ -261,12 +242,12 @@ static void test_no_allocation_per_epoch(void **state)
     char *yaml = wide_config();
     const char *t3[] = {"training.epochs=3"}, *t30[] = {"training.epochs=30"};
     /* the first run with worker threads pays one-time set-up in the libraries it calls */
-    train_threads(yaml, t3, 1, "c0", 2, &r);
+    test_train_ok(yaml, t3, 1, "c0", 2, &r);
     before = n_allocs;
-    train_threads(yaml, t3, 1, "c3", 2, &r);
+    test_train_ok(yaml, t3, 1, "c3", 2, &r);
     few = n_allocs - before;
     before = n_allocs;
-    train_threads(yaml, t30, 1, "c30", 2, &r);
+    test_train_ok(yaml, t30, 1, "c30", 2, &r);
     print_message("    with 2 threads: %ld allocations for 3 epochs, %ld for 30\n", few,
                   n_allocs - before);
     assert_int_equal(few, n_allocs - before);
@@ -278,24 +259,24 @@ static void test_no_allocation_per_epoch(void **state)
     const char *k30[] = {"training.epochs=30", "optimizer.clip_norm=0.5",
                          "optimizer.weight_decay=0.01", "optimizer.schedule.type=cosine",
                          "data.validation.fraction=0.2"};
-    train_threads(yaml, k3, 5, "k0", 2, &r);
+    test_train_ok(yaml, k3, 5, "k0", 2, &r);
     before = n_allocs;
-    train_threads(yaml, k3, 5, "k3", 2, &r);
+    test_train_ok(yaml, k3, 5, "k3", 2, &r);
     few = n_allocs - before;
     before = n_allocs;
-    train_threads(yaml, k30, 5, "k30", 2, &r);
+    test_train_ok(yaml, k30, 5, "k30", 2, &r);
     print_message("    with controls: %ld allocations for 3 epochs, %ld for 30\n", few,
                   n_allocs - before);
     assert_int_equal(few, n_allocs - before);
     free(yaml);
     /* and a convolutional net with batchnorm (its threads meet at barriers inside the step) */
     char *cy = conv_config();
-    train_threads(cy, t3, 1, "v0", 2, &r);
+    test_train_ok(cy, t3, 1, "v0", 2, &r);
     before = n_allocs;
-    train_threads(cy, t3, 1, "v3", 2, &r);
+    test_train_ok(cy, t3, 1, "v3", 2, &r);
     few = n_allocs - before;
     before = n_allocs;
-    train_threads(cy, t30, 1, "v30", 2, &r);
+    test_train_ok(cy, t30, 1, "v30", 2, &r);
     print_message("    conv + batchnorm: %ld allocations for 3 epochs, %ld for 30\n", few,
                   n_allocs - before);
     assert_int_equal(few, n_allocs - before);
@@ -317,7 +298,7 @@ static void test_threads_reproducible_and_agree(void **state)
             snprintf(sub[v], sizeof sub[v], "w%d_%d", k % 10, v);
         const int threads[5] = {1, 2, 2, 3, 4};
         for (int v = 0; v < 5; v++)
-            train_threads(yaml, opts[k], 2, sub[v], threads[v], v ? &r : &r1);
+            test_train_ok(yaml, opts[k], 2, sub[v], threads[v], v ? &r : &r1);
         struct nn_model m[5];
         for (int v = 0; v < 5; v++)
             load_ckpt(sub[v], &m[v], NULL);
@@ -421,9 +402,9 @@ static void test_batchnorm_threads(void **state)
      * count; SGD keeps it as small as it is */
     const char *sets[] = {"optimizer.momentum=0.9", "optimizer.learning_rate=0.1"};
     struct nn_train_result r;
-    train_threads(bn, sets, 2, "bn1", 1, &r);
-    train_threads(bn, sets, 2, "bn2", 2, &r);
-    train_threads(bn, sets, 2, "bn2b", 2, &r);
+    test_train_ok(bn, sets, 2, "bn1", 1, &r);
+    test_train_ok(bn, sets, 2, "bn2", 2, &r);
+    test_train_ok(bn, sets, 2, "bn2b", 2, &r);
     struct nn_model a, b, c;
     load_ckpt("bn1", &a, NULL);
     load_ckpt("bn2", &b, NULL);
@@ -436,7 +417,7 @@ static void test_batchnorm_threads(void **state)
     /* 4 threads: the epoch's last batch of 3 rows leaves one thread without rows, which still
      * meets the others at every barrier with empty sums */
     struct nn_model d;
-    train_threads(bn, sets, 2, "bn4", 4, &r);
+    test_train_ok(bn, sets, 2, "bn4", 4, &r);
     load_ckpt("bn4", &d, NULL);
     rel = max_rel_diff(&a, &d);
     print_message("    batchnorm, 1 against 4 threads: largest relative difference %.2e\n", rel);
@@ -454,8 +435,8 @@ static void test_batchnorm_threads(void **state)
     nn_model_free(&c);
     /* the same for a convolutional net with a batchnorm over its channels */
     char *cy = conv_config();
-    train_threads(cy, NULL, 0, "cv1", 1, &r);
-    train_threads(cy, NULL, 0, "cv2", 2, &r);
+    test_train_ok(cy, NULL, 0, "cv1", 1, &r);
+    test_train_ok(cy, NULL, 0, "cv2", 2, &r);
     load_ckpt("cv1", &a, NULL);
     load_ckpt("cv2", &b, NULL);
     rel = max_rel_diff(&a, &b);
