@@ -132,14 +132,20 @@ check: deps $(addprefix $(ASAN)/,$(TESTS)) $(addprefix $(ASAN)-dbl/,$(DTESTS)) $
 	 else echo "== fuzz smoke skipped: $(FUZZCC) (libFuzzer) is not installed"; fi
 	@$(MAKE) --no-print-directory tsan
 
-# The thread team under ThreadSanitizer: its own tests, training on 1 to 4 threads, and a short
-# MNIST run on 2 threads. (OpenBLAS is not instrumented; the team's hand-offs around it are.)
+# The thread team under ThreadSanitizer: its own tests, training on 1 to 4 threads, and short
+# MNIST runs on 2 threads, in float32 and (where the CPU has it) bfloat16. (OpenBLAS and oneDNN
+# are not instrumented; the team's hand-offs around them and nnctl's AMX path are.)
 tsan: deps $(TSAN)/test_team $(TSAN)/test_train $(TSAN)/test_controls $(TSAN)/nnctl
 	@set -e; export TSAN_OPTIONS=halt_on_error=1; \
 	 for t in test_team test_train test_controls; do echo "== $$t (tsan)"; OPENBLAS_NUM_THREADS=1 $(TSAN)/$$t; done; \
 	 if [ -d "$(MNIST_DIR)" ]; then echo "== nnctl train, MNIST, 2 threads (tsan)"; rm -rf build/tsan-run; \
 	   $(TSAN)/nnctl train configs/mnist_autoencoder.yaml --out build/tsan-run --quiet --threads 2 \
-	     --set data.train_limit=3000 --set data.test_limit=500 --set training.epochs=2; fi
+	     --set data.train_limit=3000 --set data.test_limit=500 --set training.epochs=2; \
+	   if grep -qw avx512_bf16 /proc/cpuinfo; then \
+	     echo "== nnctl train in bfloat16, MNIST, 2 threads (tsan: the weight copies' refresh, the staged operands)"; \
+	     rm -rf build/tsan-run; \
+	     $(TSAN)/nnctl train configs/mnist_autoencoder.yaml --out build/tsan-run --quiet --threads 2 \
+	       --precision bfloat16 --set data.train_limit=2000 --set data.test_limit=200 --set training.epochs=2; fi; fi
 
 # Speed figures (issue 6), written to bench/results.json; peers are timed when installed.
 $(REL)/bench: bench/bench.c $(REL)/libnnctl.a
