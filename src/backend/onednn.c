@@ -4,11 +4,11 @@
  *
  * The layers hand it fp32 operands. Weights (the operand nn_gemm names as a parameter tensor)
  * have copies of their own, made at attach and refreshed by params_updated (AMX: packed as the
- * forward's B and row-major as the input gradient's A) or by the optimizer's pass (oneDNN: the
- * arena in bf16); on AMX a training step's layer inputs and dZs are packed by the threads that
- * wrote them (rows_ready) for the weight gradient; other operands are rounded or packed per call
- * into a per-thread buffer. Master weights, the optimizer and its state, bias gradients, the
- * loss and every reduction stay fp32 (they never pass through here).
+ * forward's B and row-major as the input gradient's A, src/backend/amx_ops.c) or by the
+ * optimizer's pass (oneDNN: the arena in bf16); on AMX a training step's layer inputs and dZs are
+ * packed by the threads that wrote them (rows_ready) for the weight gradient; other operands are
+ * rounded or packed per call into a per-thread buffer. Master weights, the optimizer and its state,
+ * bias gradients, the loss and every reduction stay fp32 (they never pass through here).
  *
  * oneDNN: each thread keeps its own small table of primitives and memory objects, one per GEMM
  * shape it meets (the step's shapes are fixed by the batch and thread count, so the table fills
@@ -23,11 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
+#include "backend/amx_ops.h"
 #include "nnctl/amx.h"
 #include "nnctl/backend.h"
 #include "nnctl/bf16.h"
@@ -60,59 +57,30 @@ struct tcache {
     const void *b_src;
     int b_rows, b_cols, b_ld;
     unsigned b_gen;
-    /* AMX: packed operands (amx.h), and what pb holds, as above */
-    uint16_t *pa, *pb, *pt; /* pt: a transposed dZ */
-    size_t pacap, pbcap, ptcap;
-    const void *pb_src;
-    int pb_k, pb_n, pb_ld, pb_trans;
-    unsigned pb_gen;
 };
 
 /* Advanced by invalidate (each backward pass): new gradients at the old addresses. */
 static _Atomic unsigned step_gen;
 
-/* The models attached: each one's bf16 copy of its parameter arena, same layout. A GEMM finds the
- * copy of its weight operand by address. */
+/* The models attached: each one's weights in bf16, found by the address of its parameter arena:
+ * for oneDNN a copy of the arena in bf16 (same layout), for nnctl's AMX kernels the packed copies
+ * of its weight matrices (amx_ops.h). */
 #define MAX_MODELS 8
-/* On AMX, nnctl's own kernels (src/backend/amx.c) take each weight matrix W (k×n) packed twice:
- * in the tiles' pair layout as B = W for the forward GEMM, and row-major as A = W for the input
- * gradient, computed transposed (dXᵀ = W · dZᵀ: dZ, a few rows, is cheaper to transpose than W). */
-struct packed {
-    size_t offset; /* the tensor's, in the arena */
-    int k, n;      /* W is k×n, row-major */
-    uint16_t *fwd, *flat;
-};
 struct bf16_copy {
     const float *base; /* the fp32 arena */
     size_t n;
-    uint16_t *w;      /* oneDNN's: the arena in bf16, same layout (NULL on AMX) */
-    struct packed *p; /* AMX: one per tensor of the model, fwd NULL for vectors */
-    int n_tensors;
+    uint16_t *w;                /* oneDNN's (NULL on AMX) */
+    struct nn_amx_weights *amx; /* AMX's (NULL otherwise) */
 };
 static struct bf16_copy models[MAX_MODELS];
 static pthread_mutex_t models_mu = PTHREAD_MUTEX_INITIALIZER;
-
-/* AMX: a training step's layer inputs (as Aᵀ) and dZs (as B) packed for its weight-gradient
- * GEMMs, each thread packing the rows it wrote (rows_ready), found by address at the GEMM. An
- * entry counts for step `round` once all B rows of that step are in. */
-#define MAX_STAGES 64
-struct stage {
-    const float *whole;
-    int as_a, ld, B, cols;
-    long long round;
-    _Atomic int rows;
-    uint16_t *buf;
-    size_t cap;
-};
-static struct stage stages[MAX_STAGES];
-static int n_stages;
-static pthread_mutex_t stages_mu = PTHREAD_MUTEX_INITIALIZER;
 
 #ifndef NN_DOUBLE
 static struct bf16_copy *model_of(const float *p)
 {
     for (int i = 0; i < MAX_MODELS; i++)
-        if ((models[i].w || models[i].p) && p >= models[i].base && p < models[i].base + models[i].n)
+        if ((models[i].w || models[i].amx) && p >= models[i].base &&
+            p < models[i].base + models[i].n)
             return &models[i];
     return NULL;
 }
@@ -153,9 +121,6 @@ static void free_tcache(void *p)
     }
     free(t->abuf);
     free(t->bbuf);
-    free(t->pa);
-    free(t->pb);
-    free(t->pt);
     free(t);
 }
 
@@ -316,35 +281,6 @@ static struct entry *make_entry(struct tcache *t, const struct entry *key)
 }
 #endif
 
-#ifndef NN_DOUBLE
-static uint16_t *grow(uint16_t **buf, size_t *cap, size_t need)
-{
-    if (need > *cap) {
-        free(*buf);
-        *buf = nn_alloc_aligned_array(need, sizeof **buf);
-        *cap = *buf ? need : 0;
-    }
-    return *buf;
-}
-
-/* The staged operand holding this one, complete for its step: B = whole itself (as_a 0, `p` its
- * start, `rows` × `cols`), or A = a block of wholeᵀ starting on a tile (as_a 1, `p` inside the
- * first row of whole, `cols` of its columns from there). NULL when there is none. */
-static const struct stage *find_stage(const float *p, int as_a, int ld, int rows, int cols)
-{
-    for (int i = 0; i < n_stages; i++) {
-        const struct stage *e = &stages[i];
-        if (e->as_a != as_a || e->ld != ld || e->B != rows || p < e->whole)
-            continue;
-        const long off = (long)(p - e->whole);
-        const int ok = as_a ? off % 16 == 0 && off + cols <= e->cols : off == 0 && cols == e->cols;
-        if (ok && atomic_load_explicit(&e->rows, memory_order_acquire) == e->B)
-            return e;
-    }
-    return NULL;
-}
-#endif
-
 static void rows_ready(const struct nn_backend *be, enum nn_trans as, const nn_real *whole, int ld,
                        int r0, int n, int B, int cols, long long step)
 {
@@ -352,49 +288,8 @@ static void rows_ready(const struct nn_backend *be, enum nn_trans as, const nn_r
 #ifdef NN_DOUBLE
     (void)as, (void)whole, (void)ld, (void)r0, (void)n, (void)B, (void)cols, (void)step;
 #else
-    if (!own_amx())
-        return;
-    const int as_a = as == NN_TRANS;
-    if (step <= 0 || n <= 0) { /* rows changed outside a training step: drop what was staged */
-        pthread_mutex_lock(&stages_mu);
-        for (int i = 0; i < n_stages; i++)
-            if (stages[i].whole == whole && stages[i].as_a == as_a) {
-                stages[i].round = -1;
-                atomic_store_explicit(&stages[i].rows, -1, memory_order_relaxed);
-            }
-        pthread_mutex_unlock(&stages_mu);
-        return;
-    }
-    const size_t need = as_a ? nn_amx_a_size(cols, B) : nn_amx_b_size(B, cols);
-    pthread_mutex_lock(&stages_mu);
-    struct stage *e = NULL;
-    for (int i = 0; i < n_stages && !e; i++)
-        if (stages[i].whole == whole && stages[i].as_a == as_a)
-            e = &stages[i];
-    if (!e && n_stages < MAX_STAGES) {
-        e = &stages[n_stages++];
-        *e = (struct stage){.whole = whole, .as_a = as_a, .round = -1};
-    }
-    if (e && e->round != step) {
-        /* the first of this step's threads: a new round (the last one ended with the step) */
-        if (need > e->cap) {
-            free(e->buf);
-            e->buf = nn_alloc_aligned_array(need, sizeof *e->buf);
-            e->cap = e->buf ? need : 0;
-        }
-        if (e->buf && (e->B != B || e->ld != ld || e->cols != cols))
-            memset(e->buf, 0, need * sizeof *e->buf); /* the padding: zeros from here on */
-        e->round = step;
-        e->B = B;
-        e->ld = ld;
-        e->cols = cols;
-        atomic_store_explicit(&e->rows, 0, memory_order_relaxed);
-    }
-    pthread_mutex_unlock(&stages_mu);
-    if (!e || !e->buf)
-        return;
-    nn_amx_stage_rows(e->buf, as_a, whole, ld, r0, n, B, cols);
-    atomic_fetch_add_explicit(&e->rows, n, memory_order_release);
+    if (own_amx())
+        nn_amx_rows_ready(as == NN_TRANS, whole, ld, r0, n, B, cols, step);
 #endif
 }
 
@@ -402,72 +297,6 @@ static int chunk_align(void)
 {
     return own_amx() ? 16 : 0;
 }
-
-#ifndef NN_DOUBLE
-/* The GEMM on nnctl's AMX kernels: B is a weight's packed copy when it is one, else packed here
- * (a dZ shared by a layer's weight-gradient chunks once per backward pass); A is packed per call.
- * -1 when out of memory (the caller falls back). */
-static int amx_call(struct tcache *t, int ta, int tb, int m, int n, int k, float alpha,
-                    const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
-                    int b_param)
-{
-    const uint16_t *bp = NULL;
-    const struct bf16_copy *mc = b_param >= 0 ? model_of(b) : NULL;
-    if (mc && mc->p && b_param < mc->n_tensors) {
-        const struct packed *q = &mc->p[b_param];
-        if (q->fwd && b == mc->base + q->offset && ldb == q->n) {
-            if (!tb && k == q->k && n == q->n) {
-                bp = q->fwd;
-            } else if (tb && k == q->n && n == q->k) {
-                /* op(A) · Wᵀ as (W · op(A)ᵀ)ᵀ: W row-major is the A operand as it is */
-                if (!grow(&t->pt, &t->ptcap, nn_amx_b_size(k, m)))
-                    return -1;
-                nn_amx_pack_b(t->pt, a, k, m, lda, !ta);
-                nn_amx_gemm(n, m, k, alpha, q->flat, t->pt, beta, c, ldc, 1);
-                return 0;
-            }
-        }
-    }
-    /* a weight gradient's operands as the step's threads packed them (rows_ready) */
-    const uint16_t *ap = NULL;
-    if (!bp && ta && !tb) {
-        const struct stage *sb = find_stage(b, 0, ldb, k, n);
-        const struct stage *sa = sb ? find_stage(a, 1, lda, k, m) : NULL;
-        if (sb)
-            bp = sb->buf;
-        if (sa && sa->round == sb->round) {
-            const int at = (int)(a - sa->whole);
-            ap = sa->buf + (size_t)(at / 16) * (size_t)(nn_amx_depth(k) / 32) * 512;
-        }
-    }
-    if (!bp) {
-        unsigned gen = atomic_load_explicit(&step_gen, memory_order_acquire);
-        if (t->pb && t->pb_src == b && t->pb_k == k && t->pb_n == n && t->pb_ld == ldb &&
-            t->pb_trans == tb && t->pb_gen == gen) {
-            bp = t->pb;
-        } else {
-            if (!grow(&t->pb, &t->pbcap, nn_amx_b_size(k, n)))
-                return -1;
-            nn_amx_pack_b(t->pb, b, k, n, ldb, tb);
-            t->pb_src = b;
-            t->pb_k = k;
-            t->pb_n = n;
-            t->pb_ld = ldb;
-            t->pb_trans = tb;
-            t->pb_gen = gen;
-            bp = t->pb;
-        }
-    }
-    if (!ap) {
-        if (!grow(&t->pa, &t->pacap, nn_amx_a_size(m, k)))
-            return -1;
-        nn_amx_pack_a(t->pa, a, m, k, lda, ta);
-        ap = t->pa;
-    }
-    nn_amx_gemm(m, n, k, alpha, ap, bp, beta, c, ldc, 0);
-    return 0;
-}
-#endif
 
 static void gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb, int m, int n,
                  int k, nn_real alpha, const nn_real *a, int lda, const nn_real *b, int ldb,
@@ -484,11 +313,14 @@ static void gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb
                 b_param);
         return;
     }
+    if (own_amx()) {
+        const struct bf16_copy *mc = b_param >= 0 ? model_of(b) : NULL;
+        if (nn_amx_call(mc ? mc->amx : NULL, ta == NN_TRANS, tb == NN_TRANS, m, n, k, (float)alpha,
+                        a, lda, b, ldb, (float)beta, c, ldc, b_param,
+                        atomic_load_explicit(&step_gen, memory_order_acquire)) == 0)
+            return;
+    }
     struct tcache *t = thread_cache();
-    if (t && own_amx() &&
-        amx_call(t, ta == NN_TRANS, tb == NN_TRANS, m, n, k, (float)alpha, a, lda, b, ldb,
-                 (float)beta, c, ldc, b_param) == 0)
-        return;
     const uint16_t *wcopy = b_param >= 0 ? bf16_copy_of(b) : NULL;
     int want = atomic_load_explicit(&want_threads, memory_order_relaxed);
     struct entry key = {.ta = ta == NN_TRANS,
@@ -555,13 +387,11 @@ static void gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb
 }
 #endif
 
-static void free_packed(struct bf16_copy *mc)
+static void free_copy(struct bf16_copy *mc)
 {
-    for (int i = 0; mc->p && i < mc->n_tensors; i++) {
-        free(mc->p[i].fwd);
-        free(mc->p[i].flat);
-    }
-    free(mc->p);
+#ifndef NN_DOUBLE
+    nn_amx_weights_free(mc->amx);
+#endif
     free(mc->w);
     *mc = (struct bf16_copy){0};
 }
@@ -578,28 +408,9 @@ static int attach(const struct nn_backend *be, const struct nn_model *m)
         return NN_ERR_RUNTIME;
     struct bf16_copy mc = {.base = m->params, .n = m->n_params};
     if (own_amx()) {
-        mc.n_tensors = m->n_tensors;
-        mc.p = calloc((size_t)(m->n_tensors > 0 ? m->n_tensors : 1), sizeof *mc.p);
-        if (!mc.p)
+        mc.amx = nn_amx_weights_make(m);
+        if (!mc.amx)
             return NN_ERR_NOMEM;
-        for (int i = 0; i < m->n_tensors; i++) {
-            const struct nn_tensor *tn = &m->tensors[i];
-            struct packed *q = &mc.p[i];
-            if (tn->shape.ndim < 2)
-                continue;
-            q->offset = tn->offset;
-            q->n = tn->shape.dims[tn->shape.ndim - 1];
-            q->k = (int)(tn->count / (size_t)q->n);
-            q->fwd = nn_alloc_aligned_array(nn_amx_b_size(q->k, q->n), sizeof *q->fwd);
-            q->flat = nn_alloc_aligned_array(nn_amx_a_size(q->k, q->n), sizeof *q->flat);
-            if (!q->fwd || !q->flat) {
-                free_packed(&mc);
-                return NN_ERR_NOMEM;
-            }
-            const float *w = m->params + tn->offset;
-            nn_amx_pack_b(q->fwd, w, q->k, q->n, q->n, 0);
-            nn_amx_pack_a(q->flat, w, q->k, q->n, q->n, 0);
-        }
     } else {
         mc.w = nn_alloc_aligned_array(m->n_params, sizeof *mc.w);
         if (!mc.w)
@@ -609,13 +420,13 @@ static int attach(const struct nn_backend *be, const struct nn_model *m)
     pthread_mutex_lock(&models_mu);
     int slot = -1;
     for (int i = 0; i < MAX_MODELS && slot < 0; i++)
-        if (!models[i].w && !models[i].p)
+        if (!models[i].w && !models[i].amx)
             slot = i;
     if (slot >= 0)
         models[slot] = mc;
     pthread_mutex_unlock(&models_mu);
     if (slot < 0) {
-        free_packed(&mc);
+        free_copy(&mc);
         return NN_ERR_RUNTIME;
     }
     return NN_OK;
@@ -634,18 +445,8 @@ static void params_updated(const struct nn_backend *be, const struct nn_model *m
         return;
     if (mc->w)
         nn_bf16_round(mc->w + off, m->params + off, n);
-    /* the packed copies of the weight rows in [off, off + n) (whole rows: the update's chunks) */
-    for (int i = 0; mc->p && i < mc->n_tensors; i++) {
-        const struct packed *q = &mc->p[i];
-        const size_t count = (size_t)q->k * (size_t)q->n;
-        if (!q->fwd || off >= q->offset + count || off + n <= q->offset)
-            continue;
-        const size_t lo = off > q->offset ? off - q->offset : 0;
-        const size_t hi = off + n < q->offset + count ? off + n - q->offset : count;
-        nn_amx_refresh_rows(q->fwd, q->flat, m->params + q->offset, q->k, q->n, q->n,
-                            (int)(lo / (size_t)q->n),
-                            (int)((hi + (size_t)q->n - 1) / (size_t)q->n));
-    }
+    if (mc->amx) /* whole rows: the update's blocks */
+        nn_amx_weights_updated(mc->amx, off, n);
 #endif
 }
 
@@ -665,16 +466,15 @@ static void detach(const struct nn_backend *be, const struct nn_model *m)
     (void)be;
     pthread_mutex_lock(&models_mu);
     for (int i = 0; i < MAX_MODELS; i++)
-        if ((models[i].w || models[i].p) && (const void *)models[i].base == (const void *)m->params)
-            free_packed(&models[i]);
+        if ((models[i].w || models[i].amx) &&
+            (const void *)models[i].base == (const void *)m->params)
+            free_copy(&models[i]);
     pthread_mutex_unlock(&models_mu);
+#ifndef NN_DOUBLE
     /* the staged operands live in a model's buffers: all dropped (a model built later may get
      * the same addresses) */
-    pthread_mutex_lock(&stages_mu);
-    for (int i = 0; i < n_stages; i++)
-        free(stages[i].buf);
-    n_stages = 0;
-    pthread_mutex_unlock(&stages_mu);
+    nn_amx_stages_drop();
+#endif
 }
 
 static void invalidate(const struct nn_backend *be)
