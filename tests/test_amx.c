@@ -119,9 +119,10 @@ static void test_gemm_layouts(void **state)
                                  ab[v][1], tc);
 }
 
-/* The weight copies after an update of some rows: refreshed by row ranges with odd bounds (one
- * thread's chunk ends inside a pair of rows) they equal a packing of the whole new matrix, bit
- * for bit, padding included. */
+/* The weight copies after an update: refreshed by ranges of elements whose bounds fall between
+ * rows of a pair (one thread's chunk ends inside a pair of rows) and inside rows (the clipping
+ * path splits the arena in 64-byte slices), they equal a packing of the whole new matrix, bit
+ * for bit, padding included; a refresh of one range alone leaves every other value as it was. */
 static void test_refresh(void **state)
 {
     (void)state;
@@ -131,25 +132,39 @@ static void test_refresh(void **state)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int k = shapes[s][0], n = shapes[s][1];
         const size_t cnt = (size_t)k * (size_t)n;
-        float *w = malloc(cnt * sizeof *w);
-        assert_non_null(w);
+        float *w = malloc(cnt * sizeof *w), *mixed = malloc(cnt * sizeof *mixed);
+        assert_true(w && mixed);
         const size_t nf = nn_amx_b_size(k, n), nl = nn_amx_a_size(k, n);
         uint16_t *fwd = nn_alloc_aligned_array(nf, 2), *flat = nn_alloc_aligned_array(nl, 2);
         uint16_t *fwd2 = nn_alloc_aligned_array(nf, 2), *flat2 = nn_alloc_aligned_array(nl, 2);
         assert_true(fwd && flat && fwd2 && flat2);
-        fill(w, cnt, 7);
-        nn_amx_pack_b(fwd, w, k, n, n, 0);
-        nn_amx_pack_a(flat, w, k, n, n, 0);
-        fill(w, cnt, 8);                                    /* the update */
-        const int cut1 = k / 3 | 1, cut2 = (2 * k) / 3 | 1; /* odd bounds */
-        nn_amx_refresh_rows(fwd, flat, w, k, n, n, cut1 < k ? cut1 : k, cut2 < k ? cut2 : k);
-        nn_amx_refresh_rows(fwd, flat, w, k, n, n, 0, cut1 < k ? cut1 : k);
-        nn_amx_refresh_rows(fwd, flat, w, k, n, n, cut2 < k ? cut2 : k, k);
-        nn_amx_pack_b(fwd2, w, k, n, n, 0);
-        nn_amx_pack_a(flat2, w, k, n, n, 0);
-        assert_memory_equal(fwd, fwd2, nf * 2);
-        assert_memory_equal(flat, flat2, nl * 2);
+        /* bounds: inside a row (odd), at the start of an odd row, inside the last row */
+        const size_t cuts[][2] = {
+            {(size_t)(k / 3) * n + (size_t)(n / 2 | 1), (size_t)((2 * k) / 3 | 1) * n},
+            {0, (size_t)(k / 3) * n + (size_t)(n / 2 | 1)},
+            {(size_t)((2 * k) / 3 | 1) * n, cnt - 3},
+            {cnt - 3, cnt}};
+        for (int part = 0; part < 2; part++) {
+            fill(w, cnt, 7);
+            nn_amx_pack_b(fwd, w, k, n, n, 0);
+            nn_amx_pack_a(flat, w, k, n, n, 0);
+            memcpy(mixed, w, cnt * sizeof *w);
+            fill(w, cnt, 8); /* the update */
+            for (size_t c = 0; c < (part ? 1u : 4u); c++) {
+                const size_t e0 = cuts[c][0] < cnt ? cuts[c][0] : cnt;
+                const size_t e1 = cuts[c][1] < cnt ? cuts[c][1] : cnt;
+                nn_amx_refresh(fwd, flat, w, k, n, n, e0 < e1 ? e0 : e1, e1);
+                if (e0 < e1)
+                    memcpy(mixed + e0, w + e0, (e1 - e0) * sizeof *w);
+            }
+            /* all four ranges: the new matrix; the first alone: new values in it, old outside */
+            nn_amx_pack_b(fwd2, mixed, k, n, n, 0);
+            nn_amx_pack_a(flat2, mixed, k, n, n, 0);
+            assert_memory_equal(fwd, fwd2, nf * 2);
+            assert_memory_equal(flat, flat2, nl * 2);
+        }
         free(w);
+        free(mixed);
         free(fwd);
         free(flat);
         free(fwd2);

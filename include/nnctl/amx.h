@@ -49,13 +49,13 @@ static inline size_t nn_amx_b_size(int k, int n)
 void nn_amx_pack_a(uint16_t *dst, const float *src, int m, int k, int ld, int trans);
 /* B = op(src), k×n: src is k×n (trans 0) or n×k (trans 1), row stride ld. */
 void nn_amx_pack_b(uint16_t *dst, const float *src, int k, int n, int ld, int trans);
-/* Rows [r0, r1) of a k×n matrix src (row stride ld) into its packed copies: `fwd` as B = src
- * (pairs of rows), `flat` as A = src (row-major, each row padded to nn_amx_depth(n)); either
- * may be NULL. Each copy must have been made whole once (nn_amx_pack_b / nn_amx_pack_a).
- * Threads may refresh disjoint row ranges of the same copies at once: each writes only its rows'
- * values. */
-void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n, int ld,
-                         int r0, int r1);
+/* Elements [e0, e1) of a k×n matrix src (row-major, counted n to a row; row stride ld) into its
+ * packed copies: `fwd` as B = src (pairs of rows), `flat` as A = src (row-major, each row padded
+ * to nn_amx_depth(n)); either may be NULL. Each copy must have been made whole once
+ * (nn_amx_pack_b / nn_amx_pack_a). Nothing outside the range is read or written, so threads may
+ * refresh disjoint ranges of one matrix at once, rows shared between them included. */
+void nn_amx_refresh(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n, int ld,
+                    size_t e0, size_t e1);
 
 /* Rows [r0, r0 + n) of the B×cols matrix `whole` (row stride ld) into the packed A = wholeᵀ
  * (as_a: cols × B) or B = whole (B × cols), the other rows left as they are: threads staging

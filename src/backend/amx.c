@@ -217,34 +217,57 @@ AMX_FN void nn_amx_pack_b(uint16_t *dst, const float *src, int k, int n, int ld,
     }
 }
 
-/* row r of src into its half of pair row r/2 of B = src: only that half of each pair is written */
-AMX_FN static void row_to_half_pairs(uint16_t *b, int r, const float *s, int n, int kp)
+/* lanes [lo, hi) of 16 (clamped to 0..16) */
+static inline __mmask16 span16(int lo, int hi)
 {
-    const int odd = r & 1, p = r / 2;
-    const __mmask32 half = odd ? 0xaaaaaaaau : 0x55555555u;
-    for (int j = 0; j < n; j += 16) {
-        const int left = n - j;
-        __m512 v = _mm512_maskz_loadu_ps(lanes(left), s + j);
-        __m512i w = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(v));
-        if (odd)
-            w = _mm512_slli_epi32(w, 16);
-        const __mmask32 valid = left >= 16 ? 0xffffffffu : (__mmask32)((1ull << (2 * left)) - 1u);
-        _mm512_mask_storeu_epi16(b + tile_at(j / 16, p / 16, kp) + (size_t)(p % 16) * 32,
-                                 half & valid, w);
+    return (__mmask16)(lanes(hi) & (__mmask16)~lanes(lo));
+}
+
+/* bits [lo, hi) of 32 (clamped to 0..32) */
+static inline __mmask32 span32(int lo, int hi)
+{
+    lo = lo < 0 ? 0 : lo > 32 ? 32 : lo;
+    hi = hi < 0 ? 0 : hi > 32 ? 32 : hi;
+    return hi > lo ? (__mmask32)(((1ull << hi) - 1ull) & ~((1ull << lo) - 1ull)) : 0;
+}
+
+/* Values [c0, c1) of row r of src (s) into the copies, nothing else read or written: into its
+ * half of pair row r/2 of B = src (fwd), and into row r of A = src (flat). */
+AMX_FN static void row_part(uint16_t *fwd, uint16_t *flat, int r, const float *s, int k, int n,
+                            int c0, int c1)
+{
+    if (fwd) {
+        const int odd = r & 1, p = r / 2, kp = nn_amx_depth(k);
+        const __mmask32 half = odd ? 0xaaaaaaaau : 0x55555555u;
+        for (int j = c0 / 16 * 16; j < c1; j += 16) {
+            __m512 v = _mm512_maskz_loadu_ps(span16(c0 - j, c1 - j), s + j);
+            __m512i w = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(v));
+            if (odd)
+                w = _mm512_slli_epi32(w, 16);
+            _mm512_mask_storeu_epi16(fwd + tile_at(j / 16, p / 16, kp) + (size_t)(p % 16) * 32,
+                                     half & span32(2 * (c0 - j), 2 * (c1 - j)), w);
+        }
+    }
+    if (flat) {
+        const int kp = nn_amx_depth(n);
+        for (int c = c0 / 32 * 32; c < c1; c += 32) {
+            __m512 lo = _mm512_maskz_loadu_ps(span16(c0 - c, c1 - c), s + c);
+            __m512 hi = _mm512_maskz_loadu_ps(span16(c0 - c - 16, c1 - c - 16), s + c + 16);
+            _mm512_mask_storeu_epi16(flat + tile_at(r / 16, c / 32, kp) + (size_t)(r % 16) * 32,
+                                     span32(c0 - c, c1 - c), (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+        }
     }
 }
 
-AMX_FN void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n,
-                                int ld, int r0, int r1)
+/* Whole rows [r0, r1): pairs of rows in one store where both are in the range */
+AMX_FN static void whole_rows(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n, int ld,
+                              int r0, int r1)
 {
     if (fwd) {
-        /* whole pairs of rows where both are ours; a row whose partner belongs to another range
-         * writes only its half of each pair, so a thread refreshing that range at the same time
-         * is not disturbed */
         const int kp = nn_amx_depth(k), np = nn_amx_cols(n);
         int r = r0;
         if (r < r1 && (r & 1)) {
-            row_to_half_pairs(fwd, r, src + (size_t)r * (size_t)ld, n, kp);
+            row_part(fwd, NULL, r, src + (size_t)r * (size_t)ld, k, n, 0, n);
             r++;
         }
         for (; r + 1 < r1; r += 2) {
@@ -258,18 +281,36 @@ AMX_FN void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src,
             }
         }
         if (r < r1)
-            row_to_half_pairs(fwd, r, src + (size_t)r * (size_t)ld, n, kp);
+            row_part(fwd, NULL, r, src + (size_t)r * (size_t)ld, k, n, 0, n);
     }
     if (flat) /* row r of src as row r of A = src */
         for (int r = r0; r < r1; r++)
             a_row(flat, r, src + (size_t)r * (size_t)ld, n, nn_amx_depth(n));
 }
 
+AMX_FN void nn_amx_refresh(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n, int ld,
+                           size_t e0, size_t e1)
+{
+    while (e0 < e1) {
+        const int r = (int)(e0 / (size_t)n), c0 = (int)(e0 % (size_t)n);
+        if (c0 == 0 && e1 - e0 >= (size_t)n) { /* whole rows */
+            const int r1 = (int)(e1 / (size_t)n);
+            whole_rows(fwd, flat, src, k, n, ld, r, r1);
+            e0 = (size_t)r1 * (size_t)n;
+        } else { /* a row's part: another range (thread) may hold the rest */
+            const int c1 = e1 - e0 < (size_t)(n - c0) ? c0 + (int)(e1 - e0) : n;
+            row_part(fwd, flat, r, src + (size_t)r * (size_t)ld, k, n, c0, c1);
+            e0 += (size_t)(c1 - c0);
+        }
+    }
+}
+
 AMX_FN void nn_amx_stage_rows(uint16_t *dst, int as_a, const float *whole, int ld, int r0, int n,
                               int B, int cols)
 {
     if (!as_a) { /* B = whole: its rows are rows of B, written as halves of pairs where needed */
-        nn_amx_refresh_rows(dst, NULL, whole, B, cols, ld, r0, r0 + n);
+        nn_amx_refresh(dst, NULL, whole, B, cols, ld, (size_t)r0 * (size_t)cols,
+                       (size_t)(r0 + n) * (size_t)cols);
         return;
     }
     /* A = wholeᵀ (cols × B): row r of whole is column r of A. By blocks of 32 rows (one step
@@ -446,10 +487,10 @@ void nn_amx_pack_b(uint16_t *dst, const float *src, int k, int n, int ld, int tr
 {
     (void)dst, (void)src, (void)k, (void)n, (void)ld, (void)trans;
 }
-void nn_amx_refresh_rows(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n, int ld,
-                         int r0, int r1)
+void nn_amx_refresh(uint16_t *fwd, uint16_t *flat, const float *src, int k, int n, int ld,
+                    size_t e0, size_t e1)
 {
-    (void)fwd, (void)flat, (void)src, (void)k, (void)n, (void)ld, (void)r0, (void)r1;
+    (void)fwd, (void)flat, (void)src, (void)k, (void)n, (void)ld, (void)e0, (void)e1;
 }
 void nn_amx_gemm(int m, int n, int k, float alpha, const uint16_t *a, const uint16_t *b, float beta,
                  float *c, int ldc, int trans_c)

@@ -73,9 +73,7 @@ void nn_amx_weights_updated(const struct nn_amx_weights *w, size_t off, size_t n
             continue;
         const size_t lo = off > q->offset ? off - q->offset : 0;
         const size_t hi = off + n < q->offset + count ? off + n - q->offset : count;
-        nn_amx_refresh_rows(q->fwd, q->flat, w->base + q->offset, q->k, q->n, q->n,
-                            (int)(lo / (size_t)q->n),
-                            (int)((hi + (size_t)q->n - 1) / (size_t)q->n));
+        nn_amx_refresh(q->fwd, q->flat, w->base + q->offset, q->k, q->n, q->n, lo, hi);
     }
 }
 

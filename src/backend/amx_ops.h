@@ -17,8 +17,8 @@ struct nn_amx_weights;
 /* Packs every tensor of two or more dimensions of m; NULL when out of memory. */
 struct nn_amx_weights *nn_amx_weights_make(const struct nn_model *m);
 void nn_amx_weights_free(struct nn_amx_weights *w);
-/* The optimizer changed [off, off + n) of the parameter arena (whole rows of a matrix): the
- * copies of those rows follow. */
+/* The optimizer changed [off, off + n) of the parameter arena: the copies of those values follow
+ * (only those: threads may refresh neighbouring ranges at once). */
 void nn_amx_weights_updated(const struct nn_amx_weights *w, size_t off, size_t n);
 
 /* C = alpha · op(A) · op(B) + beta · C on nnctl's kernels, as nn_gemm() (row-major, fp32

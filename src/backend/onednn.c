@@ -445,7 +445,7 @@ static void params_updated(const struct nn_backend *be, const struct nn_model *m
         return;
     if (mc->w)
         nn_bf16_round(mc->w + off, m->params + off, n);
-    if (mc->amx) /* whole rows: the update's blocks */
+    if (mc->amx)
         nn_amx_weights_updated(mc->amx, off, n);
 #endif
 }
