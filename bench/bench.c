@@ -197,14 +197,8 @@ static void team_epoch(void *arg, int t, int n)
                 break;
             int l = j->chunk_layer[k];
             nn_team_wait_count(&j->ready[l], n);
-            if (align > 1) {
-                nn_team_split((dims[l] + align - 1) / align, j->chunk_c[k], j->chunk_n[k], &lo,
-                              &hi);
-                lo = lo * align < dims[l] ? lo * align : dims[l];
-                hi = hi * align < dims[l] ? hi * align : dims[l];
-            } else {
-                nn_team_split(dims[l], j->chunk_c[k], j->chunk_n[k], &lo, &hi);
-            }
+            nn_team_split_aligned(dims[l], j->chunk_c[k], j->chunk_n[k], align, &lo, &hi);
+
             nn_gemm(floor_be, NN_TRANS, NN_NO_TRANS, hi - lo, dims[l + 1], b, -1e-9f, fact[l] + lo,
                     dims[l], fdz[l + 1], dims[l + 1], 1, fw[l] + (size_t)lo * dims[l + 1],
                     dims[l + 1], -1);
@@ -278,41 +272,32 @@ static double gemm_floor(int team_threads, double *flops_out, const struct nn_ba
     return best;
 }
 
-/* The Adam update alone, as the training step runs it: the autoencoder's 435,536 fp32
- * parameters (its eight tensors), their gradients and both moments, each thread half the rows
- * of each tensor, 469 steps with a barrier after each. With a backend (bf16): the backend's
- * weight copies refreshed as training refreshes them (in the optimizer's own pass, or block by
- * block right after it). What no GEMM speed can remove from an Adam epoch: the pass streams 28
- * bytes per parameter per step (16 read, 12 written), more than a core's L2 holds. */
+/* The Adam update alone, as the training step runs it (nn_model_optimize): the autoencoder's
+ * 435,536 fp32 parameters (its eight tensors), their gradients and both moments, each thread half
+ * the rows of each tensor, 469 steps with a barrier after each; with the bf16 backend, its
+ * weight copies refreshed as training refreshes them. What no GEMM speed can remove from an Adam
+ * epoch: the pass streams 28 bytes per parameter per step (16 read, 12 written), more than a core's
+ * L2 holds. */
 struct adam_job {
     struct nn_team *team;
     struct nn_optim_spec o;
-    struct nn_model model; /* params = w; the tensors' layout */
-    const struct nn_backend *be;
-    float *g, *state;
+    struct nn_model model; /* the arenas, the tensors' layout and the backend */
 };
 
 static void adam_epoch(void *arg, int t, int T)
 {
-    const struct adam_job *j = arg;
-    struct nn_model *m = (struct nn_model *)&j->model;
-    uint16_t *copy = j->be && j->be->param_copy ? j->be->param_copy(j->be, m) : NULL;
+    struct adam_job *j = arg;
+    struct nn_model *m = &j->model;
     for (int s = 0, step = 1; s < N_TRAIN; s += BATCH, step++) {
         for (int k = 0; k < m->n_tensors; k++) {
             const struct nn_tensor *tn = &m->tensors[k];
             const int rows = tn->shape.ndim > 1 ? tn->shape.dims[0] : (int)tn->count;
             const size_t per = tn->count / (size_t)rows;
-            const size_t block = per >= 2048 ? 1 : 2048 / per; /* rows, as nn_model_update_chunk */
             int lo, hi;
             nn_team_split(rows, t, T, &lo, &hi);
-            for (size_t r = (size_t)lo; r < (size_t)hi; r += block) {
-                const size_t nr = (size_t)hi - r < block ? (size_t)hi - r : block;
-                const size_t off = tn->offset + r * per;
-                nn_optim_step_range_copy(&j->o, step, m->params, j->g, j->state, m->n_params, off,
-                                         nr * per, copy);
-                if (j->be && !copy && j->be->params_updated)
-                    j->be->params_updated(j->be, m, off, nr * per);
-            }
+            if (hi > lo)
+                nn_model_optimize(m, &j->o, step, tn->offset + (size_t)lo * per,
+                                  (size_t)(hi - lo) * per, per);
         }
         nn_team_barrier(j->team);
     }
@@ -324,7 +309,7 @@ static double adam_floor(int team_threads, const struct nn_backend *be)
     memset(&j, 0, sizeof j);
     j.o = (struct nn_optim_spec){
         .kind = NN_OPT_ADAM, .learning_rate = 0.005, .beta1 = 0.9, .beta2 = 0.999, .epsilon = 1e-8};
-    j.be = be;
+    j.model.backend = be;
     size_t n = 0;
     for (int l = 0; l < 4; l++) { /* W (in × out) and b (out), as the model lays them out */
         struct nn_tensor *w = &j.model.tensors[2 * l], *b = &j.model.tensors[2 * l + 1];
@@ -343,17 +328,17 @@ static double adam_floor(int team_threads, const struct nn_backend *be)
     j.model.n_tensors = 8;
     j.model.n_params = n;
     struct nn_error err;
-    float *w = zalloc(n);
+    float *w = zalloc(n), *g = zalloc(n), *state = zalloc(2 * n);
     j.model.params = w;
-    j.g = zalloc(n);
-    j.state = zalloc(2 * n);
-    memset(j.state, 0, 2 * n * sizeof *j.state);
+    j.model.grads = g;
+    j.model.opt_state = state;
+    memset(state, 0, 2 * n * sizeof *state);
     for (size_t i = 0; i < n; i++) { /* gradients of a plausible size, none zero */
         w[i] = 0.01f * (float)((i * 7919) % 200 - 100);
-        j.g[i] = 1e-4f * (float)((i * 104729) % 200 - 99.5);
+        g[i] = 1e-4f * (float)((i * 104729) % 200 - 99.5);
     }
     double best = NAN;
-    if ((!be || !be->attach || be->attach(be, &j.model) == 0) &&
+    if ((!be->attach || be->attach(be, &j.model) == 0) &&
         !nn_team_create(team_threads, &j.team, &err)) {
         for (int rep = 0; rep < 3; rep++) {
             double t = nn_now_seconds();
@@ -363,12 +348,12 @@ static double adam_floor(int team_threads, const struct nn_backend *be)
                 best = t;
         }
         nn_team_free(j.team);
-        if (be && be->detach)
+        if (be->detach)
             be->detach(be, &j.model);
     }
     free(w);
-    free(j.g);
-    free(j.state);
+    free(g);
+    free(state);
     return best;
 }
 
@@ -608,7 +593,7 @@ int main(int argc, char **argv)
     }
     floor_free();
     /* the Adam pass alone (fp32, and with the bf16 backend's weight copies as the bf16 run) */
-    const double adam_upd = adam_floor(threads, NULL),
+    const double adam_upd = adam_floor(threads, &nn_backend_openblas),
                  adam_upd16 = bf16 ? adam_floor(threads, &nn_backend_onednn_bf16) : NAN;
     printf("ae_adam_update_seconds      %8.3f   (the Adam pass alone over 435,536 parameters, "
            "469 steps; with the bf16 backend's weight copies %.3f)\n",

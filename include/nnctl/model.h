@@ -158,6 +158,14 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
                            long long t);
 void nn_model_update_part(struct nn_model *m, const nn_real *x, int B, int p, int P,
                           nn_real *const *db_parts, const struct nn_optim_spec *o, long long t);
+/* The optimizer step `o` (step number t) on [off, off + n) of the parameter arena, and the
+ * backend's copies of those values after it: in the optimizer's own pass where the backend has a
+ * copy it can write (param_copy), else in blocks of about 2,048 values — whole multiples of
+ * `unit` (a matrix's row length, so that the copies take whole rows; 1: anywhere) — each handed
+ * to params_updated right after its update, while it is in L1. Threads may do disjoint ranges at
+ * once. */
+void nn_model_optimize(struct nn_model *m, const struct nn_optim_spec *o, long long t, size_t off,
+                       size_t n, size_t unit);
 
 /* Index of the layer named `name`, or -1. */
 int nn_model_find_layer(const struct nn_model *m, const char *name);

@@ -50,4 +50,17 @@ static inline void nn_team_split(int n, int t, int parts, int *lo, int *hi)
     *hi = (int)((long long)n * (t + 1) / parts);
 }
 
+/* The same in whole blocks of `align` items (the last block may be short), so that every part
+ * starts on a multiple of align; align ≤ 1: nn_team_split. */
+static inline void nn_team_split_aligned(int n, int t, int parts, int align, int *lo, int *hi)
+{
+    if (align <= 1) {
+        nn_team_split(n, t, parts, lo, hi);
+        return;
+    }
+    nn_team_split((n + align - 1) / align, t, parts, lo, hi);
+    *lo = *lo * align < n ? *lo * align : n;
+    *hi = *hi * align < n ? *hi * align : n;
+}
+
 #endif

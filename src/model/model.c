@@ -401,6 +401,25 @@ void nn_model_backward_rows(struct nn_model *m, const nn_real *x, int r0, int n,
 /* Part 2 for one chunk of one layer with parameters. The weight gradient needs every row's dZ,
  * and with SGD folded in it changes W, which part 1's dX of every thread must have read first:
  * hence the two parts, and the caller's wait for every thread's part 1 of this layer. */
+void nn_model_optimize(struct nn_model *m, const struct nn_optim_spec *o, long long t, size_t off,
+                       size_t n, size_t unit)
+{
+    const struct nn_backend *be = m->backend;
+    uint16_t *copy = be->param_copy ? be->param_copy(be, m) : NULL;
+    if (copy || !be->params_updated) {
+        nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params, off, n,
+                                 copy);
+        return;
+    }
+    const size_t block = unit >= 2048 ? unit : 2048 / (unit ? unit : 1) * (unit ? unit : 1);
+    for (size_t i = 0; i < n; i += block) {
+        const size_t len = n - i < block ? n - i : block;
+        nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params, off + i, len,
+                                 NULL);
+        be->params_updated(be, m, off + i, len);
+    }
+}
+
 void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, int c, int C,
                            nn_real *const *db_parts, int n_parts, const struct nn_optim_spec *o,
                            long long t)
@@ -410,9 +429,6 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
     /* plain SGD with weight decay, folded: W ← (1 − lr·wd)·W − lr·Xᵀ·dZ = W − lr·(dW + wd·W) */
     const nn_real keep = o ? (nn_real)(1.0 - o->learning_rate * o->weight_decay) : 1;
     const struct nn_backend *be = m->backend;
-    /* a backend's own weight copy (bf16) is refreshed by the optimizer's pass itself; plain SGD,
-     * folded into the GEMM, refreshes it right after, while the chunk is in cache */
-    uint16_t *copy = o && be->param_copy ? be->param_copy(be, m) : NULL;
     struct nn_layer *l = &m->layers[i];
     const struct nn_tensor *tw = &m->tensors[l->wt];
     const int rows = tw->shape.dims[0];
@@ -420,14 +436,7 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
     int lo, hi;
     /* rows [lo, hi) of tensor 0: a contiguous block (starting on a multiple of the backend's
      * alignment, when it asks for one) */
-    const int align = be->chunk_align ? be->chunk_align() : 0;
-    if (align > 1) {
-        nn_team_split((rows + align - 1) / align, c, C, &lo, &hi);
-        lo = lo * align < rows ? lo * align : rows;
-        hi = hi * align < rows ? hi * align : rows;
-    } else {
-        nn_team_split(rows, c, C, &lo, &hi);
-    }
+    nn_team_split_aligned(rows, c, C, be->chunk_align ? be->chunk_align() : 0, &lo, &hi);
     size_t w0 = (size_t)lo * per_row, wn = (size_t)(hi - lo) * per_row;
     if (hi > lo) {
         const nn_real *in = layer_input(m, x, i);
@@ -435,23 +444,12 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
             l->ops->param_grad(l, be, in, B, lo, hi, -lr, keep, l->w);
         else
             l->ops->param_grad(l, be, in, B, lo, hi, 1, 0, l->dw);
-        if (o && !fold && be->params_updated && !copy) {
-            /* the backend's copies follow in blocks of rows, each while it is in L1 */
-            const size_t rows_per = per_row >= 2048 ? 1 : 2048 / per_row;
-            for (size_t r = 0; r < (size_t)(hi - lo); r += rows_per) {
-                const size_t nr =
-                    (size_t)(hi - lo) - r < rows_per ? (size_t)(hi - lo) - r : rows_per;
-                nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params,
-                                         tw->offset + w0 + r * per_row, nr * per_row, NULL);
-                be->params_updated(be, m, tw->offset + w0 + r * per_row, nr * per_row);
-            }
-        } else {
-            if (o && !fold)
-                nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params,
-                                         tw->offset + w0, wn, copy);
-            if (o && be->params_updated && (fold || !copy))
-                be->params_updated(be, m, tw->offset + w0, wn);
-        }
+        /* a backend's own weight copies follow: plain SGD, folded into the GEMM, refreshes them
+         * right after it, while the chunk is in cache */
+        if (fold && be->params_updated)
+            be->params_updated(be, m, tw->offset + w0, wn);
+        else if (o && !fold)
+            nn_model_optimize(m, o, t, tw->offset + w0, wn, per_row);
     }
     if (l->n_tensors < 2)
         return;
@@ -470,9 +468,8 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
         for (int j = lo; j < hi; j++)
             l->b[j] = keep * l->b[j] - lr * l->db[j];
     else if (o && hi > lo)
-        nn_optim_step_range_copy(o, t, m->params, m->grads, m->opt_state, m->n_params,
-                                 tb->offset + (size_t)lo, (size_t)(hi - lo), copy);
-    if (o && hi > lo && be->params_updated && (fold || !copy))
+        nn_model_optimize(m, o, t, tb->offset + (size_t)lo, (size_t)(hi - lo), 1);
+    if (fold && hi > lo && be->params_updated)
         be->params_updated(be, m, tb->offset + (size_t)lo, (size_t)(hi - lo));
 }
 

@@ -81,9 +81,8 @@ static void clip_and_update(struct nn_step *j, int t, int T)
     struct nn_model *m = j->m;
     int lo, hi;
     /* 64-byte slices of the trained parameters (the frozen statistics after them stay) */
-    nn_team_split((int)((m->n_train + 15) / 16), t, T, &lo, &hi);
-    const size_t a = (size_t)lo * 16,
-                 b = (size_t)hi * 16 < m->n_train ? (size_t)hi * 16 : m->n_train;
+    nn_team_split_aligned((int)m->n_train, t, T, 16, &lo, &hi);
+    const size_t a = (size_t)lo, b = (size_t)hi;
     double sq = 0;
     for (size_t i = a; i < b; i++)
         sq += (double)m->grads[i] * (double)m->grads[i];
@@ -102,12 +101,7 @@ static void clip_and_update(struct nn_step *j, int t, int T)
             m->grads[i] *= (nn_real)coef;
     if (b <= a)
         return;
-    const struct nn_backend *be = m->backend;
-    uint16_t *copy = be->param_copy ? be->param_copy(be, m) : NULL;
-    nn_optim_step_range_copy(j->o, j->t, m->params, m->grads, m->opt_state, m->n_params, a, b - a,
-                             copy);
-    if (be->params_updated && !copy)
-        be->params_updated(be, m, a, b - a);
+    nn_model_optimize(m, j->o, j->t, a, b - a, 1);
 }
 
 /* The step, run by every thread of the team (or by the caller alone). */
