@@ -133,19 +133,26 @@ check: deps $(addprefix $(ASAN)/,$(TESTS)) $(addprefix $(ASAN)-dbl/,$(DTESTS)) $
 	@$(MAKE) --no-print-directory tsan
 
 # The thread team under ThreadSanitizer: its own tests, training on 1 to 4 threads, and short
-# MNIST runs on 2 threads, in float32 and (where the CPU has it) bfloat16. (OpenBLAS and oneDNN
-# are not instrumented; the team's hand-offs around them and nnctl's AMX path are.)
+# MNIST runs on 2 threads, in float32 and (where the CPU has bf16) bfloat16 on each bf16 path:
+# nnctl's AMX kernels where the CPU has AMX, and oneDNN's matmul (forced with
+# NNCTL_BF16_KERNEL=onednn on AMX; the only path on AVX512-BF16 without AMX). OpenBLAS and oneDNN
+# are not instrumented; the team's hand-offs around them and nnctl's AMX path are.
+TSAN_BF16 = $(TSAN)/nnctl train configs/mnist_autoencoder.yaml --out build/tsan-run --quiet --threads 2 \
+	      --precision bfloat16 --set data.train_limit=2000 --set data.test_limit=200 --set training.epochs=2
 tsan: deps $(TSAN)/test_team $(TSAN)/test_train $(TSAN)/test_controls $(TSAN)/nnctl
 	@set -e; export TSAN_OPTIONS=halt_on_error=1; \
 	 for t in test_team test_train test_controls; do echo "== $$t (tsan)"; OPENBLAS_NUM_THREADS=1 $(TSAN)/$$t; done; \
 	 if [ -d "$(MNIST_DIR)" ]; then echo "== nnctl train, MNIST, 2 threads (tsan)"; rm -rf build/tsan-run; \
 	   $(TSAN)/nnctl train configs/mnist_autoencoder.yaml --out build/tsan-run --quiet --threads 2 \
 	     --set data.train_limit=3000 --set data.test_limit=500 --set training.epochs=2; \
-	   if grep -qw avx512_bf16 /proc/cpuinfo; then \
-	     echo "== nnctl train in bfloat16, MNIST, 2 threads (tsan: the weight copies' refresh, the staged operands)"; \
-	     rm -rf build/tsan-run; \
-	     $(TSAN)/nnctl train configs/mnist_autoencoder.yaml --out build/tsan-run --quiet --threads 2 \
-	       --precision bfloat16 --set data.train_limit=2000 --set data.test_limit=200 --set training.epochs=2; fi; fi
+	   if ! $(TSAN)/nnctl check configs/xor.yaml --set training.precision=bfloat16 >/dev/null 2>&1; then \
+	     echo "== bfloat16 under tsan skipped: this CPU has neither AMX-BF16 nor AVX512-BF16"; \
+	   else \
+	     if grep -qw amx_bf16 /proc/cpuinfo; then \
+	       echo "== nnctl train in bfloat16 on nnctl's AMX kernels, MNIST, 2 threads (tsan: the weight copies' refresh, the staged operands)"; \
+	       rm -rf build/tsan-run; $(TSAN_BF16); fi; \
+	     echo "== nnctl train in bfloat16 on oneDNN's matmul, MNIST, 2 threads (tsan: per-thread primitives)"; \
+	     rm -rf build/tsan-run; NNCTL_BF16_KERNEL=onednn $(TSAN_BF16); fi; fi
 
 # Speed figures (issue 6), written to bench/results.json; peers are timed when installed.
 $(REL)/bench: bench/bench.c $(REL)/libnnctl.a

@@ -123,6 +123,17 @@ if "$NNCTL" export --init configs/mnist_lenet.yaml "${same[@]}" --out bench/out/
     s=$(sed -n 's/.*"seconds_per_epoch": *\([0-9.eE+-]*\).*/\1/p' bench/out/lenet_speed/metrics.json)
     cnn+=(--extra "lenet_seconds_per_epoch=$s")
     echo "bench: LeNet epoch (60,000 images, $THREADS threads): nnctl $s s"
+    # the same in bfloat16, where this CPU has it (AMX or AVX512-BF16)
+    if "$NNCTL" check configs/mnist_lenet.yaml --set training.precision=bfloat16 >/dev/null 2>&1 &&
+        "$NNCTL" train configs/mnist_lenet.yaml "${same[@]}" --set training.epochs=3 \
+            --set training.precision=bfloat16 --out bench/out/lenet_speed16 --overwrite \
+            --threads "$THREADS" --quiet; then
+        s16=$(sed -n 's/.*"seconds_per_epoch": *\([0-9.eE+-]*\).*/\1/p' bench/out/lenet_speed16/metrics.json)
+        cnn+=(--extra "lenet_bf16_seconds_per_epoch=$s16")
+        echo "bench: LeNet epoch in bfloat16: nnctl $s16 s ($(awk -v a="$s16" -v b="$s" 'BEGIN { printf "%.2f", a / b }')x float32's)"
+    else
+        echo "bench: LeNet in bfloat16 skipped: this CPU has neither AMX-BF16 nor AVX512-BF16"
+    fi
     if [ -x "$PY" ] && "$PY" scripts/peers/torch_cnn.py --init bench/out/lenet_init \
         --mnist-dir "$MNIST_DIR" --epochs 3 --batch 128 --optimizer adam --lr 0.002 \
         --weight-decay 0.01 --threads "$THREADS" --out bench/out/lenet_torch.json \

@@ -177,25 +177,46 @@ expect_exit 0 "xor_adam" -- "$NNCTL" train configs/xor_adam.yaml --out "$T/xa" -
 
 # --- OpenBLAS kernels: nnctl info, and the one re-execution on a CPU OpenBLAS does not know ---
 # NNCTL_TEST_CORE=FIRST[,AFTER] plays OpenBLAS reporting FIRST before the re-execution (and AFTER
-# after it): Prescott is the fallback OpenBLAS 0.3.21 runs on family 6 model 207.
+# after it): Prescott is the fallback OpenBLAS 0.3.21 runs on family 6 model 207. A user's
+# OPENBLAS_CORETYPE always wins over nnctl's choice, so the commands that check that choice run
+# with it unset (env -u, per command: some machines set it, and OPENBLAS_L2_SIZE, for the whole
+# environment); the rest of the suite keeps whatever the environment says.
+nocore=(env -u OPENBLAS_CORETYPE)
+echo "cli.sh: this machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset)} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE-(unset)}"
 expect_exit 0 "info" -- "$NNCTL" info
 grep -q "^libraries:   libyaml .*, libsvm .*, zlib .*, libpng " "$T/out" && ok || bad "info names the libraries"
 expect_exit 0 "info --json" -- "$NNCTL" info --json
 grep -q '"blas_core": "' "$T/out" && grep -q '"amx_bf16": ' "$T/out" && ok || bad "info --json: core and features"
 if grep -q '"avx": true' "$T/out"; then
-    expect_exit 0 "re-executed with better kernels" -- env NNCTL_TEST_CORE=Prescott "$NNCTL" info --json
+    echo "cli.sh: core choice: fallback replaced by re-execution (played: NNCTL_TEST_CORE=Prescott, OPENBLAS_CORETYPE unset per command)"
+    expect_exit 0 "re-executed with better kernels" -- "${nocore[@]}" NNCTL_TEST_CORE=Prescott "$NNCTL" info --json
     grep -q '"blas_core_detected": "Prescott"' "$T/out" && ! grep -q '"blas_core": "Prescott"' "$T/out" &&
-        grep -q '"warning": null' "$T/out" && ok || bad "a fallback core is replaced, once, without a warning"
+        grep -q '"warning": null' "$T/out" && grep -q '"hint": null' "$T/out" && ok || bad "a fallback core is replaced, once, without a warning"
     chosen=$(sed -n 's/.*"blas_core": "\([A-Za-z]*\)".*/\1/p' "$T/out")
-    expect_exit 0 "train after the re-execution" -- env NNCTL_TEST_CORE=Prescott "$NNCTL" train configs/xor.yaml --out "$T/rx1" --quiet --threads 1
+    expect_exit 0 "train after the re-execution" -- "${nocore[@]}" NNCTL_TEST_CORE=Prescott "$NNCTL" train configs/xor.yaml --out "$T/rx1" --quiet --threads 1
     [ -s "$T/err" ] && bad "no warning when the re-execution helped: $(cat "$T/err")" || ok
     grep -q "\"blas_core_detected\": \"Prescott\"" "$T/rx1/metrics.json" && grep -q "nnctl set OPENBLAS_CORETYPE=$chosen" "$T/rx1/metrics.json" && ok || bad "metrics.json records the detected and chosen cores"
     expect_exit 0 "train with that core set by hand" -- env OPENBLAS_CORETYPE="$chosen" "$NNCTL" train configs/xor.yaml --out "$T/rx2" --quiet --threads 1
     grep -q "\"blas_core_reason\": \"OPENBLAS_CORETYPE=$chosen was set by the user\"" "$T/rx2/metrics.json" && ok || bad "the user's value is reported as theirs"
+    [ -s "$T/err" ] && bad "no hint for the core nnctl itself would choose: $(cat "$T/err")" || ok
     cmp -s "$T/rx1/model.ckpt" "$T/rx2/model.ckpt" && ok || bad "re-executed run and hand-set core give the same checkpoint"
     # the variable does not help: one warning, no second re-execution (timeout guards a loop)
-    expect_exit 0 "a core that stays a fallback" -- env NNCTL_TEST_CORE=Prescott,Prescott timeout 20 "$NNCTL" check configs/xor.yaml
+    expect_exit 0 "a core that stays a fallback" -- "${nocore[@]}" NNCTL_TEST_CORE=Prescott,Prescott timeout 20 "$NNCTL" check configs/xor.yaml
     [ "$(grep -c 'warning: OpenBLAS detected Prescott kernels and still runs Prescott ones' "$T/err")" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && ok || bad "exactly one warning when the re-execution did not help: $(cat "$T/err")"
+    # the user's OPENBLAS_CORETYPE below this CPU's kernels (Prescott, SSE3, is below any CPU with
+    # AVX): `train` says so once on stderr and in metrics.json, `info` shows it, other commands
+    # stay quiet, and that core still runs
+    echo "cli.sh: core choice: the hint for a slower OPENBLAS_CORETYPE (played: OPENBLAS_CORETYPE=Prescott per command)"
+    expect_exit 0 "train with a slower core set by hand" -- env OPENBLAS_CORETYPE=Prescott "$NNCTL" train configs/xor.yaml --out "$T/hint" --quiet --threads 1
+    [ "$(grep -c "^nnctl: hint: OPENBLAS_CORETYPE=Prescott selects OpenBLAS's SSE kernels on a CPU with AVX.*: this CPU's .* kernels (.*, what nnctl runs with the variable unset) .* faster .*; your setting is kept$" "$T/err")" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && ok || bad "one hint line for a slower core: $(cat "$T/err")"
+    grep -A1 '"hints": \[' "$T/hint/metrics.json" | grep -q '^ *"OPENBLAS_CORETYPE=Prescott selects' && ok || bad "metrics.json lists the hint"
+    grep -q '"blas_core": "Prescott"' "$T/hint/metrics.json" && ok || bad "the user's core still runs"
+    expect_exit 0 "info with a slower core" -- env OPENBLAS_CORETYPE=Prescott "$NNCTL" info
+    grep -q "^             hint: OPENBLAS_CORETYPE=Prescott selects" "$T/out" && ok || bad "info shows the hint"
+    expect_exit 0 "check with a slower core" -- env OPENBLAS_CORETYPE=Prescott "$NNCTL" check configs/xor.yaml
+    [ -s "$T/err" ] && bad "only train prints the hint: $(cat "$T/err")" || ok
+else
+    echo "cli.sh: core choice: skipped (this CPU has no AVX: OpenBLAS's generic kernels are the right ones)"
 fi
 # a generic BLAS in OpenBLAS's place (the reference one, when libblas3 is installed): one warning,
 # also in metrics.json

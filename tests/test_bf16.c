@@ -3,6 +3,7 @@
  * skipped on a CPU with neither AMX-BF16 nor AVX512-BF16. */
 #include "testutil.h"
 
+#include <dnnl.h>
 #include <unistd.h>
 
 #include "nnctl/model.h"
@@ -203,6 +204,19 @@ static void test_reproducible_and_resumable(void **state)
     assert_true(r1.final_train_loss < 0.2);
 }
 
+/* oneDNN's global primitive cache is off once the backend is ready: each thread builds its own
+ * primitives, and no primitive (nor the cache's lazily made lock) is shared between the training
+ * step's threads through synchronisation ThreadSanitizer cannot see (issue 23). */
+static void test_primitive_cache_off(void **state)
+{
+    (void)state;
+    if (!have_bf16())
+        skip();
+    int capacity = -1;
+    assert_int_equal(dnnl_get_primitive_cache_capacity(&capacity), dnnl_success);
+    assert_int_equal(capacity, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_gradients_against_fp32),
         cmocka_unit_test(test_xor_learns),
         cmocka_unit_test(test_reproducible_and_resumable),
+        cmocka_unit_test(test_primitive_cache_off),
     };
     return cmocka_run_group_tests_name("bf16", tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -10,6 +10,7 @@
 #define NNCTL_BACKEND_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "nnctl/common.h"
@@ -50,6 +51,9 @@ struct nn_backend {
     int (*facts)(struct nn_backend_fact *f, int max);
     /* Optional: 1 and a message when the backend runs a slow path it could not fix. */
     int (*warning)(char *buf, size_t len);
+    /* Optional: 1 and a message when a setting of the user's makes the backend slower than this
+     * CPU allows (the setting still applies): `nnctl train` prints it once, info shows it. */
+    int (*hint)(char *buf, size_t len);
     /* Optional: called once a model's parameter arena is allocated, and after the optimizer
      * changed elements [off, off + n) of it. Return 0, or a negative NN_ERR_* code. */
     int (*attach)(const struct nn_backend *be, const struct nn_model *m);
@@ -83,6 +87,9 @@ const struct nn_backend *nn_backend_default(void);
 const struct nn_backend *nn_backend_find(const char *name);
 /* Every backend of this build, NULL-terminated. */
 const struct nn_backend *const *nn_backend_list(void);
+/* Each backend's hint (a setting of the user's that slows it down), one line each on f: a training
+ * run prints them once it is set up, before its first epoch. */
+void nn_backend_print_hints(FILE *f);
 
 /* be->gemm(...), spelled shorter at the call sites. */
 static inline void nn_gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb, int m,

@@ -1,6 +1,7 @@
 /* The backend registry: every compute backend this build has. */
 #include "nnctl/backend.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "nnctl/onednn.h"
@@ -24,4 +25,13 @@ const struct nn_backend *nn_backend_find(const char *name)
 const struct nn_backend *const *nn_backend_list(void)
 {
     return backends;
+}
+
+void nn_backend_print_hints(FILE *f)
+{
+    for (int i = 0; backends[i]; i++) {
+        char msg[512];
+        if (backends[i]->hint && backends[i]->hint(msg, sizeof msg))
+            fprintf(f, "nnctl: hint: %s\n", msg);
+    }
 }

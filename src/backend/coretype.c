@@ -39,15 +39,21 @@ int nn_cpu_level(const struct nn_cpu *cpu)
     return 1;
 }
 
+static int is_amd(const struct nn_cpu *cpu)
+{
+    return !strcmp(cpu->vendor, "AuthenticAMD") || !strcmp(cpu->vendor, "HygonGenuine");
+}
+
 static const char *best_core(const struct nn_cpu *cpu, int level)
 {
     switch (level) {
     case 4:
-        return "SkylakeX";
+        /* AMD with AVX512-BF16 (Zen 4 and 5): Cooperlake, OpenBLAS's own pick there, 1.24x
+         * faster than SkylakeX on Zen 5; Intel: SkylakeX, as fast as Cooperlake and the same
+         * bits as where OpenBLAS detects SkylakeX itself (coretype.h) */
+        return is_amd(cpu) && nn_cpu_has(cpu, NN_CPU_AVX512_BF16) ? "Cooperlake" : "SkylakeX";
     case 3:
-        return !strcmp(cpu->vendor, "AuthenticAMD") || !strcmp(cpu->vendor, "HygonGenuine")
-                   ? "Zen"
-                   : "Haswell";
+        return is_amd(cpu) ? "Zen" : "Haswell";
     case 2:
         return "Sandybridge";
     default:
@@ -96,4 +102,43 @@ void nn_coretype_choose(const struct nn_cpu *cpu, const char *detected, const ch
              "set OPENBLAS_CORETYPE=%s",
              detected, level_names[got], level_names[have], cpu->vendor, cpu->family, cpu->model,
              want);
+}
+
+/* How much faster this CPU's best kernels ran than a lower level's, the lowest and the highest
+ * ratio seen (README, "Tested CPUs"). AVX-512 CPUs: the autoencoder's SGD epoch on 2 threads (make
+ * bench's core sweep) on an Intel Xeon of model 167 (2026-12-01: SkylakeX 0.551-0.585 s, Haswell
+ * 0.730-0.748, Sandybridge 1.015-1.035, Prescott 1.644-1.676) and on an AMD EPYC of family 26
+ * model 2 (Zen 5, issue 23's figures of 2026-12-07: Cooperlake 0.351, Haswell 0.606, Sandybridge
+ * 0.644, Prescott 1.548). AVX2: an AMD EPYC of family 25 model 1 (Zen 3, 2026-12-07), the same
+ * epoch against Zen's kernels in three alternating rounds (Sandybridge 1.09-1.33x, Prescott
+ * 3.01-3.63x) and as whole processes, five pairs each (1.17-1.48x, 3.51-4.31x). */
+static const struct {
+    int have, got;
+    double lo, hi;
+} gains[] = {
+    {4, 3, 1.27, 1.73}, {4, 2, 1.77, 1.83}, {4, 1, 2.86, 4.41},
+    {3, 2, 1.09, 1.48}, {3, 1, 3.01, 4.31},
+};
+
+int nn_coretype_hint(const struct nn_cpu *cpu, const char *user, char *buf, size_t len)
+{
+    const int have = nn_cpu_level(cpu), got = nn_coretype_level(user);
+    if (!user || !user[0] || got < 1 || got >= have)
+        return 0;
+    double lo = 0, hi = 0;
+    for (size_t i = 0; i < sizeof gains / sizeof gains[0]; i++)
+        if (gains[i].have == have && gains[i].got == got)
+            lo = gains[i].lo, hi = gains[i].hi;
+    char expect[96] = "";
+    if (lo > 0)
+        snprintf(expect, sizeof expect, " are expected to train %.1f-%.1fx faster", lo, hi);
+    else
+        snprintf(expect, sizeof expect, " would train faster");
+    snprintf(buf, len,
+             "OPENBLAS_CORETYPE=%s selects OpenBLAS's %s kernels on a CPU with %s: this CPU's %s "
+             "kernels (%s, what nnctl runs with the variable unset)%s (measured on the "
+             "autoencoder; README, Tested CPUs); your setting is kept",
+             user, level_names[got], level_names[have], level_names[have], best_core(cpu, have),
+             expect);
+    return 1;
 }

@@ -12,8 +12,9 @@
  *
  * oneDNN: each thread keeps its own small table of primitives and memory objects, one per GEMM
  * shape it meets (the step's shapes are fixed by the batch and thread count, so the table fills
- * in the first steps and never again); oneDNN's scratchpad is ours (user mode), allocated with
- * the entry. oneDNN runs on OpenMP: each calling thread sets its own OpenMP thread count, so the
+ * in the first steps and never again), and oneDNN's global primitive cache is off (init_once), so
+ * no primitive crosses threads; oneDNN's scratchpad is ours (user mode), allocated with the
+ * entry. oneDNN runs on OpenMP: each calling thread sets its own OpenMP thread count, so the
  * training step's threads (one GEMM thread each) do not fight a second pool. */
 #include <dnnl.h>
 #include <omp.h>
@@ -124,8 +125,18 @@ static void free_tcache(void *p)
     free(t);
 }
 
+/* Every thread passes here (pthread_once) before its first oneDNN call that creates or runs a
+ * primitive. oneDNN's global primitive cache is switched off: each thread builds its own
+ * primitives in its own table (struct tcache), so the cache could only hand one thread's
+ * primitive to another, through synchronisation inside the library that a thread sanitizer
+ * cannot see; and its reader-writer lock, allocated on first use, would otherwise be allocated
+ * by whichever team thread created a primitive first, with no happens-before to the others (the
+ * ThreadSanitizer report of issue 23). Switched off here, the cache and its lock are made once,
+ * before any thread can use them. */
 static void init_once(void)
 {
+    if (dnnl_set_primitive_cache_capacity(0) != dnnl_success)
+        return;
     if (pthread_key_create(&tkey, free_tcache))
         return;
     if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success)
@@ -524,8 +535,9 @@ static int facts(struct nn_backend_fact *f, int max)
     snprintf(f[0].value, sizeof f[0].value, "%s",
              amx ? "AMX-BF16 tiles"
              : nn_cpu_has(&cpu, NN_CPU_AVX512_BF16)
-                 ? "AVX512-BF16 without AMX (the autoencoder's epoch measured no faster than "
-                   "float32's there)"
+                 ? "AVX512-BF16 without AMX, oneDNN's matmul (AMD EPYC family 26 model 2, "
+                   "2026-12-07: autoencoder Adam epoch 0.54x float32's; LeNet 1.05x, slower: "
+                   "its small GEMMs round their unfolded inputs to bf16 at every call)"
                  : "none on this CPU");
     return 1;
 }

@@ -182,6 +182,16 @@ static int warning(char *buf, size_t len)
     return 0;
 }
 
+/* The user's OPENBLAS_CORETYPE (not the one nnctl set for its re-execution) below this CPU. */
+static int hint(char *buf, size_t len)
+{
+    if (getenv(ENV_DETECTED))
+        return 0;
+    struct nn_cpu cpu;
+    nn_cpu_detect(&cpu);
+    return nn_coretype_hint(&cpu, getenv("OPENBLAS_CORETYPE"), buf, len);
+}
+
 const struct nn_backend nn_backend_openblas = {
     .name = "openblas",
     .doc = "OpenBLAS sgemm in float32 (dgemm in the float64 build), on the CPU's vector units",
@@ -193,4 +203,5 @@ const struct nn_backend nn_backend_openblas = {
     .startup = startup,
     .facts = facts,
     .warning = warning,
+    .hint = hint,
 };

@@ -86,6 +86,10 @@ static void print_json(const struct nn_cpu *cpu)
             nn_json_str(&j, "warning", warn);
         else
             nn_json_null(&j, "warning");
+        if (be->hint && be->hint(warn, sizeof warn))
+            nn_json_str(&j, "hint", warn);
+        else
+            nn_json_null(&j, "hint");
         nn_json_end(&j);
     }
     nn_json_end(&j);
@@ -138,6 +142,8 @@ static void print_text(const struct nn_cpu *cpu)
             printf("             %s: %s\n", facts[k].key, facts[k].value);
         if (be->warning && be->warning(warn, sizeof warn))
             printf("             warning: %s\n", warn);
+        if (be->hint && be->hint(warn, sizeof warn))
+            printf("             hint: %s\n", warn);
     }
     printf("libraries:   libyaml %s, libsvm %d, zlib %s, libpng %s\n", yaml_get_version_string(),
            libsvm_version, zlibVersion(), png_get_libpng_ver(NULL));

@@ -8,6 +8,7 @@
  * The loop itself never allocates. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "nnctl/backend.h"
 #include "nnctl/clock.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/mem.h"
@@ -456,6 +458,7 @@ static int run_alloc(struct run *r, struct nn_error *err)
     int rc = nn_step_init(&r->step, &r->m, T, &r->train, r->xb, r->yb, &r->opt, err);
     if (rc)
         return rc;
+    nn_backend_print_hints(stderr); /* set up: what would make it faster, before epoch 1 */
     r->last_loss = NAN;
     if (r->st.epoch > 0) {
         /* A resumed run reports the whole run: earlier epochs' rows and seconds come back too. */
