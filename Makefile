@@ -5,7 +5,7 @@ CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # -ffp-contract=fast: in ISO C mode (-std=c11) GCC otherwise never fuses a·b + c into one FMA;
 # fused, the exp/tanh/sigmoid polynomials run 1.5× faster and are as accurate or more (test_vmath).
 OPT      ?= -O3 -march=native -mprefer-vector-width=512 -ffp-contract=fast -fno-math-errno -g
-LIBS     := -pthread -lyaml -lopenblas -ldnnl -lgomp -lsvm -lpng -lz -lm
+LIBS     := -pthread -lyaml -lopenblas -ldnnl -lgomp -lsvm -lpng -lnettle -lz -lm
 TESTLIBS := -lcmocka
 
 # One folder per concern under src/ (see the README's design section); private headers sit beside
@@ -13,7 +13,7 @@ TESTLIBS := -lcmocka
 SRC_DIRS := cli config core layers model backend train data io svm
 LIB_SRC  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 HEADERS  := $(wildcard include/nnctl/*.h) $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
-TESTS    := test_config test_schema test_optim test_schedule test_controls test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team test_backend test_coretype test_bf16 test_amx test_svm_ovo test_data_sources
+TESTS    := test_number test_config test_schema test_optim test_schedule test_controls test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team test_backend test_coretype test_bf16 test_amx test_svm_ovo test_data_sources
 # Gradient checks run in the double-precision build of the same sources.
 DTESTS   := test_gradcheck
 

@@ -532,7 +532,7 @@ int main(int argc, char **argv)
     if (floor_only) {
         char why[256];
         double flops = 0;
-        if (nn_onednn_check(why, sizeof why)) {
+        if (nn_backend_onednn_bf16.check(why, sizeof why)) {
             printf("bf16: %s\n", why);
             return 1;
         }
@@ -584,7 +584,7 @@ int main(int argc, char **argv)
     double floor_blas = gemm_floor(1, &flops, &nn_backend_openblas);
     double floor_team = threads > 1 ? gemm_floor(threads, &flops, &nn_backend_openblas) : NAN;
     char why[256];
-    const int bf16 = nn_onednn_check(why, sizeof why) == 0;
+    const int bf16 = nn_backend_onednn_bf16.check(why, sizeof why) == 0;
     double floor_bf16 = NAN;
     if (bf16) {
         double f1 = gemm_floor(1, &flops, &nn_backend_onednn_bf16);

@@ -3,7 +3,7 @@
 # As root it runs apt-get itself; otherwise it prints the exact command and fails, because a
 # build that silently lacks a library only fails later with a less helpful message.
 set -eu
-PKGS="build-essential pkg-config libyaml-dev libopenblas-dev libdnnl-dev libcmocka-dev zlib1g-dev libsvm-dev libsvm-tools libpng-dev gnuplot-nox"
+PKGS="build-essential pkg-config libyaml-dev libopenblas-dev libdnnl-dev libcmocka-dev zlib1g-dev libsvm-dev libsvm-tools libpng-dev nettle-dev gnuplot-nox"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -241,7 +241,23 @@ if "$NNCTL" check configs/xor.yaml --precision bfloat16 >/dev/null 2>&1 || "$NNC
     expect_exit 0 "predict it on a CPU without bf16 (float32)" -- env NNCTL_TEST_NO_BF16=1 "$NNCTL" predict "$T/bf16/model.ckpt" --input "0 0; 1 1"
     [ -s "$T/out" ] && ok || bad "a bf16 checkpoint predicts in float32 where bf16 is missing"
     expect_exit 2 "resume it there: refused" -- env NNCTL_TEST_NO_BF16=1 "$NNCTL" train configs/xor.yaml --precision bfloat16 --set training.epochs=20000 --out "$T/bf16" --resume
+    # the backend named: the same run; where it cannot run, the checkpoint predicts on the best
+    # backend there
+    expect_exit 0 "train XOR on onednn-bf16 by name" -- "$NNCTL" train configs/xor.yaml --precision bfloat16 --set training.backend=onednn-bf16 --out "$T/bf16n" --quiet
+    grep -q '"backend": "onednn-bf16"' "$T/bf16n/metrics.json" && ok || bad "training.backend=onednn-bf16 runs it"
+    expect_exit 0 "predict it where bf16 is missing" -- env NNCTL_TEST_NO_BF16=1 "$NNCTL" predict "$T/bf16n/model.ckpt" --input "0 0; 1 1"
+    [ -s "$T/out" ] && ok || bad "a checkpoint naming a backend this CPU lacks still predicts"
 fi
+
+# --- training.backend: by name and precision, refused with its reason before anything is written ---
+expect_exit 0 "train XOR on openblas by name" -- "$NNCTL" train configs/xor.yaml --set training.backend=openblas --out "$T/bn" --quiet --threads 1
+cmp -s <(sed -n '/"final_train_loss"/p' "$T/bn/metrics.json") <(sed -n '/"final_train_loss"/p' "$T/xor/metrics.json") && grep -q '"backend": "openblas"' "$T/bn/metrics.json" && ok || bad "training.backend=openblas trains as auto does"
+expect_exit 2 "an unknown backend" -- "$NNCTL" train configs/xor.yaml --set training.backend=cuda --out "$T/bcuda"
+grep -q "error: 'training.backend': no backend 'cuda'; this build has openblas, onednn-bf16" "$T/err" && [ ! -e "$T/bcuda" ] && ok || bad "unknown backend message: $(cat "$T/err")"
+expect_exit 2 "a backend of another precision" -- "$NNCTL" check configs/xor.yaml --set training.backend=onednn-bf16
+grep -q "error: 'training.backend': backend 'onednn-bf16' computes in bfloat16, and training.precision is float32" "$T/err" && ok || bad "precision mismatch message: $(cat "$T/err")"
+expect_exit 0 "info lists each backend's precision and whether it runs" -- env NNCTL_TEST_NO_BF16=1 "$NNCTL" info
+grep -q "^backend:     openblas (float32; runs on this CPU)" "$T/out" && grep -q "^backend:     onednn-bf16 (bfloat16; cannot run on this CPU)" "$T/out" && grep -q "^             why not: bfloat16 needs AMX-BF16 or AVX512-BF16" "$T/out" && ok || bad "info: backends and why not: $(grep -A1 '^backend' "$T/out")"
 
 # --- damaged checkpoints: exit 1, nothing written ---
 head -c 100 "$T/xor/model.ckpt" >"$T/trunc.ckpt"

@@ -14,7 +14,7 @@
 static int have_bf16(void)
 {
     char why[256];
-    if (nn_onednn_check(why, sizeof why) == 0)
+    if (nn_backend_onednn_bf16.check(why, sizeof why) == 0)
         return 1;
     print_message("    skipped: %s\n", why);
     return 0;

@@ -28,10 +28,14 @@ struct nn_backend_fact {
 #define NN_BACKEND_MAX_FACTS 8
 
 struct nn_backend {
-    const char *name; /* "openblas": the word `--backend` and metrics.json use */
+    const char *name; /* "openblas": the word training.backend and metrics.json use */
     const char *doc;  /* one line for `nnctl info` */
-    /* 1 when it can run on this CPU and build. This function can't fail. */
-    int (*available)(void);
+    /* What its GEMMs compute in: a config's training.precision picks among the backends of
+     * that precision. */
+    enum nn_precision precision;
+    /* 0 when it can run on this CPU and build; -1 and one sentence in `why` when it cannot. The
+     * one availability check: the config's checks, `nnctl info` and checkpoint loads ask it. */
+    int (*check)(char *why, size_t len);
     /* C (m,n) = alpha · op(A) (m,k) · op(B) (k,n) + beta · C, row-major with leading
      * dimensions; op transposes when NN_TRANS. b_param: the parameter tensor B is (an index
      * into the model's tensors), or -1 for activations and gradients. */
@@ -85,8 +89,19 @@ struct nn_backend {
 const struct nn_backend *nn_backend_default(void);
 /* The backend called `name`, or NULL. */
 const struct nn_backend *nn_backend_find(const char *name);
-/* Every backend of this build, NULL-terminated. */
+/* Every backend: this build's, then those registered at run time, NULL-terminated. The order is
+ * the preference: "auto" takes the first of a precision that can run here. */
 const struct nn_backend *const *nn_backend_list(void);
+/* Adds a backend after this build's (a test's, say). Returns 0, or -1 when the table is full or
+ * the name is taken. Not thread-safe: register before use. */
+int nn_backend_register(const struct nn_backend *be);
+/* The backend a config asks for: `name` "auto" (or NULL, or "") takes the first backend of the
+ * list that computes in `precision` and can run here; another name, that backend, which must
+ * compute in `precision` and run here. NULL with one sentence in `why` when there is none. */
+const struct nn_backend *nn_backend_choose(const char *name, enum nn_precision precision, char *why,
+                                           size_t len);
+/* "float32" or "bfloat16". */
+const char *nn_precision_name(enum nn_precision p);
 /* Each backend's hint (a setting of the user's that slows it down), one line each on f: a training
  * run prints them once it is set up, before its first epoch. */
 void nn_backend_print_hints(FILE *f);

@@ -21,6 +21,10 @@ typedef float nn_real;
 #define NN_REAL_NAME "float32"
 #endif
 
+/* What a backend's GEMMs take as inputs (training.precision): the model's arithmetic elsewhere is
+ * nn_real either way. */
+enum nn_precision { NN_PRECISION_FLOAT32, NN_PRECISION_BFLOAT16 };
+
 enum nn_status {
     NN_OK = 0,
     NN_ERR_USAGE = -1,       /* bad command line: exit code 2 */

@@ -69,7 +69,6 @@ enum nn_loss_kind { NN_LOSS_MSE, NN_LOSS_BCE, NN_LOSS_CCE };
 enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
 /* The precision of the GEMMs: float32 everywhere, or bf16 GEMM inputs with fp32 accumulation,
  * master weights and everything else (the onednn-bf16 backend). */
-enum nn_precision { NN_PRECISION_FLOAT32, NN_PRECISION_BFLOAT16 };
 /* The data sources, in the order of the source table (src/data/data.c). */
 enum nn_data_source {
     NN_DATA_NONE,
@@ -156,6 +155,7 @@ struct nn_train_spec {
     int checkpoint_every;      /* epochs between checkpoints; 0 = only at the end */
     double checkpoint_minutes; /* also a checkpoint (inside an epoch too) after this long */
     enum nn_precision precision;
+    char backend[NN_NAME_MAX]; /* a backend's name (backend.h), or "auto" */
     struct nn_early_stop_spec early_stopping;
 };
 

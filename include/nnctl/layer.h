@@ -19,7 +19,7 @@
 #include "nnctl/schema.h"
 #include "nnctl/shape.h"
 
-struct nn_layer;   /* model.h */
+struct nn_layer;   /* below */
 struct nn_backend; /* backend.h */
 
 #define NN_LAYER_MAX_PARAMS 4 /* parameter tensors per layer (2 trained, the rest frozen) */
@@ -126,6 +126,10 @@ const char *nn_layer_type_name(const struct nn_layer_spec *s);
 int nn_layer_register(const struct nn_layer_ops *ops, enum nn_layer_kind *kind);
 /* The kind's activation, or NN_ACT_IDENTITY with 0 returned. */
 int nn_layer_activation(const struct nn_layer_spec *s, enum nn_act *act);
+/* The last of the n layers that has an activation function: its index, with the function in
+ * *act; -1 (and identity) when none has one. The one scan the fused heads, the config's checks
+ * and evaluation use. */
+int nn_layers_last_activation(const struct nn_layer_spec *layers, int n, enum nn_act *act);
 
 /* The words of enum nn_act and enum nn_init, NULL-terminated (index = value). */
 extern const char *const nn_act_names[];
@@ -141,5 +145,32 @@ extern const struct nn_layer_ops nn_layer_conv2d;
 extern const struct nn_layer_ops nn_layer_pool2d;
 extern const struct nn_layer_ops nn_layer_global_avgpool;
 extern const struct nn_layer_ops nn_layer_batchnorm;
+
+/* A layer of a built model: its spec, its kind's table, its shapes and where its tensors and
+ * buffers sit in the model's arenas (model.c plans them). */
+struct nn_layer {
+    struct nn_layer_spec spec;
+    const struct nn_layer_ops *ops; /* its kind's table (layer.h) */
+    enum nn_act act; /* activation applied in training (the fused head's is identity) */
+    struct nn_shape in_shape, out_shape; /* per sample */
+    int in_size;                         /* elements per sample */
+    int out_size;
+    int wt;           /* index of its first parameter tensor, or -1 */
+    int n_tensors;    /* its parameter tensors (0 to NN_LAYER_MAX_PARAMS) */
+    nn_real *w, *b;   /* tensors 0 and 1 in the parameter arena (NULL when absent); dense's W is
+                       * (in, out) row-major, so Y = X·W + b */
+    nn_real *dw, *db; /* their gradients */
+    nn_real *frozen[NN_LAYER_MAX_PARAMS - 2]; /* tensors 2 and up (not trained), or NULL */
+    nn_real *out;     /* (max_batch, out_size) output; NULL for layers that alias their input */
+    nn_real *dz;      /* (max_batch, out_size): where dL/dY arrives in the backward pass; layers
+                       * with parameters keep their dL/dZ there for param_grad. NULL below the
+                       * lowest layer with parameters (no backward runs there). */
+    nn_real *dx;      /* where its backward writes dL/dX (the dz of the layer below, possibly its
+                       * own dz when the gradient is transformed in place); NULL when none below */
+    size_t bias_ofs;  /* where tensor 1 sits among all such tensors (partial bias gradients) */
+    nn_real *scratch; /* working memory (ops->scratch per sample × max_rows), or NULL */
+    double *work;     /* working memory of the layer as a whole (ops->workspace), or NULL */
+    int max_rows;     /* the model's largest batch */
+};
 
 #endif

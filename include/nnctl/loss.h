@@ -10,6 +10,11 @@
 #include "nnctl/common.h"
 #include "nnctl/config.h"
 
+/* Whether a network trained with this loss on targets of this kind classifies (categorical
+ * cross-entropy, or one-hot targets): accuracy is the argmax's, eval writes a confusion matrix,
+ * predict writes class probabilities. The one rule train, eval and predict share. */
+int nn_is_classifier(enum nn_loss_kind loss, enum nn_target target);
+
 double nn_loss(enum nn_loss_kind loss, const nn_real *out, const nn_real *target, int B, int D,
                nn_real *grad);
 /* The same for n rows of a batch of B: the rows' share of the batch's mean (the shares of all

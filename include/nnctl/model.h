@@ -29,31 +29,6 @@ struct nn_tensor {
     double fan_in, fan_out;
 };
 
-struct nn_layer {
-    struct nn_layer_spec spec;
-    const struct nn_layer_ops *ops; /* its kind's table (layer.h) */
-    enum nn_act act; /* activation applied in training (the fused head's is identity) */
-    struct nn_shape in_shape, out_shape; /* per sample */
-    int in_size;                         /* elements per sample */
-    int out_size;
-    int wt;           /* index of its first parameter tensor, or -1 */
-    int n_tensors;    /* its parameter tensors (0 to NN_LAYER_MAX_PARAMS) */
-    nn_real *w, *b;   /* tensors 0 and 1 in the parameter arena (NULL when absent); dense's W is
-                       * (in, out) row-major, so Y = X·W + b */
-    nn_real *dw, *db; /* their gradients */
-    nn_real *frozen[NN_LAYER_MAX_PARAMS - 2]; /* tensors 2 and up (not trained), or NULL */
-    nn_real *out;     /* (max_batch, out_size) output; NULL for layers that alias their input */
-    nn_real *dz;      /* (max_batch, out_size): where dL/dY arrives in the backward pass; layers
-                       * with parameters keep their dL/dZ there for param_grad. NULL below the
-                       * lowest layer with parameters (no backward runs there). */
-    nn_real *dx;      /* where its backward writes dL/dX (the dz of the layer below, possibly its
-                       * own dz when the gradient is transformed in place); NULL when none below */
-    size_t bias_ofs;  /* where tensor 1 sits among all such tensors (partial bias gradients) */
-    nn_real *scratch; /* working memory (ops->scratch per sample × max_rows), or NULL */
-    double *work;     /* working memory of the layer as a whole (ops->workspace), or NULL */
-    int max_rows;     /* the model's largest batch */
-};
-
 struct nn_model {
     struct nn_config cfg; /* copy; cfg.data.x/y are NULL here (the model owns no data) */
     const struct nn_backend *backend; /* runs the GEMMs (backend.h) */

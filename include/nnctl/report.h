@@ -73,4 +73,12 @@ struct nn_json;
 void nn_class_report_json(struct nn_json *j, const struct nn_class_report *r, const int *labels,
                           const long *cm, double train_seconds, double predict_seconds);
 
+/* The report's files in `dir` (made if missing), each written atomically: report.txt (`text`) and
+ * metrics.json (`json`), and for a classifier (csv not NULL) confusion.csv (`csv`) and
+ * confusion.png (the k × k matrix cm with its labels, titled with the accuracy of r). The one
+ * writer behind `nnctl eval` and `nnctl svm eval`. */
+int nn_report_write_dir(const char *dir, const char *text, const char *json, const char *csv,
+                        const long *cm, int k, const int *labels, const struct nn_class_report *r,
+                        struct nn_error *err);
+
 #endif

@@ -1,9 +1,11 @@
 /* nnctl — SHA-256 (FIPS 180-4), used to verify data files against their published digests.
  *
- * Our own small implementation, so that verifying a download needs no crypto library. */
+ * The digest is nettle's (Debian's nettle-dev, linked with -lnettle); these names keep the call
+ * sites (the IDX reader's streaming hash, fetch verification) independent of it. */
 #ifndef NNCTL_SHA256_H
 #define NNCTL_SHA256_H
 
+#include <nettle/sha2.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,10 +14,7 @@
 
 /* Incremental state; treat as opaque. */
 struct nn_sha256_ctx {
-    uint32_t h[8];
-    uint64_t total_len; /* bytes hashed so far */
-    uint8_t block[64];
-    size_t block_len; /* bytes waiting in `block` */
+    struct sha256_ctx n;
 };
 
 void nn_sha256_init(struct nn_sha256_ctx *ctx);

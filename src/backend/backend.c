@@ -1,4 +1,5 @@
-/* The backend registry: every compute backend this build has. */
+/* The backend registry: every compute backend this build has, then those registered at run time;
+ * the choice of one by name, precision and what this CPU can run (training.backend). */
 #include "nnctl/backend.h"
 
 #include <stdio.h>
@@ -6,8 +7,11 @@
 
 #include "nnctl/onednn.h"
 
-static const struct nn_backend *const backends[] = {&nn_backend_openblas, &nn_backend_onednn_bf16,
-                                                    NULL};
+#define MAX_BACKENDS 16
+
+/* This build's, in the order "auto" prefers them; run-time registrations follow. */
+static const struct nn_backend *backends[MAX_BACKENDS + 1] = {&nn_backend_openblas,
+                                                              &nn_backend_onednn_bf16};
 
 const struct nn_backend *nn_backend_default(void)
 {
@@ -25,6 +29,48 @@ const struct nn_backend *nn_backend_find(const char *name)
 const struct nn_backend *const *nn_backend_list(void)
 {
     return backends;
+}
+
+int nn_backend_register(const struct nn_backend *be)
+{
+    int n = 0;
+    while (backends[n])
+        n++;
+    if (n >= MAX_BACKENDS || !be || !be->name || nn_backend_find(be->name))
+        return -1;
+    backends[n] = be;
+    return 0;
+}
+
+const char *nn_precision_name(enum nn_precision p)
+{
+    return p == NN_PRECISION_BFLOAT16 ? "bfloat16" : "float32";
+}
+
+const struct nn_backend *nn_backend_choose(const char *name, enum nn_precision precision, char *why,
+                                           size_t len)
+{
+    const int any = !name || !name[0] || !strcmp(name, "auto");
+    if (!any) {
+        const struct nn_backend *be = nn_backend_find(name);
+        if (!be) {
+            int l = snprintf(why, len, "no backend '%s'; this build has", name);
+            for (int i = 0; backends[i] && l > 0 && (size_t)l < len; i++)
+                l += snprintf(why + l, len - (size_t)l, "%s %s", i ? "," : "", backends[i]->name);
+            return NULL;
+        }
+        if (be->precision != precision) {
+            snprintf(why, len, "backend '%s' computes in %s, and training.precision is %s", name,
+                     nn_precision_name(be->precision), nn_precision_name(precision));
+            return NULL;
+        }
+        return be->check(why, len) ? NULL : be;
+    }
+    snprintf(why, len, "no backend computes in %s", nn_precision_name(precision));
+    for (int i = 0; backends[i]; i++)
+        if (backends[i]->precision == precision && backends[i]->check(why, len) == 0)
+            return backends[i];
+    return NULL; /* why: the last candidate's reason */
 }
 
 void nn_backend_print_hints(FILE *f)

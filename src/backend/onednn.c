@@ -191,10 +191,9 @@ int nn_onednn_check(char *why, size_t len)
     return 0;
 }
 
-static int available(void)
+static int check(char *why, size_t len)
 {
-    char why[256];
-    return nn_onednn_check(why, sizeof why) == 0;
+    return nn_onednn_check(why, len);
 }
 
 #ifndef NN_DOUBLE
@@ -546,7 +545,8 @@ const struct nn_backend nn_backend_onednn_bf16 = {
     .name = "onednn-bf16",
     .doc = "bf16 inputs, fp32 accumulation: nnctl's AMX kernels, or oneDNN's matmul on "
            "AVX512-BF16",
-    .available = available,
+    .precision = NN_PRECISION_BFLOAT16,
+    .check = check,
     .gemm = gemm,
     .set_threads = set_threads,
     .threads = threads,

@@ -44,9 +44,10 @@ static const char *corename(void)
     return comma && comma[1] ? comma + 1 : openblas_get_corename();
 }
 
-static int available(void)
+static int check(char *why, size_t len)
 {
-    return 1;
+    (void)why, (void)len;
+    return 0;
 }
 
 static void gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb, int m, int n,
@@ -195,7 +196,8 @@ static int hint(char *buf, size_t len)
 const struct nn_backend nn_backend_openblas = {
     .name = "openblas",
     .doc = "OpenBLAS sgemm in float32 (dgemm in the float64 build), on the CPU's vector units",
-    .available = available,
+    .precision = NN_PRECISION_FLOAT32,
+    .check = check,
     .gemm = gemm,
     .set_threads = set_threads,
     .threads = threads,

@@ -58,13 +58,6 @@ static void eval_free(struct eval *e)
     free(e->text);
 }
 
-static int join_path(char *buf, size_t cap, const char *dir, const char *name, struct nn_error *err)
-{
-    if ((size_t)snprintf(buf, cap, "%s/%s", dir, name) >= cap)
-        return nn_error_set(err, NN_ERR_IO, "%s: path too long", dir);
-    return NN_OK;
-}
-
 static int argmax(const nn_real *v, int n)
 {
     int best = 0;
@@ -91,32 +84,6 @@ static void classify(struct eval *e)
                                                : (uint8_t)argmax(t + (size_t)r * (size_t)D, D);
         }
     }
-}
-
-static int write_outputs(const struct eval *e, const char *dir, int classifier, int k,
-                         const int *labels, struct nn_error *err)
-{
-    char path[4096];
-    int rc = nn_mkdir_p(dir, err);
-    if (rc)
-        return rc;
-    if ((rc = join_path(path, sizeof path, dir, "report.txt", err)) ||
-        (rc = nn_write_file_atomic(path, e->text, strlen(e->text), err)) ||
-        (rc = join_path(path, sizeof path, dir, "metrics.json", err)) ||
-        (rc = nn_write_file_atomic(path, e->json, strlen(e->json), err)))
-        return rc;
-    if (!classifier)
-        return NN_OK;
-    char title[160];
-    snprintf(title, sizeof title, "confusion matrix - accuracy %g%% (%ld/%ld)",
-             e->rep->n ? (double)e->rep->correct / (double)e->rep->n * 100.0 : 0.0, e->rep->correct,
-             e->rep->n);
-    if ((rc = join_path(path, sizeof path, dir, "confusion.csv", err)) ||
-        (rc = nn_write_file_atomic(path, e->csv, strlen(e->csv), err)) ||
-        (rc = join_path(path, sizeof path, dir, "confusion.png", err)) ||
-        (rc = nn_confusion_write_png(path, e->cmc, k, labels, title, err)))
-        return rc;
-    return NN_OK;
 }
 
 /* --data CONFIG: that config's data section takes the place of the checkpoint's, keeping the
@@ -212,7 +179,7 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
                             "outputs",
                             e->ds.name, e->ds.y_dim, ckpt, e->m.out_size);
     const int K = e->m.out_size;
-    const int classifier = e->cfg.loss == NN_LOSS_CCE || e->ds.target == NN_TARGET_ONEHOT;
+    const int classifier = nn_is_classifier(e->cfg.loss, e->ds.target);
     if (classifier && (K < 2 || K > NN_REPORT_MAX_CLASSES))
         return nn_error_set(err, NN_ERR_FORMAT,
                             "%s: field 'layers': a classifier with %d outputs (2..%d supported)",
@@ -306,7 +273,8 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
     fputs(as_json ? e->json : e->text, stdout);
     fflush(stdout);
     if (out_dir) {
-        if ((rc = write_outputs(e, out_dir, classifier, k, labels, err)))
+        if ((rc = nn_report_write_dir(out_dir, e->text, e->json, classifier ? e->csv : NULL, e->cmc,
+                                      k, labels, e->rep, err)))
             return rc;
         if (!as_json)
             printf("wrote %s/{%s}\n", out_dir,

@@ -6,12 +6,12 @@
 #include <yaml.h>
 #include <zlib.h>
 #include <libsvm/svm.h>
+#include <nettle/version.h>
 
 #include "cli/cli.h"
 #include "nnctl/backend.h"
 #include "nnctl/cpu.h"
 #include "nnctl/json.h"
-#include "nnctl/onednn.h"
 
 #ifndef NN_BUILD_FLAGS
 #define NN_BUILD_FLAGS "unknown"
@@ -54,7 +54,7 @@ static void print_json(const struct nn_cpu *cpu)
     nn_json_end(&j);
     nn_json_end(&j);
     char why[256];
-    int bf16 = nn_onednn_check(why, sizeof why) == 0;
+    int bf16 = nn_backend_choose("auto", NN_PRECISION_BFLOAT16, why, sizeof why) != NULL;
     nn_json_object(&j, "precisions", 1);
     nn_json_bool(&j, "float32", 1);
     nn_json_bool(&j, "bfloat16", bf16);
@@ -69,7 +69,12 @@ static void print_json(const struct nn_cpu *cpu)
         be->describe(desc, sizeof desc);
         nn_json_object(&j, NULL, 0);
         nn_json_str(&j, "name", be->name);
-        nn_json_bool(&j, "available", be->available());
+        char why_not[256];
+        const int runs = be->check(why_not, sizeof why_not) == 0;
+        nn_json_str(&j, "precision", nn_precision_name(be->precision));
+        nn_json_bool(&j, "available", runs);
+        if (!runs)
+            nn_json_str(&j, "why_not", why_not);
         nn_json_str(&j, "doc", be->doc);
         nn_json_str(&j, "describe", desc);
         if (!strcmp(be->name, "openblas")) {
@@ -98,6 +103,9 @@ static void print_json(const struct nn_cpu *cpu)
     nn_json_int(&j, "libsvm", libsvm_version);
     nn_json_str(&j, "zlib", zlibVersion());
     nn_json_str(&j, "libpng", png_get_libpng_ver(NULL));
+    char nettle[16];
+    snprintf(nettle, sizeof nettle, "%d.%d", nettle_version_major(), nettle_version_minor());
+    nn_json_str(&j, "nettle", nettle);
     nn_json_end(&j);
     nn_json_end(&j);
     char *text;
@@ -124,7 +132,7 @@ static void print_text(const struct nn_cpu *cpu)
            cpu->os_avx ? "on" : "off", cpu->os_avx512 ? "on" : "off", cpu->os_amx ? "on" : "off",
            cpu->amx_permitted ? "yes" : "no (nnctl asks only when a run needs it)");
     char why[256];
-    if (nn_onednn_check(why, sizeof why) == 0)
+    if (nn_backend_choose("auto", NN_PRECISION_BFLOAT16, why, sizeof why))
         printf("precisions:  float32, bfloat16 (training.precision)\n");
     else
         printf("precisions:  float32 (not bfloat16: %s)\n", why);
@@ -133,8 +141,12 @@ static void print_text(const struct nn_cpu *cpu)
         const struct nn_backend *be = all[i];
         char desc[256], warn[512];
         be->describe(desc, sizeof desc);
-        printf("backend:     %s (%s): %s\n", be->name,
-               be->available() ? "runs on this CPU" : "cannot run on this CPU", be->doc);
+        char why_not[256];
+        const int runs = be->check(why_not, sizeof why_not) == 0;
+        printf("backend:     %s (%s; %s): %s\n", be->name, nn_precision_name(be->precision),
+               runs ? "runs on this CPU" : "cannot run on this CPU", be->doc);
+        if (!runs)
+            printf("             why not: %s\n", why_not);
         printf("             %s; %d threads\n", desc, be->threads());
         struct nn_backend_fact facts[NN_BACKEND_MAX_FACTS];
         int n = be->facts ? be->facts(facts, NN_BACKEND_MAX_FACTS) : 0;
@@ -145,8 +157,9 @@ static void print_text(const struct nn_cpu *cpu)
         if (be->hint && be->hint(warn, sizeof warn))
             printf("             hint: %s\n", warn);
     }
-    printf("libraries:   libyaml %s, libsvm %d, zlib %s, libpng %s\n", yaml_get_version_string(),
-           libsvm_version, zlibVersion(), png_get_libpng_ver(NULL));
+    printf("libraries:   libyaml %s, libsvm %d, zlib %s, libpng %s, nettle %d.%d\n",
+           yaml_get_version_string(), libsvm_version, zlibVersion(), png_get_libpng_ver(NULL),
+           nettle_version_major(), nettle_version_minor());
 }
 
 static int run_info(const struct nn_args *a, struct nn_error *err)
@@ -176,7 +189,8 @@ const struct nn_cmd nn_cmd_info = {
              "OpenBLAS\n"
              "  kernels it runs, the ones it detected and why they differ, every compute backend "
              "and\n"
-             "  whether it can run here, and the versions of libyaml, libsvm, zlib and libpng.\n",
+             "  whether it can run here, and the versions of libyaml, libsvm, zlib, libpng and "
+             "nettle.\n",
     .opts = info_opts,
     .n_opts = NN_CLI_N(info_opts),
     .run = run_info,

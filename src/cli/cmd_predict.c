@@ -18,6 +18,7 @@
 #include "nnctl/fsutil.h"
 #include "nnctl/idx.h"
 #include "nnctl/normalize.h"
+#include "nnctl/number.h"
 #include "nnctl/strbuf.h"
 
 #define PREDICT_BATCH 256 /* default rows per forward pass */
@@ -117,7 +118,7 @@ static int read_csv_rows(const char *path, struct rows *r, struct nn_error *err)
     int first = 0;
     double v;
     for (int c = 0; c < t.cols; c++)
-        if (nn_csv_number(t.field[c], &v))
+        if (nn_number(t.field[c], &v))
             first = 1; /* a header row */
     const size_t n = (size_t)(t.rows - first), w = (size_t)t.cols;
     if (!n) {
@@ -134,7 +135,7 @@ static int read_csv_rows(const char *path, struct rows *r, struct nn_error *err)
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < w; c++) {
             const char *s = t.field[(i + (size_t)first) * w + c];
-            if (nn_csv_number(s, &v)) {
+            if (nn_number(s, &v)) {
                 rc = nn_error_set(err, NN_ERR_FORMAT,
                                   "%s:%d: column %zu: '%.40s' is not a finite number", path,
                                   t.line[i + (size_t)first], c, s);
@@ -267,7 +268,7 @@ static int predict_file(const char *ckpt, const char *in_path, const char *out_p
         goto done;
     }
     const int D = m.out_size, npy = nn_path_ends_with(out_path, ".npy");
-    const int classifier = cfg.loss == NN_LOSS_CCE || cfg.data.target == NN_TARGET_ONEHOT;
+    const int classifier = nn_is_classifier(cfg.loss, cfg.data.target);
     if (!(x = malloc((size_t)batch * (size_t)r.width * sizeof *x))) {
         rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory for a batch of %d rows", batch);
         goto done;

@@ -24,15 +24,6 @@ static const char *const SVM_USAGE =
     "\n"
     "  nnctl svm <train|eval> --help   options of one subcommand\n";
 
-/* ---------------------------------------------------------------- helpers */
-
-static int join_path(char *buf, size_t cap, const char *dir, const char *name, struct nn_error *err)
-{
-    if ((size_t)snprintf(buf, cap, "%s/%s", dir, name) >= cap)
-        return nn_error_set(err, NN_ERR_IO, "%s: path too long", dir);
-    return NN_OK;
-}
-
 /* ---------------------------------------------------------------- svm train */
 
 static int run_svm_train(const struct nn_args *a, struct nn_error *err)
@@ -235,23 +226,8 @@ static int run_eval(const char *model_path, const char *feat, const char *lbl, c
     printf("\n");
     fflush(stdout);
 
-    char path[4096], title[160];
-    if ((rc = nn_mkdir_p(out_dir, err)))
-        goto done;
-    if ((rc = join_path(path, sizeof path, out_dir, "report.txt", err)) ||
-        (rc = nn_write_file_atomic(path, b->report_file, strlen(b->report_file), err)))
-        goto done;
-    if ((rc = join_path(path, sizeof path, out_dir, "confusion.csv", err)) ||
-        (rc = nn_write_file_atomic(path, b->csv, strlen(b->csv), err)))
-        goto done;
-    if ((rc = join_path(path, sizeof path, out_dir, "metrics.json", err)) ||
-        (rc = nn_write_file_atomic(path, b->json, strlen(b->json), err)))
-        goto done;
-    snprintf(title, sizeof title, "confusion matrix - accuracy %g%% (%ld/%ld)",
-             b->rep->n ? (double)b->rep->correct / (double)b->rep->n * 100.0 : 0.0, b->rep->correct,
-             b->rep->n);
-    if ((rc = join_path(path, sizeof path, out_dir, "confusion.png", err)) ||
-        (rc = nn_confusion_write_png(path, b->cmc, k, labels, title, err)))
+    if ((rc = nn_report_write_dir(out_dir, b->report_file, b->json, b->csv, b->cmc, k, labels,
+                                  b->rep, err)))
         goto done;
     printf("wrote %s/{report.txt, confusion.csv, confusion.png, metrics.json}\n", out_dir);
 

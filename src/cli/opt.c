@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnctl/number.h"
+
 #define HELP_COLUMN 21
 
 static int is_help(const char *s)
@@ -80,8 +82,7 @@ static int store(const struct nn_opt *o, struct nn_opt_val *v, const char *s, st
         bad = !*s || *end || errno || s[0] == '-';
         break;
     case NN_OPT_POS_NUM:
-        v->d = strtod(s, &end);
-        bad = !*s || *end || errno || !isfinite(v->d) || v->d <= 0.0;
+        bad = nn_number(s, &v->d) || v->d <= 0.0;
         break;
     case NN_OPT_CHOICE:
         bad = 1;

@@ -385,11 +385,8 @@ static void check_across(struct nn_diags *d, struct nn_config *cfg, const struct
     long out_size = nn_shape_size(&out), in_size = nn_shape_size(&cfg->in_shape);
 
     /* The fused losses need the link function they are fused with as the last activation. */
-    enum nn_act last_act = NN_ACT_IDENTITY;
-    int last_i = -1;
-    for (int i = cfg->n_layers - 1; i >= 0 && last_i < 0; i--)
-        if (nn_layer_activation(&cfg->layers[i], &last_act))
-            last_i = i;
+    enum nn_act last_act;
+    const int last_i = nn_layers_last_activation(cfg->layers, cfg->n_layers, &last_act);
     char last_hint[64] = "";
     if (last_i >= 0)
         snprintf(last_hint, sizeof last_hint, " (model.layers[%d])", last_i);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnctl/number.h"
+
 /* ------------------------------------------------------------------------------------------ */
 /* Words: did-you-mean hints and "expected one of" lists */
 
@@ -147,13 +149,7 @@ int nn_parse_double(const struct ynode *n, double *out)
 {
     if (n->type != Y_SCALAR || !n->plain || !n->str[0])
         return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(n->str, &end);
-    if (*end || errno == ERANGE || !isfinite(v) || isspace((unsigned char)n->str[0]))
-        return -1;
-    *out = v;
-    return 0;
+    return nn_number(n->str, out);
 }
 
 static int read_int(struct nn_diags *d, const struct ynode *n, const struct nn_key *k,

@@ -11,6 +11,7 @@
 
 #include "nnctl/config.h"
 #include "nnctl/layer.h"
+#include "nnctl/number.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Rows */
@@ -92,8 +93,8 @@ int nn_key_set_default(const struct nn_key *k, void *base)
         return 0;
     }
     case NN_KEY_REAL: {
-        double v = strtod(s, &end);
-        if (!*s || *end || errno)
+        double v;
+        if (nn_number(s, &v))
             return -1;
         memcpy(f, &v, sizeof v);
         return 0;

@@ -8,7 +8,7 @@
 
 #include "nnctl/config.h"
 #include "nnctl/mnist.h"
-#include "nnctl/onednn.h"
+#include "nnctl/backend.h"
 #include "nnctl/schema.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -24,6 +24,17 @@ static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
 static const char *const SCHEDULE_NAMES[] = {"constant",          "step", "exponential", "cosine",
                                              "reduce_on_plateau", NULL};
 static const char *const MONITOR_NAMES[] = {"none", "val_loss", "val_accuracy", "loss", NULL};
+/* Each table names every value of its enum, in order, and ends with NULL. */
+#define NAMES_OF(t, last)                                                                          \
+    _Static_assert(sizeof t / sizeof t[0] == (last) + 2, #t " names every value")
+NAMES_OF(LOSS_NAMES, NN_LOSS_CCE);
+NAMES_OF(OPTIM_NAMES, NN_OPT_ADAM);
+NAMES_OF(SOURCE_NAMES, NN_DATA_LIBSVM);
+NAMES_OF(TARGET_NAMES, NN_TARGET_ONEHOT);
+NAMES_OF(NORMALIZE_NAMES, NN_NORMALIZE_MINMAX);
+NAMES_OF(PRECISION_NAMES, NN_PRECISION_BFLOAT16);
+NAMES_OF(SCHEDULE_NAMES, NN_SCHEDULE_PLATEAU);
+NAMES_OF(MONITOR_NAMES, NN_MONITOR_LOSS);
 
 const char *nn_loss_name(enum nn_loss_kind loss)
 {
@@ -35,14 +46,22 @@ const char *nn_monitor_name(enum nn_monitor m)
     return (int)m >= 0 && m <= NN_MONITOR_LOSS ? MONITOR_NAMES[m] : "?";
 }
 
-/* bfloat16 needs the matrix engine or AVX512-BF16: refused when the config is checked, before
- * anything is written. */
+/* A precision no backend can run here (bfloat16 without the matrix engine or AVX512-BF16) is
+ * refused when the config is checked, before anything is written. */
 static int check_precision(const void *base, char *why, size_t len)
 {
     const struct nn_train_spec *t = &((const struct nn_config *)base)->train;
-    if (t->precision == NN_PRECISION_BFLOAT16)
-        return nn_onednn_check(why, len);
-    return 0;
+    return nn_backend_choose("auto", t->precision, why, len) ? 0 : -1;
+}
+
+/* training.backend: a registered backend of training.precision that can run here ("auto": the
+ * precision's own check above has said whether one can). */
+static int check_backend(const void *base, char *why, size_t len)
+{
+    const struct nn_train_spec *t = &((const struct nn_config *)base)->train;
+    if (!strcmp(t->backend, "auto"))
+        return 0;
+    return nn_backend_choose(t->backend, t->precision, why, len) ? 0 : -1;
 }
 
 /* data.test takes the file formats that hold their own samples and labels. */
@@ -429,6 +448,15 @@ const struct nn_key nn_config_keys[] = {
      .quiet_default = 1,
      .doc = "bfloat16: GEMM inputs in bf16 with fp32 accumulation, on AMX or AVX512-BF16 "
             "(weights, optimizer, loss stay fp32)"},
+    {.path = "training.backend",
+     .type = NN_KEY_STRING,
+     .offset = AT(train.backend),
+     .size = sizeof(((struct nn_config *)0)->train.backend),
+     .def = "auto",
+     .check = check_backend,
+     .quiet_default = 1,
+     .doc = "the compute backend by name (nnctl info lists them and whether each runs here); "
+            "auto: the first of training.precision that runs on this CPU"},
     {.path = "training.early_stopping.monitor",
      .type = NN_KEY_ENUM,
      .offset = AT(train.early_stopping.monitor),

@@ -149,11 +149,3 @@ void nn_csv_free(struct nn_csv *t)
     free(t->store);
     memset(t, 0, sizeof *t);
 }
-
-int nn_csv_number(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    return s[0] && !*end && errno != ERANGE && isfinite(*v) ? 0 : -1;
-}

@@ -24,6 +24,5 @@ int nn_csv_read(const char *path, char delim, int header, struct nn_csv *t, stru
 void nn_csv_free(struct nn_csv *t);
 
 /* A field as a finite number: the whole field parsed by strtod, no overflow. 0, or -1. */
-int nn_csv_number(const char *s, double *v);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "data/textfile.h"
+#include "nnctl/number.h"
 
 void nn_libsvm_free(struct nn_libsvm *t)
 {
@@ -20,21 +21,6 @@ void nn_libsvm_free(struct nn_libsvm *t)
 static int is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* A finite number spanning exactly [s, e). */
-static int number_in(const char *s, const char *e, double *v)
-{
-    char buf[64];
-    size_t n = (size_t)(e - s);
-    if (!n || n >= sizeof buf)
-        return -1;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    char *end;
-    errno = 0;
-    *v = strtod(buf, &end);
-    return !*end && errno != ERANGE && isfinite(*v) ? 0 : -1;
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -90,7 +76,7 @@ int nn_libsvm_read(const char *path, struct nn_libsvm *t, struct nn_error *err)
         const char *tok = q;
         while (q < stop && !is_space(*q))
             q++;
-        if (number_in(tok, q, &t->label[r])) {
+        if (nn_number_parse(tok, (size_t)(q - tok), &t->label[r])) {
             rc = nn_error_set(err, NN_ERR_FORMAT, "%s:%d:%d: label '%.*s' is not a finite number",
                               path, lineno, (int)(tok - p) + 1, (int)(q - tok > 40 ? 40 : q - tok),
                               tok);
@@ -129,7 +115,7 @@ int nn_libsvm_read(const char *path, struct nn_libsvm *t, struct nn_error *err)
                 break;
             }
             double v;
-            if (number_in(colon + 1, q, &v)) {
+            if (nn_number_parse(colon + 1, (size_t)(q - colon - 1), &v)) {
                 rc = nn_error_set(err, NN_ERR_FORMAT,
                                   "%s:%d:%d: value '%.*s' is not a finite number", path, lineno,
                                   (int)(colon + 1 - p) + 1,

@@ -13,6 +13,7 @@
 
 #include "data/csv.h"
 #include "data/source.h"
+#include "nnctl/number.h"
 
 /* One column by 0-based index ("3") or header name, for messages `field`. */
 static int find_column(const char *path, const struct nn_csv *t, const char *want,
@@ -211,7 +212,7 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
         for (size_t j = 0; !rc && j < per + (lab ? 0 : ny); j++) {
             const int c = j < per ? fcol[j] : tcol[j - per];
             double v;
-            if (nn_csv_number(row[c], &v)) {
+            if (nn_number(row[c], &v)) {
                 rc = nn_error_set(err, NN_ERR_FORMAT,
                                   "%s:%d: column %d%s%s%s: '%.40s' is not a finite number", path,
                                   t.line[r], c, t.header ? " ('" : "", t.header ? t.header[c] : "",

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nnctl/fsutil.h"
+#include "nnctl/heatmap.h"
 #include "nnctl/json.h"
 #include "nnctl/strbuf.h"
 
@@ -254,4 +256,31 @@ int nn_svm_metrics_json(const struct nn_class_report *r, const int *labels, cons
     nn_class_report_json(&j, r, labels, cm, train_seconds, predict_seconds);
     nn_json_end(&j);
     return nn_sb_finish(&b, out, "metrics JSON", err);
+}
+
+static int join_path(char *buf, size_t cap, const char *dir, const char *name, struct nn_error *err)
+{
+    if ((size_t)snprintf(buf, cap, "%s/%s", dir, name) >= cap)
+        return nn_error_set(err, NN_ERR_IO, "%s: path too long", dir);
+    return NN_OK;
+}
+
+int nn_report_write_dir(const char *dir, const char *text, const char *json, const char *csv,
+                        const long *cm, int k, const int *labels, const struct nn_class_report *r,
+                        struct nn_error *err)
+{
+    char path[4096], title[160];
+    int rc = nn_mkdir_p(dir, err);
+    if (rc || (rc = join_path(path, sizeof path, dir, "report.txt", err)) ||
+        (rc = nn_write_file_atomic(path, text, strlen(text), err)) ||
+        (rc = join_path(path, sizeof path, dir, "metrics.json", err)) ||
+        (rc = nn_write_file_atomic(path, json, strlen(json), err)) || !csv)
+        return rc;
+    snprintf(title, sizeof title, "confusion matrix - accuracy %g%% (%ld/%ld)",
+             r->n ? (double)r->correct / (double)r->n * 100.0 : 0.0, r->correct, r->n);
+    if ((rc = join_path(path, sizeof path, dir, "confusion.csv", err)) ||
+        (rc = nn_write_file_atomic(path, csv, strlen(csv), err)) ||
+        (rc = join_path(path, sizeof path, dir, "confusion.png", err)))
+        return rc;
+    return nn_confusion_write_png(path, cm, k, labels, title, err);
 }

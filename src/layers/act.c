@@ -20,7 +20,6 @@
 
 #include "nnctl/act.h"
 #include "nnctl/layer.h"
-#include "nnctl/model.h"
 #include "core/vmath.h"
 
 #ifdef NN_DOUBLE

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "nnctl/layer.h"
-#include "nnctl/model.h"
 #include "nnctl/team.h"
 
 static const char *const types[] = {"batchnorm", NULL};

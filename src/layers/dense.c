@@ -7,7 +7,6 @@
 #include "nnctl/act.h"
 #include "nnctl/backend.h"
 #include "nnctl/layer.h"
-#include "nnctl/model.h"
 
 static const char *const types[] = {"dense", NULL};
 

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "nnctl/layer.h"
-#include "nnctl/model.h"
 #include "nnctl/rng.h"
 
 #define DROPOUT_STREAM 6

@@ -1,6 +1,5 @@
 /* flatten: (d1, ..., dk) → (d1·…·dk). The data does not move: its output is its input. */
 #include "nnctl/layer.h"
-#include "nnctl/model.h"
 
 static const char *const types[] = {"flatten", NULL};
 

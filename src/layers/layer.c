@@ -106,3 +106,13 @@ int nn_layer_activation(const struct nn_layer_spec *s, enum nn_act *act)
     *act = NN_ACT_IDENTITY;
     return ops && ops->activation ? ops->activation(s, act) : 0;
 }
+
+int nn_layers_last_activation(const struct nn_layer_spec *layers, int n, enum nn_act *act)
+{
+    *act = NN_ACT_IDENTITY;
+    for (int i = n - 1; i >= 0; i--)
+        if (nn_layer_activation(&layers[i], act))
+            return i;
+    *act = NN_ACT_IDENTITY;
+    return -1;
+}

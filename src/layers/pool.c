@@ -11,7 +11,6 @@
 
 #include "layers/window.h"
 #include "nnctl/layer.h"
-#include "nnctl/model.h"
 
 enum { POOL_MAX, POOL_AVG };
 

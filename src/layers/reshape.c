@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "nnctl/layer.h"
-#include "nnctl/model.h"
 
 static const char *const types[] = {"reshape", NULL};
 

@@ -116,3 +116,8 @@ double nn_loss(enum nn_loss_kind loss, const nn_real *out, const nn_real *target
 {
     return nn_loss_rows(loss, out, target, B, D, grad, B);
 }
+
+int nn_is_classifier(enum nn_loss_kind loss, enum nn_target target)
+{
+    return loss == NN_LOSS_CCE || target == NN_TARGET_ONEHOT;
+}

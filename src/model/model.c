@@ -28,13 +28,11 @@ static int plan_layers(const struct nn_config *cfg, struct nn_model *m, struct n
 {
     /* Fold the final sigmoid/softmax into BCE/CCE (the config validated that it is there). */
     if (cfg->loss == NN_LOSS_BCE || cfg->loss == NN_LOSS_CCE) {
-        for (int i = cfg->n_layers - 1; i >= 0; i--) {
-            enum nn_act act;
-            if (nn_layer_activation(&cfg->layers[i], &act)) {
-                m->head_layer = i;
-                m->head_act = act;
-                break;
-            }
+        enum nn_act act;
+        const int i = nn_layers_last_activation(cfg->layers, cfg->n_layers, &act);
+        if (i >= 0) {
+            m->head_layer = i;
+            m->head_act = act;
         }
     }
     struct nn_shape shape = cfg->in_shape;
@@ -101,8 +99,10 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
     m->cfg.data.x = m->cfg.data.y = NULL;
-    m->backend = cfg->train.precision == NN_PRECISION_BFLOAT16 ? &nn_backend_onednn_bf16
-                                                               : nn_backend_default();
+    char why[256];
+    m->backend = nn_backend_choose(cfg->train.backend, cfg->train.precision, why, sizeof why);
+    if (!m->backend) /* the config's checks refuse this first; a model built by hand may not */
+        return nn_error_set(err, NN_ERR_CONFIG, "training.backend: %s", why);
     m->n_layers = cfg->n_layers;
     m->max_batch = max_batch;
     m->head_layer = -1;

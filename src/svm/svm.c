@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nnctl/fsutil.h"
+#include "nnctl/number.h"
 #include "svm/ovo.h"
 #include "svm/predict.h"
 #include "svm/svm_model.h"
@@ -170,10 +171,8 @@ int nn_svm_resolve_gamma(const char *spec, const float *x, size_t n, int d, doub
         *gamma = 1.0 / (double)d;
         return NN_OK;
     }
-    char *end;
-    errno = 0;
-    double v = strtod(spec, &end);
-    if (!*spec || *end || errno || !isfinite(v) || v <= 0.0)
+    double v;
+    if (nn_number(spec, &v) || v <= 0.0)
         return nn_error_set(err, NN_ERR_USAGE,
                             "--gamma: expected 'scale', 'auto' or a positive number, found '%s'",
                             spec);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "nnctl/fsutil.h"
+#include "nnctl/number.h"
 #include "nnctl/svm.h"
 
 struct model_check {
@@ -67,23 +68,7 @@ static int token_is(const char *t, size_t len, const char *word)
     return t && len == strlen(word) && !memcmp(t, word, len);
 }
 
-/* Parses a whole token as a finite double / an int in [lo, hi]. */
-static int parse_full_double(const char *t, size_t len, double *v)
-{
-    char buf[96];
-    if (!t || len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, t, len);
-    buf[len] = 0;
-    char *end;
-    errno = 0;
-    double x = strtod(buf, &end);
-    if (*end || errno == EINVAL || !isfinite(x))
-        return -1;
-    *v = x;
-    return 0;
-}
-
+/* Parses a whole token as an int in [lo, hi] (numbers: nn_number_parse). */
 static int parse_full_int(const char *t, size_t len, long lo, long hi, long *v)
 {
     char buf[32];
@@ -119,13 +104,13 @@ static int check_sv_line(struct model_check *mc, char *line, int n_coef)
         const char *colon = memchr(start, ':', len);
         double v;
         if (tok < n_coef) {
-            if (colon || parse_full_double(start, len, &v))
+            if (colon || nn_number_parse(start, len, &v))
                 return model_bad(mc, "SV", "coefficient %d of %d is not a finite number", tok + 1,
                                  n_coef);
         } else {
             long idx;
             if (!colon || parse_full_int(start, (size_t)(colon - start), 1, INT_MAX - 1, &idx) ||
-                parse_full_double(colon + 1, len - (size_t)(colon - start) - 1, &v))
+                nn_number_parse(colon + 1, len - (size_t)(colon - start) - 1, &v))
                 return model_bad(mc, "SV",
                                  "expected index:value with index >= 1 and a finite "
                                  "value, found '%.*s'",
@@ -217,7 +202,7 @@ int nn_svm_model_check_text(const char *path, char *text, size_t len, struct nn_
                     return model_bad(&mc, f, "expected an integer");
                 break;
             case K_GAMMA:
-                if (parse_full_double(t, tl, &dv) || !(dv > 0.0))
+                if (nn_number_parse(t, tl, &dv) || !(dv > 0.0))
                     return model_bad(&mc, f, "expected a positive finite number");
                 break;
             case K_NRCLASS:
@@ -241,7 +226,7 @@ int nn_svm_model_check_text(const char *path, char *text, size_t len, struct nn_
                 nr_sv_sum += lv;
                 break;
             default: /* coef0, rho, probA, probB */
-                if (parse_full_double(t, tl, &dv))
+                if (nn_number_parse(t, tl, &dv))
                     return model_bad(&mc, f, "expected finite numbers");
                 break;
             }

@@ -24,7 +24,7 @@
 
 #include "nnctl/fsutil.h"
 #include "nnctl/checkpoint.h"
-#include "nnctl/onednn.h"
+#include "nnctl/backend.h"
 
 #define CKPT_MAGIC       "NNCTLCKP"
 #define CKPT_VERSION     1u /* at an epoch boundary */
@@ -190,6 +190,29 @@ static int ckpt_bad(struct nn_error *err, const char *path, const char *field, c
     return nn_error_set(err, NN_ERR_FORMAT, "%s: field '%s': %s", path, field, what);
 }
 
+/* A checkpoint still loads where its backend cannot run: its master weights are fp32, so a run
+ * trained in bfloat16 on a CPU with bf16 runs in float32 on one without, and one trained on a
+ * backend this machine lacks (or this build: one registered by a test) runs on the best backend
+ * here. A resume is refused all the same, when the user's config is checked. The overrides go in
+ * sets[] (at most 2); returns their count. */
+static int runnable_here(const char *text, const char **sets)
+{
+    enum nn_precision p =
+        strstr(text, "\n  precision: bfloat16\n") ? NN_PRECISION_BFLOAT16 : NN_PRECISION_FLOAT32;
+    char name[NN_NAME_MAX] = "auto", why[256];
+    const char *b = strstr(text, "\n  backend: \"");
+    if (b) {
+        b += strlen("\n  backend: \"");
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(b, "\"\n"), b);
+    }
+    int n = 0;
+    if (!nn_backend_choose(name, p, why, sizeof why))
+        sets[n++] = "training.backend=auto";
+    if (!nn_backend_choose("auto", p, why, sizeof why))
+        sets[n++] = "training.precision=float32";
+    return n;
+}
+
 int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, struct nn_model *m,
                        struct nn_train_state *st, struct nn_error *err)
 {
@@ -273,14 +296,9 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
     struct nn_diags *diags = calloc(1, sizeof *diags);
     char label[NN_PATH_MAX + 16];
     snprintf(label, sizeof label, "%s (embedded config)", path);
-    /* A checkpoint trained in bfloat16 still loads on a CPU without bf16: its master weights are
-     * fp32, so it runs in float32 there (and a resume is refused when the user's config, which
-     * says bfloat16, is checked). */
-    char why[256];
-    const char *fp32[] = {"training.precision=float32"};
-    int to_fp32 = strstr(text, "\n  precision: bfloat16\n") && nn_onednn_check(why, sizeof why);
-    rc = diags ? nn_config_load(label, text, to_fp32 ? fp32 : NULL, to_fp32, cfg, diags)
-               : NN_ERR_NOMEM;
+    const char *sets[2];
+    int n_sets = runnable_here(text, sets);
+    rc = diags ? nn_config_load(label, text, sets, n_sets, cfg, diags) : NN_ERR_NOMEM;
     free(text);
     if (rc) {
         if (diags && diags->n)

@@ -37,22 +37,14 @@ static void flush_denormals(void)
 #endif
 }
 
-/* The last activation function of the network, as the config declared it. */
-static enum nn_act last_activation(const struct nn_model *m)
-{
-    enum nn_act act = NN_ACT_IDENTITY;
-    for (int i = m->n_layers - 1; i >= 0; i--)
-        if (nn_layer_activation(&m->layers[i].spec, &act))
-            break;
-    return act;
-}
-
 void nn_evaluate(struct nn_model *m, const struct nn_dataset *ds, uint32_t *idx, nn_real *x,
                  nn_real *y, double *loss, double *accuracy)
 {
     const int D = m->out_size;
-    const int classifier = m->cfg.loss == NN_LOSS_CCE || ds->target == NN_TARGET_ONEHOT;
-    const int binary = !classifier && last_activation(m) == NN_ACT_SIGMOID;
+    const int classifier = nn_is_classifier(m->cfg.loss, ds->target);
+    enum nn_act last;
+    nn_layers_last_activation(m->cfg.layers, m->cfg.n_layers, &last);
+    const int binary = !classifier && last == NN_ACT_SIGMOID;
     /* With a fused sigmoid head the outputs are logits: p ≥ 0.5 exactly when z ≥ 0. */
     const nn_real threshold = m->head_layer >= 0 ? 0 : (nn_real)0.5;
     double lsum = 0;
