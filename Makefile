@@ -8,7 +8,7 @@ OPT      ?= -O3 -march=native -mprefer-vector-width=512 -ffp-contract=fast -fno-
 LIBS     := -pthread -lyaml -lopenblas -ldnnl -lgomp -lsvm -lpng -lnettle -lz -lm
 TESTLIBS := -lcmocka
 
-# One folder per concern under src/ (see the README's design section); private headers sit beside
+# One folder per concern under src/ (see docs/design.md); private headers sit beside
 # their .c files and are included as "folder/name.h".
 SRC_DIRS := cli config core layers model backend train data io svm
 LIB_SRC  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
@@ -230,7 +230,7 @@ fuzz-smoke: $(addprefix $(FUZZ)/fuzz_,$(FUZZ_TARGETS))
 	    $(FUZZ)/smoke_$$t >$(FUZZ)/smoke_$$t.log 2>&1 || { tail -40 $(FUZZ)/smoke_$$t.log; exit 1; }; \
 	done
 
-# The README's config reference, generated from the schema rows (test_schema checks it).
+# The config reference (docs/config.md), generated from the schema rows (test_schema checks it).
 schema-docs: $(REL)/nnctl
 	@./scripts/gen-config-reference.sh $(REL)/nnctl
 

@@ -70,14 +70,14 @@ done
 expect_exit 0 "check --set=KEY=VALUE" -- "$NNCTL" check configs/xor.yaml --set=training.epochs=7
 grep -q "^  epochs: 7$" "$T/out" && ok || bad "check --set=KEY=VALUE applies the override"
 
-# --- check --schema: every key, each layer kind's included, and the README's tables ---
+# --- check --schema: every key, each layer kind's included, and docs/config.md's tables ---
 expect_exit 0 "check --schema" -- "$NNCTL" check --schema
 for k in optimizer.learning_rate training.checkpoint_every data.train_limit "type: dense" "type: reshape" "units"; do
     grep -q "$k" "$T/out" && ok || bad "check --schema lists '$k'"
 done
 expect_exit 0 "check --schema --markdown" -- "$NNCTL" check --schema --markdown
-awk '/^<!-- schema:begin -->$/{on=1;next} /^<!-- schema:end -->$/{on=0} on' README.md | sed '1d;$d' >"$T/readme_schema"
-diff -q "$T/out" "$T/readme_schema" >/dev/null && ok || bad "check --schema --markdown is the README's config reference"
+awk '/^<!-- schema:begin -->$/{on=1;next} /^<!-- schema:end -->$/{on=0} on' docs/config.md | sed '1d;$d' >"$T/readme_schema"
+diff -q "$T/out" "$T/readme_schema" >/dev/null && ok || bad "check --schema --markdown is docs/config.md's config reference"
 expect_exit 2 "check without CONFIG or --schema" -- "$NNCTL" check
 first_err; echo "nnctl: error: missing CONFIG" >"$T/g"; expect_stderr "$T/g"
 expect_exit 2 "check --schema with a CONFIG" -- "$NNCTL" check --schema configs/xor.yaml
@@ -286,7 +286,7 @@ expect_exit 1 "unwritable --out" -- "$NNCTL" train configs/xor.yaml --out "$T/fi
 # --- MNIST: a short autoencoder run on a slice, resume, reconstruct, encode (needs MNIST_DIR) ---
 
 # ---- configs/examples: the generated CSV data is the same bytes everywhere, and both examples
-# train to figures near the README's (flowers: test accuracy; houses: test MSE near the noise, 36)
+# train to figures near docs/results.md's (flowers: test accuracy; houses: test MSE near the noise, 36)
 ./scripts/make-example-data.sh "$T/ex" >/dev/null
 ( cd "$T/ex" && sha256sum flowers_train.csv flowers_test.csv houses_train.csv houses_test.csv ) >"$T/ex.sum"
 cat >"$T/ex.want" <<'SUMS'

@@ -111,7 +111,7 @@ static void test_hints(void **state)
     assert_string_equal(buf, "OPENBLAS_CORETYPE=Haswell selects OpenBLAS's AVX2 kernels on a CPU "
                              "with AVX-512: this CPU's AVX-512 kernels (Cooperlake, what nnctl "
                              "runs with the variable unset) are expected to train 1.3-1.7x "
-                             "faster (measured on the autoencoder; README, Tested CPUs); your "
+                             "faster (measured on the autoencoder; docs/performance.md); your "
                              "setting is kept");
     struct nn_cpu intel = cpu_of("GenuineIntel", BF16);
     assert_int_equal(nn_coretype_hint(&intel, "Prescott", buf, sizeof buf), 1);

@@ -1,4 +1,4 @@
-/* The config schema: the README's config reference is the generator's output, every row's
+/* The config schema: the config reference in docs/config.md is the generator's output, every row's
  * default parses, and a layer kind registered at run time works through the config (keys of
  * every type at any offset of nn_layer_spec: parsing, defaults, errors, the resolved YAML).
  * `test_schema --markdown` prints the reference (scripts/gen-config-reference.sh uses it). */
@@ -27,7 +27,7 @@ static char *slurp(const char *path)
     return buf;
 }
 
-/* The block between the README's markers: a blank line, the Markdown tables, a blank line. */
+/* The block between docs/config.md's markers: a blank line, the Markdown tables, a blank line. */
 static char *generated_block(void)
 {
     char *buf = NULL;
@@ -41,20 +41,20 @@ static char *generated_block(void)
     return buf;
 }
 
-/* Runs first: the README documents the built-in kinds only. */
+/* Runs first: docs/config.md documents the built-in kinds only. */
 static void test_readme_is_generated(void **state)
 {
     (void)state;
-    char *readme = slurp("README.md");
+    char *readme = slurp("docs/config.md");
     assert_non_null(readme);
     char *b = strstr(readme, BEGIN), *e = b ? strstr(b, END) : NULL;
     if (!b || !e)
-        fail_msg("README.md has no '%.21s' ... '%s' block", BEGIN, END);
+        fail_msg("docs/config.md has no '%.21s' ... '%s' block", BEGIN, END);
     b += strlen(BEGIN);
     *e = 0;
     char *want = generated_block();
     if (strcmp(b, want))
-        fail_msg("README.md's config reference differs from nn_schema_print(); regenerate it "
+        fail_msg("docs/config.md's config reference differs from nn_schema_print(); regenerate it "
                  "with `make schema-docs` (scripts/gen-config-reference.sh)");
     free(want);
     free(readme);

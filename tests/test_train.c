@@ -171,7 +171,7 @@ static void test_partial_batch_trained(void **state)
  * max pool → dense 128 → dense 16; 64 × 35,000 parameters is over the team's threshold. The last
  * layer has 16 outputs: OpenBLAS 0.3.21's small-matrix kernel for SkylakeX (sgemm_small_kernel_
  * b0_nn) mallocs 2 KB on every call whose N is not a multiple of 16 (32×4×128 and 100³ measured;
- * see the README), which this count would see. */
+ * see docs/performance.md), which this count would see. */
 static char *conv_config(void)
 {
     size_t cap = 1 << 16, len = 0, ylen = 0;

@@ -56,7 +56,7 @@ void nn_pass_sync(const struct nn_pass *p);
 
 struct nn_layer_ops {
     const char *const *types;  /* the YAML type words it accepts, NULL-terminated */
-    const char *doc;           /* one line for `nnctl check --schema` and the README */
+    const char *doc;           /* one line for `nnctl check --schema` and docs/config.md */
     const struct nn_key *keys; /* its keys besides type and name; offsets into nn_layer_spec */
     int n_keys;
 

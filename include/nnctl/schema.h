@@ -2,7 +2,7 @@
  *
  * Every key of a model file is declared once, as a struct nn_key row: its dotted path, type, the
  * field it fills, bounds, default and a line of documentation. Parsing, unknown-key detection,
- * defaults, validation, the resolved-YAML emitter, `nnctl check --schema` and the README's config
+ * defaults, validation, the resolved-YAML emitter, `nnctl check --schema` and docs/config.md's config
  * reference all iterate over these rows (the top-level sections in schema_rows.c, each layer kind's
  * own keys in its file under src/layers/). */
 #ifndef NNCTL_SCHEMA_H
@@ -79,7 +79,7 @@ void nn_format_double(double v, char *buf, size_t len);
 
 /* Prints every key: the top-level sections, then each registered layer kind with its keys, with
  * type, default, bounds or choices and meaning. markdown = 0: plain text for a terminal;
- * markdown = 1: the Markdown tables of the README's config reference. */
+ * markdown = 1: the Markdown tables of docs/config.md's config reference. */
 void nn_schema_print(FILE *f, int markdown);
 
 #endif

@@ -105,7 +105,7 @@ void nn_coretype_choose(const struct nn_cpu *cpu, const char *detected, const ch
 }
 
 /* How much faster this CPU's best kernels ran than a lower level's, the lowest and the highest
- * ratio seen (README, "Tested CPUs"). AVX-512 CPUs: the autoencoder's SGD epoch on 2 threads (make
+ * ratio seen (docs/performance.md, "Tested CPUs"). AVX-512 CPUs: the autoencoder's SGD epoch on 2 threads (make
  * bench's core sweep) on an Intel Xeon of model 167 (2026-12-01: SkylakeX 0.551-0.585 s, Haswell
  * 0.730-0.748, Sandybridge 1.015-1.035, Prescott 1.644-1.676) and on an AMD EPYC of family 26
  * model 2 (Zen 5, issue 23's figures of 2026-12-07: Cooperlake 0.351, Haswell 0.606, Sandybridge
@@ -137,7 +137,7 @@ int nn_coretype_hint(const struct nn_cpu *cpu, const char *user, char *buf, size
     snprintf(buf, len,
              "OPENBLAS_CORETYPE=%s selects OpenBLAS's %s kernels on a CPU with %s: this CPU's %s "
              "kernels (%s, what nnctl runs with the variable unset)%s (measured on the "
-             "autoencoder; README, Tested CPUs); your setting is kept",
+             "autoencoder; docs/performance.md); your setting is kept",
              user, level_names[got], level_names[have], level_names[have], best_core(cpu, have),
              expect);
     return 1;

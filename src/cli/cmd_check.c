@@ -77,7 +77,7 @@ static int run_check(const struct nn_args *a, struct nn_error *err)
 static const struct nn_opt check_opts[] = {
     NN_CLI_OPT_SET(NULL),
     NN_CLI_OPT_FLAG("--schema", "print every config key (type, default, bounds, meaning) and exit"),
-    NN_CLI_OPT_FLAG("--markdown", "with --schema: as the Markdown tables of the README"),
+    NN_CLI_OPT_FLAG("--markdown", "with --schema: as the Markdown tables of docs/config.md"),
 };
 static const char *const check_pos[] = {"CONFIG"};
 

@@ -1,5 +1,5 @@
 /* The config schema's machinery: finding a row, whether it applies, its default, its value as
- * text, and the reference that `nnctl check --schema` and the README print from the rows (the
+ * text, and the reference that `nnctl check --schema` and docs/config.md print from the rows (the
  * top-level rows are in schema_rows.c, each layer kind's in its own file). */
 #include "nnctl/schema.h"
 
