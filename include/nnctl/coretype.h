@@ -7,9 +7,9 @@
  * is below what the CPU can run (src/backend/openblas.c). The choice is a pure function of the
  * CPU's features, the detected core and the user's variable, so it is tested on a table of cases.
  *
- * Measured on this project's machines (make bench; docs/performance.md, "Tested CPUs"): on an Intel Xeon of
- * model 167 (2026-12-01) SkylakeX and Cooperlake take the same time for the autoencoder's shapes
- * on 2 threads (0.55–0.59 s per SGD epoch, either one ahead by up to 3.5% from run to run),
+ * Measured on this project's machines (make bench; docs/performance.md, "Tested CPUs"): on an Intel
+ * Xeon of model 167 (2026-12-01) SkylakeX and Cooperlake take the same time for the autoencoder's
+ * shapes on 2 threads (0.55–0.59 s per SGD epoch, either one ahead by up to 3.5% from run to run),
  * Haswell's AVX2 kernels 0.73–0.75 s, Zen's 0.75, Sandybridge's 1.01–1.03, Prescott's 1.64–1.68;
  * on an AMD EPYC of family 26 model 2 (Zen 5, issue 23, 2026-12-07) Cooperlake 0.351 s, SkylakeX
  * 0.437, Haswell 0.606, Zen 0.622, Sandybridge 0.644, Prescott 1.548. Hence: AVX-512 → SkylakeX on

@@ -2,9 +2,9 @@
  *
  * Every key of a model file is declared once, as a struct nn_key row: its dotted path, type, the
  * field it fills, bounds, default and a line of documentation. Parsing, unknown-key detection,
- * defaults, validation, the resolved-YAML emitter, `nnctl check --schema` and docs/config.md's config
- * reference all iterate over these rows (the top-level sections in schema_rows.c, each layer kind's
- * own keys in its file under src/layers/). */
+ * defaults, validation, the resolved-YAML emitter, `nnctl check --schema` and docs/config.md's
+ * config reference all iterate over these rows (the top-level sections in schema_rows.c, each layer
+ * kind's own keys in its file under src/layers/). */
 #ifndef NNCTL_SCHEMA_H
 #define NNCTL_SCHEMA_H
 

@@ -105,13 +105,13 @@ void nn_coretype_choose(const struct nn_cpu *cpu, const char *detected, const ch
 }
 
 /* How much faster this CPU's best kernels ran than a lower level's, the lowest and the highest
- * ratio seen (docs/performance.md, "Tested CPUs"). AVX-512 CPUs: the autoencoder's SGD epoch on 2 threads (make
- * bench's core sweep) on an Intel Xeon of model 167 (2026-12-01: SkylakeX 0.551-0.585 s, Haswell
- * 0.730-0.748, Sandybridge 1.015-1.035, Prescott 1.644-1.676) and on an AMD EPYC of family 26
- * model 2 (Zen 5, issue 23's figures of 2026-12-07: Cooperlake 0.351, Haswell 0.606, Sandybridge
- * 0.644, Prescott 1.548). AVX2: an AMD EPYC of family 25 model 1 (Zen 3, 2026-12-07), the same
- * epoch against Zen's kernels in three alternating rounds (Sandybridge 1.09-1.33x, Prescott
- * 3.01-3.63x) and as whole processes, five pairs each (1.17-1.48x, 3.51-4.31x). */
+ * ratio seen (docs/performance.md, "Tested CPUs"). AVX-512 CPUs: the autoencoder's SGD epoch on 2
+ * threads (make bench's core sweep) on an Intel Xeon of model 167 (2026-12-01: SkylakeX 0.551-0.585
+ * s, Haswell 0.730-0.748, Sandybridge 1.015-1.035, Prescott 1.644-1.676) and on an AMD EPYC of
+ * family 26 model 2 (Zen 5, issue 23's figures of 2026-12-07: Cooperlake 0.351, Haswell 0.606,
+ * Sandybridge 0.644, Prescott 1.548). AVX2: an AMD EPYC of family 25 model 1 (Zen 3, 2026-12-07),
+ * the same epoch against Zen's kernels in three alternating rounds (Sandybridge 1.09-1.33x,
+ * Prescott 3.01-3.63x) and as whole processes, five pairs each (1.17-1.48x, 3.51-4.31x). */
 static const struct {
     int have, got;
     double lo, hi;
