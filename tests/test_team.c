@@ -109,6 +109,45 @@ static void test_idle_team_sleeps_and_wakes(void **state)
     nn_team_free(NULL);
 }
 
+/* A job whose workers take long (the SVM's class pairs run seconds each): the caller, done with its
+ * own part, stops yielding and sleeps until the last worker wakes it; what the workers wrote is
+ * visible when the run returns, every time. */
+static void slow_part(void *arg, int t, int n)
+{
+    long *v = arg;
+    if (t > 0) {
+        struct timespec pause = {0, 30 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    v[t] = (long)(t + 1) * n;
+}
+
+static void test_long_job_caller_sleeps(void **state)
+{
+    (void)state;
+    for (int n = 2; n <= 4; n++) {
+        struct nn_team *team;
+        struct nn_error err;
+        assert_int_equal(nn_team_create(n, &team, &err), NN_OK);
+        for (int k = 0; k < 3; k++) {
+            long v[4] = {0, 0, 0, 0};
+            struct timespec t0, t1;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            clock_t c0 = clock();
+            nn_team_run(team, slow_part, v);
+            clock_t c1 = clock();
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            for (int t = 0; t < n; t++)
+                assert_int_equal(v[t], (long)(t + 1) * n);
+            /* the caller slept: far less CPU than the 30 ms it waited (yielding would burn it) */
+            const double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
+            assert_true(wall >= 0.029);
+            assert_true((double)(c1 - c0) / CLOCKS_PER_SEC < 0.5 * wall);
+        }
+        nn_team_free(team);
+    }
+}
+
 static void test_bad_size_refused(void **state)
 {
     (void)state;
@@ -126,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_barrier_orders_rounds),
         cmocka_unit_test(test_split_covers_everything),
         cmocka_unit_test(test_idle_team_sleeps_and_wakes),
+        cmocka_unit_test(test_long_job_caller_sleeps),
         cmocka_unit_test(test_bad_size_refused),
     };
     return cmocka_run_group_tests_name("team", tests, NULL, NULL);

@@ -23,6 +23,9 @@
  * cycles depending on the CPU, so these are roughly 0.05–0.5 ms and 0.2–2 ms. */
 #define SPIN_BARRIER 4096
 #define SPIN_IDLE    16384
+/* The caller of a job that lasts (the SVM's class pairs: seconds) sleeps after this many yields
+ * instead of yielding on (a training step's waits end long before). */
+#define YIELDS_CALLER 2000
 
 struct worker {
     struct nn_team *team;
@@ -41,8 +44,9 @@ struct nn_team {
     _Alignas(64) atomic_uint phase; /* incremented when a barrier opens */
     _Alignas(64) atomic_int sleepers;
     atomic_int quit;
+    atomic_int caller_sleeps; /* the caller waits on done_cv for the job's end */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv, done_cv;
     int n_started;
     unsigned mxcsr;
     struct worker workers[NN_TEAM_MAX];
@@ -86,7 +90,14 @@ static void *worker_main(void *p)
             return NULL;
         seen = job;
         team->fn(team->arg, w->t, team->n);
-        atomic_fetch_add_explicit(&team->done, 1, memory_order_release);
+        /* sequentially consistent, as the caller's raising of caller_sleeps and its read of
+         * done: at least one of us sees the other, so no wake-up is lost */
+        atomic_fetch_add(&team->done, 1);
+        if (atomic_load(&team->caller_sleeps)) {
+            pthread_mutex_lock(&team->mu);
+            pthread_cond_broadcast(&team->done_cv);
+            pthread_mutex_unlock(&team->mu);
+        }
     }
 }
 
@@ -115,10 +126,12 @@ int nn_team_create(int n, struct nn_team **out, struct nn_error *err)
     atomic_init(&team->phase, 0);
     atomic_init(&team->sleepers, 0);
     atomic_init(&team->quit, 0);
+    atomic_init(&team->caller_sleeps, 0);
 #if defined(__x86_64__) || defined(__i386__)
     team->mxcsr = _mm_getcsr();
 #endif
-    if (pthread_mutex_init(&team->mu, NULL) || pthread_cond_init(&team->cv, NULL)) {
+    if (pthread_mutex_init(&team->mu, NULL) || pthread_cond_init(&team->cv, NULL) ||
+        pthread_cond_init(&team->done_cv, NULL)) {
         free(team);
         return nn_error_set(err, NN_ERR_RUNTIME, "cannot initialise the thread team");
     }
@@ -150,6 +163,7 @@ void nn_team_free(struct nn_team *team)
         pthread_join(team->workers[t].th, NULL);
     pthread_mutex_destroy(&team->mu);
     pthread_cond_destroy(&team->cv);
+    pthread_cond_destroy(&team->done_cv);
     free(team);
 }
 
@@ -172,10 +186,18 @@ void nn_team_run(struct nn_team *team, nn_team_fn fn, void *arg)
     fn(arg, 0, team->n);
     for (int spins = 0; atomic_load_explicit(&team->done, memory_order_acquire) < team->n - 1;
          spins++) {
-        if (spins < SPIN_BARRIER)
+        if (spins < SPIN_BARRIER) {
             CPU_RELAX();
-        else
+        } else if (spins < SPIN_BARRIER + YIELDS_CALLER) {
             sched_yield();
+        } else {
+            pthread_mutex_lock(&team->mu);
+            atomic_store(&team->caller_sleeps, 1);
+            while (atomic_load(&team->done) < team->n - 1)
+                pthread_cond_wait(&team->done_cv, &team->mu);
+            atomic_store(&team->caller_sleeps, 0);
+            pthread_mutex_unlock(&team->mu);
+        }
     }
 }
 

@@ -11,10 +11,11 @@
 #include "svm/ovo.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nnctl/team.h"
 
 struct pair {
     int i, j;      /* classes, i < j */
@@ -50,13 +51,15 @@ static void solve(struct pair *p, const struct svm_parameter *param)
     svm_free_and_destroy_model(&bm);
 }
 
-static void *worker(void *arg)
+/* Each thread of the team takes the next pair, largest first, until none is left. */
+static void worker(void *arg, int t, int n)
 {
+    (void)t, (void)n;
     struct job *j = arg;
     for (;;) {
         int k = atomic_fetch_add(&j->next, 1);
         if (k >= j->n_pairs)
-            return NULL;
+            return;
         solve(&j->pairs[j->order[k]], j->param);
     }
 }
@@ -167,14 +170,18 @@ int nn_svm_train_ovo(const struct svm_problem *prob, const struct svm_parameter 
     pp.cache_size = param->cache_size / threads;
     struct job job = {.param = &pp, .pairs = pairs, .order = order, .n_pairs = P};
     atomic_init(&job.next, 0);
-    pthread_t tid[64];
-    int started = 0;
-    for (int t = 1; t < threads && t < 64; t++)
-        if (pthread_create(&tid[started], NULL, worker, &job) == 0)
-            started++;
-    worker(&job);
-    for (int t = 0; t < started; t++)
-        pthread_join(tid[t], NULL);
+    /* the pairs on the thread team (nnctl/team.h), as the training step runs; a team that cannot
+     * start runs them all on this thread (same model: a pair's result depends on no thread) */
+    struct nn_team *team = NULL;
+    struct nn_error terr;
+    if (threads > NN_TEAM_MAX)
+        threads = NN_TEAM_MAX;
+    if (threads > 1 && nn_team_create(threads, &team, &terr) == NN_OK) {
+        nn_team_run(team, worker, &job);
+        nn_team_free(team);
+    } else {
+        worker(&job, 0, 1);
+    }
     free(order);
     for (int p = 0; p < P; p++)
         if (pairs[p].failed) {
