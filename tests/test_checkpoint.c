@@ -190,6 +190,59 @@ static void test_failed_save_keeps_old(void **state)
     nn_model_free(&a);
 }
 
+/* Files of every format version, written by the checkpoint code of 2026-12-07 before it was
+ * rewritten around its table of sections (tests/data/format_v1..4.ckpt: a 3-4-2 network with Adam,
+ * epoch 7, step 99; versions 2 and 4 inside an epoch, 3 and 4 with the training controls): each
+ * still loads, to the state it was written with, and saving what it holds gives the same bytes. */
+static void test_older_versions_read_and_rewritten(void **state)
+{
+    (void)state;
+    for (int v = 1; v <= 4; v++) {
+        char path[64], again[512];
+        snprintf(path, sizeof path, "tests/data/format_v%d.ckpt", v);
+        struct nn_config cfg;
+        struct nn_model m;
+        struct nn_train_state st;
+        struct nn_error err;
+        if (nn_checkpoint_load(path, 4, &cfg, &m, &st, &err))
+            fail_msg("%s", err.msg);
+        assert_int_equal(st.epoch, 7);
+        assert_int_equal(st.step, 99);
+        assert_int_equal(st.shuffle.s[3], 4);
+        assert_int_equal(st.batch, v == 2 || v == 4 ? 3 : 0);
+        if (v == 2 || v == 4) {
+            assert_int_equal(st.epoch_shuffle.s[0], 5);
+            assert_true(st.epoch_loss_sum == 1.5 && st.epoch_seconds == 0.25);
+        }
+        assert_int_equal(st.controls, v >= 3);
+        if (v >= 3) {
+            assert_true(st.lr == 0.01 && st.plateau_best == 0.5 && st.stop_best == 0.75);
+            assert_true(st.norm_sum == 3.5 && st.norm_max == 2.25);
+            assert_int_equal(st.plateau_wait, 2);
+            assert_int_equal(st.stop_wait, 1);
+            assert_int_equal(st.best_epoch, 5);
+            assert_int_equal(st.norm_count, 11);
+        }
+        assert_true(m.n_opt > 0);
+        assert_true(m.opt_state[4] == (nn_real)1.0); /* written as i * 0.25 */
+        char *yaml = nn_config_to_yaml(&cfg);
+        assert_non_null(yaml);
+        snprintf(again, sizeof again, "%s/again_v%d.ckpt", test_tmpdir(), v);
+        assert_int_equal(nn_checkpoint_save(again, &m, yaml, &st, &err), NN_OK);
+        char *a = NULL, *b = NULL;
+        size_t la = 0, lb = 0;
+        assert_int_equal(nn_read_file(path, 1 << 20, &a, &la, &err), NN_OK);
+        assert_int_equal(nn_read_file(again, 1 << 20, &b, &lb, &err), NN_OK);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        free(a);
+        free(b);
+        free(yaml);
+        nn_model_free(&m);
+        nn_config_free(&cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_bit_flips_refused),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_failed_save_keeps_old),
+        cmocka_unit_test(test_older_versions_read_and_rewritten),
     };
     return cmocka_run_group_tests_name("checkpoint", tests, test_tmpdir_setup,
                                        test_tmpdir_teardown);
