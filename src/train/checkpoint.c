@@ -175,7 +175,7 @@ static int runnable_here(const char *text, const char **sets)
 static void fields_get(struct rbuf *r, struct nn_train_state *s, const struct field *f, int n)
 {
     for (int i = 0; i < n; i++) {
-        uint64_t u[4];
+        uint64_t u[4] = {0, 0, 0, 0};
         const int words = f[i].kind == F_RNG ? 4 : 1;
         for (int k = 0; k < words; k++)
             u[k] = get_u64(r);
@@ -199,7 +199,6 @@ static void config_put(struct wbuf *b, const struct ckpt *c)
 /* The embedded config, loaded as it can run here (runnable_here); the model is built from it. */
 static int config_get(struct rbuf *r, struct ckpt *c)
 {
-    char msg[256];
     uint32_t clen = get_u32(r);
     const unsigned char *ctext = take(r, clen);
     if (!ctext)
@@ -220,6 +219,7 @@ static int config_get(struct rbuf *r, struct ckpt *c)
     int rc = nn_config_load(label, text, sets, n_sets, c->cfg, diags);
     free(text);
     if (rc) {
+        char msg[256];
         if (diags->n)
             snprintf(msg, sizeof msg, "invalid: line %d: %.180s", diags->d[0].line,
                      diags->d[0].msg);

@@ -26,6 +26,7 @@
 #include "train/history.h"
 #include "train/metrics.h"
 #include "train/rundir.h"
+#include "train/run.h"
 #include "train/step.h"
 
 /* Subnormal floats (Adam's moments for rows whose gradient is exactly zero) make every operation
@@ -35,49 +36,6 @@ static void flush_denormals(void)
 #if defined(__SSE__) || defined(__x86_64__)
     _mm_setcsr(_mm_getcsr() | 0x8040); /* FTZ | DAZ */
 #endif
-}
-
-void nn_evaluate(struct nn_model *m, const struct nn_dataset *ds, uint32_t *idx, nn_real *x,
-                 nn_real *y, double *loss, double *accuracy)
-{
-    const int D = m->out_size;
-    const int classifier = nn_is_classifier(m->cfg.loss, ds->target);
-    enum nn_act last;
-    nn_layers_last_activation(m->cfg.layers, m->cfg.n_layers, &last);
-    const int binary = !classifier && last == NN_ACT_SIGMOID;
-    /* With a fused sigmoid head the outputs are logits: p ≥ 0.5 exactly when z ≥ 0. */
-    const nn_real threshold = m->head_layer >= 0 ? 0 : (nn_real)0.5;
-    double lsum = 0;
-    long long correct = 0, total = 0;
-    int non_binary_target = 0;
-    for (int start = 0; start < ds->n; start += m->max_batch) {
-        int B = ds->n - start < m->max_batch ? ds->n - start : m->max_batch;
-        for (int r = 0; r < B; r++)
-            idx[r] = (uint32_t)(start + r);
-        const nn_real *t = nn_dataset_gather(ds, idx, B, x, y);
-        const nn_real *out = nn_model_forward(m, x, B, -1);
-        lsum += nn_loss(m->cfg.loss, out, t, B, D, NULL) * B;
-        for (int r = 0; r < B && (classifier || binary); r++) {
-            const nn_real *o = out + (size_t)r * (size_t)D, *tr = t + (size_t)r * (size_t)D;
-            if (classifier) {
-                int po = 0, pt = 0;
-                for (int j = 1; j < D; j++) {
-                    po = o[j] > o[po] ? j : po;
-                    pt = tr[j] > tr[pt] ? j : pt;
-                }
-                correct += po == pt;
-                total++;
-            } else {
-                for (int j = 0; j < D; j++) {
-                    non_binary_target |= tr[j] != 0 && tr[j] != 1;
-                    correct += (o[j] >= threshold) == (tr[j] == 1);
-                    total++;
-                }
-            }
-        }
-    }
-    *loss = ds->n ? lsum / ds->n : NAN;
-    *accuracy = total && !non_binary_target ? (double)correct / (double)total : NAN;
 }
 
 static double median(double *v, int n)
@@ -102,138 +60,6 @@ static void fmt_eta(double s, char *buf, size_t len)
     else
         snprintf(buf, len, "%.1fs", s);
 }
-
-/* The config text a resumed run must match: the resolved YAML without training.epochs, which a
- * user may raise to train a finished run further. */
-static void strip_epochs(char *yaml)
-{
-    char *p = strstr(yaml, "\n  epochs: ");
-    if (p) {
-        char *e = strchr(p + 1, '\n');
-        if (e)
-            memmove(p, e, strlen(e) + 1);
-    }
-}
-
-/* Describes the first line where two resolved configs differ, e.g.
- * "optimizer: checkpoint has 'learning_rate: 0.005', config has 'learning_rate: 0.1'". */
-static void first_difference(const char *a, const char *b, char *out, size_t len)
-{
-    char section[64] = "";
-    while (*a || *b) {
-        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
-        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
-        if (la != lb || memcmp(a, b, la)) {
-            const char *ta = a, *tb = b;
-            while (*ta == ' ' || *ta == '-')
-                ta++, la--;
-            while (*tb == ' ' || *tb == '-')
-                tb++, lb--;
-            snprintf(out, len, "%s%scheckpoint has '%.*s', config has '%.*s'", section,
-                     section[0] ? ": " : "", (int)(la > 120 ? 120 : la), ta,
-                     (int)(lb > 120 ? 120 : lb), tb);
-            return;
-        }
-        if (a[0] != ' ' && a[0] != '-') {
-            const char *colon = memchr(a, ':', la);
-            snprintf(section, sizeof section, "%.*s", colon ? (int)(colon - a) : 0, a);
-        }
-        a += la + (ea != NULL);
-        b += lb + (eb != NULL);
-    }
-    snprintf(out, len, "no difference found");
-}
-
-static int all_finite(const nn_real *v, size_t n)
-{
-    nn_real acc = 0;
-    for (size_t i = 0; i < n; i++)
-        acc += v[i] * 0; /* NaN·0 and Inf·0 are NaN; finite·0 is 0 */
-    return acc == 0;
-}
-
-/* Names the first place where non-finite numbers appear after a forward pass whose loss was not
- * finite: the batch's input, a layer's parameters (a gradient step made them NaN or Inf), or a
- * layer's output (overflow in the forward pass). Runs only after a failure. */
-static void locate_non_finite(const struct nn_model *m, const nn_real *x, int B, char *buf,
-                              size_t len)
-{
-    if (!all_finite(x, (size_t)B * (size_t)m->in_size)) {
-        snprintf(buf, len, "the input batch holds NaN or Inf");
-        return;
-    }
-    for (int i = 0; i < m->n_layers; i++) {
-        const struct nn_layer *l = &m->layers[i];
-        int bad = 0;
-        for (int k = 0; k < l->n_tensors; k++) {
-            const struct nn_tensor *t = &m->tensors[l->wt + k];
-            bad |= !all_finite(m->params + t->offset, t->count);
-        }
-        if (bad) {
-            snprintf(buf, len, "layer '%s': its weights hold NaN or Inf after the last update",
-                     l->spec.name);
-            return;
-        }
-        if (l->out && !all_finite(l->out, (size_t)B * (size_t)l->out_size)) {
-            snprintf(buf, len, "layer '%s': its output holds NaN or Inf", l->spec.name);
-            return;
-        }
-    }
-    snprintf(buf, len, "in the loss");
-}
-
-/* Keeps the previous checkpoint as model.prev.ckpt until the new one is complete: a crash at any
- * moment leaves at least one valid checkpoint (model.ckpt, or model.prev.ckpt between the two
- * renames), and a damaged model.ckpt still has its predecessor to fall back on. */
-static int save_checkpoint(const char *path, const char *prev, const struct nn_model *m,
-                           const char *yaml, const struct nn_train_state *st, struct nn_error *err)
-{
-    if (access(path, F_OK) == 0 && rename(path, prev) != 0)
-        return nn_error_set(err, NN_ERR_IO, "%s: cannot keep the previous checkpoint as %s: %s",
-                            path, prev, strerror(errno));
-    return nn_checkpoint_save(path, m, yaml, st, err);
-}
-
-struct run {
-    const struct nn_config *cfg;
-    const struct nn_train_opts *opts;
-    struct nn_train_result *res;
-    char ckpt_path[NN_PATH_MAX + 32], prev_path[NN_PATH_MAX + 32];
-    char hist_path[NN_PATH_MAX + 32], metrics_path[NN_PATH_MAX + 32];
-    struct nn_dataset train, test, val;
-    struct nn_model m;
-    struct nn_optim_spec opt; /* the config's optimizer with the epoch's learning rate */
-    char best_path[NN_PATH_MAX + 32];
-    struct nn_config ck_cfg; /* the config a resumed checkpoint embeds */
-    /* the caller's config with the class names the training file taught (a shallow copy: its
-     * pointers stay the caller's) */
-    struct nn_config named_cfg;
-    struct nn_numbers norm_offset, norm_scale; /* statistics this run computed (owned) */
-    struct nn_train_state st;
-    const char *resume_from;
-    char *yaml; /* the resolved config, embedded in every checkpoint */
-    int bs;     /* rows per batch */
-    int steps;  /* batches per epoch */
-    struct nn_history_row *hist;
-    double *epoch_secs;
-    double *blosses; /* the first epoch's batch losses (--batch-losses) */
-    int n_blosses;
-    uint32_t *perm, *eidx;
-    nn_real *xb, *yb;
-    struct nn_step step;
-    double train_time, last_loss;
-    /* the run directory: its lock; a run being replaced (--overwrite) until our first
-     * checkpoint; the epoch's shuffling state before its shuffle (mid-epoch checkpoints) */
-    struct nn_rundir_lock lock;
-    int replacing;
-    struct nn_rng epoch_rng;
-    double last_save; /* clock of the last checkpoint (training.checkpoint_minutes) */
-    /* progress */
-    FILE *log;
-    int tty;
-    uint64_t first_epoch;
-    double run_start, last_draw;
-};
 
 /* Output directory, data, and the resolved config. */
 static int run_open(struct run *r, struct nn_error *err)
@@ -308,105 +134,12 @@ static int run_open(struct run *r, struct nn_error *err)
     return NN_OK;
 }
 
-/* Loads the newest valid checkpoint: model.ckpt, else the one kept before it was written. */
-static int load_latest(struct run *r, struct nn_error *err)
-{
-    int rc = access(r->ckpt_path, F_OK) == 0
-                 ? nn_checkpoint_load(r->ckpt_path, r->bs, &r->ck_cfg, &r->m, &r->st, err)
-                 : NN_ERR_IO;
-    r->resume_from = r->ckpt_path;
-    if (!rc)
-        return NN_OK;
-    char why[NN_MSG_MAX];
-    snprintf(why, sizeof why, "%s",
-             rc == NN_ERR_IO && access(r->ckpt_path, F_OK) != 0 ? "model.ckpt is missing"
-                                                                : err->msg);
-    if (access(r->prev_path, F_OK) != 0 ||
-        nn_checkpoint_load(r->prev_path, r->bs, &r->ck_cfg, &r->m, &r->st, err) != NN_OK) {
-        if (access(r->prev_path, F_OK) == 0)
-            rc = nn_error_set(err, NN_ERR_FORMAT, "cannot resume: %s; and %s", why, err->msg);
-        return rc;
-    }
-    fprintf(stderr, "nnctl: warning: %s; resuming from %s\n", why, r->prev_path);
-    r->resume_from = r->prev_path;
-    return NN_OK;
-}
-
-/* A resumed run must have the same config as the checkpoint, but for training.epochs. */
-static int check_resume_config(struct run *r, struct nn_error *err)
-{
-    char *old = nn_config_to_yaml(&r->ck_cfg);
-    if (!old)
-        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
-    char *cur = strdup(r->yaml);
-    if (cur) {
-        strip_epochs(old);
-        strip_epochs(cur);
-    }
-    int same = cur && !strcmp(old, cur);
-    char diff[320] = "";
-    if (cur && !same)
-        first_difference(old, cur, diff, sizeof diff);
-    free(old);
-    free(cur);
-    if (!same)
-        return nn_error_set(err, NN_ERR_CONFIG,
-                            "%s: cannot resume from a different config (only training.epochs "
-                            "may change): %s",
-                            r->resume_from, diff);
-    const struct nn_early_stop_spec *es = &r->cfg->train.early_stopping;
-    if (es->monitor != NN_MONITOR_NONE && r->st.stop_wait >= (uint64_t)es->patience)
-        return nn_error_set(err, NN_ERR_CONFIG,
-                            "%s: stopped early after epoch %llu (the best was epoch %llu, kept as "
-                            "best.ckpt); there is nothing to resume",
-                            r->resume_from, (unsigned long long)r->st.epoch,
-                            (unsigned long long)r->st.best_epoch);
-    if (r->st.epoch >= (uint64_t)r->cfg->train.epochs)
-        return nn_error_set(err, NN_ERR_CONFIG,
-                            "%s: already trained for %llu epochs; raise "
-                            "training.epochs to continue",
-                            r->resume_from, (unsigned long long)r->st.epoch);
-    return NN_OK;
-}
-
-/* A checkpoint of the run. The first one of a run that replaces another (--overwrite) then
- * removes what is left of the old run: its previous checkpoint and metrics. */
-static int run_save(struct run *r, struct nn_error *err)
-{
-    int rc = save_checkpoint(r->ckpt_path, r->prev_path, &r->m, r->yaml, &r->st, err);
-    if (!rc && r->replacing) {
-        unlink(r->prev_path);
-        unlink(r->metrics_path);
-        r->replacing = 0;
-    }
-    r->last_save = nn_now_seconds();
-    return rc;
-}
-
-/* A checkpoint inside epoch e, after `done` batches: the position, the epoch's shuffling state
- * and its loss and seconds so far go with it, so a resume draws the same order and continues
- * with the next batch. The history of the completed epochs is written first. */
-static int run_save_mid(struct run *r, int e, int done, double lsum, double secs,
-                        struct nn_error *err)
-{
-    int rc = nn_history_write(r->hist_path, r->hist, e, err);
-    if (rc)
-        return rc;
-    r->st.batch = (uint64_t)done;
-    r->st.epoch_shuffle = r->epoch_rng;
-    r->st.epoch_loss_sum = lsum;
-    r->st.epoch_seconds = secs;
-    rc = run_save(r, err);
-    r->st.batch = 0;
-    return rc;
-}
-
 /* Resume from the run directory's checkpoint, or build and initialise the model. */
 static int run_start_model(struct run *r, struct nn_error *err)
 {
     if (r->opts->resume && (access(r->ckpt_path, F_OK) == 0 || access(r->prev_path, F_OK) == 0)) {
-        int rc = load_latest(r, err);
-        return rc ? rc : check_resume_config(r, err);
+        int rc = nn_run_load_latest(r, err);
+        return rc ? rc : nn_run_check_resume(r, err);
     }
     int rc = nn_model_create(r->cfg, r->bs, &r->m, err);
     if (rc)
@@ -524,7 +257,7 @@ static int run_epoch(struct run *r, int e, int from, double *secs, struct nn_err
         double l = r->step.total;
         if (!isfinite(l)) {
             char where[160];
-            locate_non_finite(&r->m, r->xb, B, where, sizeof where);
+            nn_locate_non_finite(&r->m, r->xb, B, where, sizeof where);
             nn_rundir_write_state(r->opts->out_dir, "diverged", r->cfg->path, e, start / bs + 1,
                                   r->cfg->train.epochs, NULL);
             return nn_error_set(err, NN_ERR_NUMERIC,
@@ -545,11 +278,11 @@ static int run_epoch(struct run *r, int e, int from, double *secs, struct nn_err
             break; /* the epoch's end: the caller checks for a signal after its report */
         int done = start / bs + 1, rc = 0;
         if (stop_signal(r)) {
-            rc = run_save_mid(r, e, done, lsum, nn_now_seconds() - t0, err);
+            rc = nn_run_save_mid(r, e, done, lsum, nn_now_seconds() - t0, err);
             return rc ? rc : stopped(r, e, done, err);
         }
         if (every > 0 && nn_now_seconds() - r->last_save >= every)
-            rc = run_save_mid(r, e, done, lsum, nn_now_seconds() - t0, err);
+            rc = nn_run_save_mid(r, e, done, lsum, nn_now_seconds() - t0, err);
         if (rc)
             return rc;
     }
@@ -693,7 +426,7 @@ static int run_epochs(struct run *r, struct nn_error *err)
         if ((stop || minutes || (every > 0 && (e + 1) % every == 0)) && e + 1 < E) {
             rc = nn_history_write(r->hist_path, r->hist, e + 1, err);
             if (!rc)
-                rc = run_save(r, err);
+                rc = nn_run_save(r, err);
             if (rc)
                 return rc;
             if (stop)
@@ -769,7 +502,7 @@ static int run_finish(struct run *r, struct nn_error *err)
     };
     rc = nn_history_write(r->hist_path, r->hist, E, err);
     if (!rc)
-        rc = run_save(r, err);
+        rc = nn_run_save(r, err);
     if (!rc)
         rc = nn_metrics_write(r->metrics_path, r->cfg, &r->m, res, &facts, err);
     if (!rc)
