@@ -123,15 +123,13 @@ static int use_data_of(const char *path, struct nn_config *cfg, struct nn_error 
     return rc;
 }
 
-static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *err)
+/* The data to evaluate on: --data (a model file's data section, or a table in the checkpoint's
+ * own format), else the checkpoint's; its test split, else (with a warning) its training data;
+ * normalised as in training and checked against the model's widths. */
+static int eval_data(const struct nn_args *a, struct eval *e, const char *ckpt, const char **split,
+                     struct nn_error *err)
 {
-    const char *ckpt = a->pos[0], *out_dir = nn_opt_str(a, "--out", NULL);
-    const int as_json = nn_opt_given(a, "--json");
-    nn_backend_default()->set_threads((int)nn_opt_int(a, "--threads", 0));
-    int rc = nn_checkpoint_load(ckpt, EVAL_BATCH, &e->cfg, &e->m, NULL, err);
-    if (rc)
-        return rc;
-    e->have_model = 1;
+    int rc;
     const char *data_cfg = nn_opt_str(a, "--data", NULL);
     const int is_yaml =
         data_cfg && (nn_path_ends_with(data_cfg, ".yaml") || nn_path_ends_with(data_cfg, ".yml"));
@@ -148,7 +146,7 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
         snprintf(e->cfg.data.test_file, sizeof e->cfg.data.test_file, "%s", data_cfg);
         e->cfg.data.test.source = NN_DATA_NONE; /* the file replaces a data.test block */
     }
-    const char *split = "test";
+    *split = "test";
     if ((rc = nn_dataset_load(&e->cfg, 1, &e->ds, err)))
         return rc;
     e->have_ds = 1;
@@ -158,7 +156,7 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
         if ((rc = nn_dataset_load(&e->cfg, 0, &e->ds, err)))
             return rc;
         e->have_ds = 1;
-        split = "train";
+        *split = "train";
         char w[NN_PATH_MAX + 80];
         snprintf(w, sizeof w, "%s: the config has no test split: evaluating on the training data",
                  data_cfg ? data_cfg : ckpt);
@@ -178,6 +176,59 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
                             "%s: field 'target': %d values per target, but the model in %s has %d "
                             "outputs",
                             e->ds.name, e->ds.y_dim, ckpt, e->m.out_size);
+    return NN_OK;
+}
+
+/* A classifier's report: the confusion matrix of the classes that occur, the per-class report,
+ * the accuracy line, the class names the checkpoint stores, and their JSON. */
+static int class_report(struct eval *e, struct nn_json *j, int K, int labels[], int *kp, char *line,
+                        size_t line_len, double predict_s, struct nn_error *err)
+{
+    const size_t n = (size_t)e->ds.n;
+    int rc, k = 0;
+    if ((rc = nn_confusion_matrix(e->truth, e->pred, n, K, e->cm, err)))
+        return rc;
+    /* Only the classes that occur, true or predicted, as `svm eval` and scikit-learn do. */
+    nn_confusion_compact(e->cm, K, e->cmc, labels, &k);
+    *kp = k;
+    if ((rc = nn_class_report_compute(e->cmc, k, e->rep, err)) ||
+        (rc = nn_class_report_format(e->rep, labels, 4, &e->report, err)) ||
+        (rc = nn_confusion_format_text(e->cmc, k, labels, &e->cm_text, err)) ||
+        (rc = nn_confusion_format_csv(e->cmc, k, labels, &e->csv, err)))
+        return rc;
+    nn_accuracy_line(e->rep->correct, e->rep->n, line, line_len);
+    nn_class_report_json(j, e->rep, labels, e->cmc, NAN, predict_s);
+    const struct nn_names *nm = &e->cfg.data.class_names;
+    if (nm->n) { /* the names the checkpoint stores, class i first */
+        struct nn_sb lb = {0};
+        nn_sb_puts(&lb, "classes:");
+        nn_json_array(j, "class_names", 1);
+        for (int c = 0; c < nm->n; c++) {
+            const int q = strchr(nm->name[c], ',') != NULL; /* "virginica, tall" */
+            nn_sb_printf(&lb, "%s %d = %s%s%s", c ? "," : "", c, q ? "\"" : "", nm->name[c],
+                         q ? "\"" : "");
+            nn_json_str(j, NULL, nm->name[c]);
+        }
+        nn_json_end(j);
+        nn_sb_putc(&lb, '\n');
+        if ((rc = nn_sb_finish(&lb, &e->legend, "class names", err)))
+            return rc;
+    }
+    return NN_OK;
+}
+
+static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *err)
+{
+    const char *ckpt = a->pos[0], *out_dir = nn_opt_str(a, "--out", NULL);
+    const int as_json = nn_opt_given(a, "--json");
+    nn_backend_default()->set_threads((int)nn_opt_int(a, "--threads", 0));
+    int rc = nn_checkpoint_load(ckpt, EVAL_BATCH, &e->cfg, &e->m, NULL, err);
+    if (rc)
+        return rc;
+    e->have_model = 1;
+    const char *split = "test";
+    if ((rc = eval_data(a, e, ckpt, &split, err)))
+        return rc;
     const int K = e->m.out_size;
     const int classifier = nn_is_classifier(e->cfg.loss, e->ds.target);
     if (classifier && (K < 2 || K > NN_REPORT_MAX_CLASSES))
@@ -220,38 +271,9 @@ static int run_eval(const struct nn_args *a, struct eval *e, struct nn_error *er
     nn_json_str(&j, "loss_name", nn_loss_name(e->cfg.loss));
     nn_json_numf(&j, "loss", "%.10g", loss);
     if (classifier) {
-        if ((rc = nn_confusion_matrix(e->truth, e->pred, n, K, e->cm, err))) {
+        if ((rc = class_report(e, &j, K, labels, &k, line, sizeof line, predict_s, err))) {
             nn_sb_free(&jb);
             return rc;
-        }
-        /* Only the classes that occur, true or predicted, as `svm eval` and scikit-learn do. */
-        nn_confusion_compact(e->cm, K, e->cmc, labels, &k);
-        if ((rc = nn_class_report_compute(e->cmc, k, e->rep, err)) ||
-            (rc = nn_class_report_format(e->rep, labels, 4, &e->report, err)) ||
-            (rc = nn_confusion_format_text(e->cmc, k, labels, &e->cm_text, err)) ||
-            (rc = nn_confusion_format_csv(e->cmc, k, labels, &e->csv, err))) {
-            nn_sb_free(&jb);
-            return rc;
-        }
-        nn_accuracy_line(e->rep->correct, e->rep->n, line, sizeof line);
-        nn_class_report_json(&j, e->rep, labels, e->cmc, NAN, predict_s);
-        const struct nn_names *nm = &e->cfg.data.class_names;
-        if (nm->n) { /* the names the checkpoint stores, class i first */
-            struct nn_sb lb = {0};
-            nn_sb_puts(&lb, "classes:");
-            nn_json_array(&j, "class_names", 1);
-            for (int c = 0; c < nm->n; c++) {
-                const int q = strchr(nm->name[c], ',') != NULL; /* "virginica, tall" */
-                nn_sb_printf(&lb, "%s %d = %s%s%s", c ? "," : "", c, q ? "\"" : "", nm->name[c],
-                             q ? "\"" : "");
-                nn_json_str(&j, NULL, nm->name[c]);
-            }
-            nn_json_end(&j);
-            nn_sb_putc(&lb, '\n');
-            if ((rc = nn_sb_finish(&lb, &e->legend, "class names", err))) {
-                nn_sb_free(&jb);
-                return rc;
-            }
         }
     } else {
         if (isfinite(acc)) /* binary outputs (BCE, or a sigmoid output with 0/1 targets) */
