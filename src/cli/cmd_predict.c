@@ -237,6 +237,30 @@ static size_t npy_header(char *buf, size_t cap, int n, int d)
     return 10 + (size_t)hl;
 }
 
+/* One output row of a CSV: for a classifier (names not NULL) the predicted class, by its name
+ * when the checkpoint stores one (quoted as RFC 4180 asks), then the D outputs. */
+static void csv_row(struct nn_sb *sb, const nn_real *yr, int D, const struct nn_names *names)
+{
+    if (names) {
+        int best = 0;
+        for (int j = 1; j < D; j++)
+            best = yr[j] > yr[best] ? j : best;
+        if (best < names->n && strpbrk(names->name[best], ",\"\r\n")) {
+            nn_sb_putc(sb, '"'); /* RFC 4180: quoted, "" for a quote */
+            for (const char *c = names->name[best]; *c; c++)
+                nn_sb_puts(sb, *c == '"' ? "\"\"" : (char[2]){*c, 0});
+            nn_sb_putc(sb, '"');
+        } else if (best < names->n) {
+            nn_sb_puts(sb, names->name[best]);
+        } else {
+            nn_sb_printf(sb, "%d", best);
+        }
+    }
+    for (int j = 0; j < D; j++)
+        nn_sb_printf(sb, "%s%.6g", j || names ? "," : "", (double)yr[j]);
+    nn_sb_putc(sb, '\n');
+}
+
 static int predict_file(const char *ckpt, const char *in_path, const char *out_path, int batch,
                         struct nn_error *err)
 {
@@ -311,28 +335,8 @@ static int predict_file(const char *ckpt, const char *in_path, const char *out_p
             rc = write_all(out.fd, fo, (size_t)B * (size_t)D * sizeof *fo, out_path, err);
             continue;
         }
-        for (int i = 0; i < B; i++) {
-            const nn_real *yr = y + (size_t)i * (size_t)D;
-            if (classifier) {
-                int best = 0;
-                for (int j = 1; j < D; j++)
-                    best = yr[j] > yr[best] ? j : best;
-                const struct nn_names *nm = &cfg.data.class_names;
-                if (best < nm->n && strpbrk(nm->name[best], ",\"\r\n")) {
-                    nn_sb_putc(&sb, '"'); /* RFC 4180: quoted, "" for a quote */
-                    for (const char *c = nm->name[best]; *c; c++)
-                        nn_sb_puts(&sb, *c == '"' ? "\"\"" : (char[2]){*c, 0});
-                    nn_sb_putc(&sb, '"');
-                } else if (best < nm->n) {
-                    nn_sb_puts(&sb, nm->name[best]);
-                } else {
-                    nn_sb_printf(&sb, "%d", best);
-                }
-            }
-            for (int j = 0; j < D; j++)
-                nn_sb_printf(&sb, "%s%.6g", j || classifier ? "," : "", (double)yr[j]);
-            nn_sb_putc(&sb, '\n');
-        }
+        for (int i = 0; i < B; i++)
+            csv_row(&sb, y + (size_t)i * (size_t)D, D, classifier ? &cfg.data.class_names : NULL);
         char *text = NULL;
         if (!(rc = nn_sb_finish(&sb, &text, "predictions", err)))
             rc = write_all(out.fd, text, strlen(text), out_path, err);
