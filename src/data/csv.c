@@ -1,11 +1,36 @@
 #include "data/csv.h"
 #include "data/textfile.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The quoted field that starts at text[*i] (its opening quote), unescaped into store[*o..] ("" is
+ * one quote; newlines inside count as lines): *i ends after the closing quote. -1 when the file
+ * ends first. */
+static int quoted_field(const char *text, size_t len, size_t *i, char *store, size_t *o, int *line,
+                        size_t *line_start)
+{
+    size_t k = *i + 1;
+    for (;;) {
+        if (k >= len)
+            return -1;
+        if (text[k] == '"') {
+            if (k + 1 < len && text[k + 1] == '"') {
+                store[(*o)++] = '"';
+                k += 2;
+                continue;
+            }
+            *i = k + 1;
+            return 0;
+        }
+        if (text[k] == '\n') {
+            (*line)++;
+            *line_start = k + 1;
+        }
+        store[(*o)++] = text[k++];
+    }
+}
 
 int nn_csv_read(const char *path, char delim, int header, struct nn_csv *t, struct nn_error *err)
 {
@@ -52,29 +77,12 @@ int nn_csv_read(const char *path, char delim, int header, struct nn_csv *t, stru
         const size_t col = i - line_start + 1;
         char *f = t->store + o;
         if (i < len && text[i] == '"') {
-            i++;
-            for (;;) {
-                if (i >= len) {
-                    rc = nn_error_set(err, NN_ERR_FORMAT,
-                                      "%s:%d:%zu: a quoted field is not closed before the end of "
-                                      "the file",
-                                      path, row_line, col);
-                    goto fail;
-                }
-                if (text[i] == '"') {
-                    if (i + 1 < len && text[i + 1] == '"') {
-                        t->store[o++] = '"';
-                        i += 2;
-                        continue;
-                    }
-                    i++;
-                    break;
-                }
-                if (text[i] == '\n') {
-                    line++;
-                    line_start = i + 1;
-                }
-                t->store[o++] = text[i++];
+            if (quoted_field(text, len, &i, t->store, &o, &line, &line_start)) {
+                rc = nn_error_set(err, NN_ERR_FORMAT,
+                                  "%s:%d:%zu: a quoted field is not closed before the end of "
+                                  "the file",
+                                  path, row_line, col);
+                goto fail;
             }
             if (i < len && text[i] != delim && text[i] != '\n' && text[i] != '\r') {
                 rc = nn_error_set(err, NN_ERR_FORMAT,

@@ -127,6 +127,41 @@ static int check_sv_line(struct model_check *mc, char *line, int n_coef)
     return NN_OK;
 }
 
+/* After the header: the rest of the "SV" line (libsvm skips it), then exactly `total` support
+ * vector lines of k − 1 coefficients and their features, and nothing but blank space after them. */
+static int check_sv_section(struct model_check *mc, char *pos, long total, int k)
+{
+    /* libsvm skips the rest of the "SV" line. */
+    while (*pos && *pos != '\n')
+        pos++;
+    long n_lines = 0;
+    while (*pos) {
+        pos++; /* past '\n' */
+        mc->line++;
+        char *line = pos;
+        while (*pos && *pos != '\n')
+            pos++;
+        char saved = *pos;
+        *pos = 0;
+        int rc = NN_OK;
+        if (n_lines < total) {
+            rc = check_sv_line(mc, line, k - 1);
+        } else {
+            for (char *c = line; *c && rc == NN_OK; c++)
+                if (*c != ' ' && *c != '\t' && *c != '\r')
+                    rc = model_bad(mc, "SV", "text after the %ld support vectors", total);
+        }
+        *pos = saved;
+        if (rc)
+            return rc;
+        if (n_lines < total && !(saved == 0 && *line == 0))
+            n_lines++;
+    }
+    if (n_lines < total)
+        return model_bad(mc, "total_sv", "%ld support vectors declared, %ld found", total, n_lines);
+    return NN_OK;
+}
+
 int nn_svm_model_check_text(const char *path, char *text, size_t len, struct nn_error *err)
 {
     struct model_check mc = {path, err, 1};
@@ -240,36 +275,7 @@ int nn_svm_model_check_text(const char *path, char *text, size_t len, struct nn_
     if (nr_sv_sum != total)
         return model_bad(&mc, "nr_sv", "the per-class counts add up to %ld, total_sv is %ld",
                          nr_sv_sum, total);
-    /* libsvm skips the rest of the "SV" line. */
-    while (*pos && *pos != '\n')
-        pos++;
-    long n_lines = 0;
-    while (*pos) {
-        pos++; /* past '\n' */
-        mc.line++;
-        char *line = pos;
-        while (*pos && *pos != '\n')
-            pos++;
-        char saved = *pos;
-        *pos = 0;
-        int rc = NN_OK;
-        if (n_lines < total) {
-            rc = check_sv_line(&mc, line, (int)k - 1);
-        } else {
-            for (char *c = line; *c && rc == NN_OK; c++)
-                if (*c != ' ' && *c != '\t' && *c != '\r')
-                    rc = model_bad(&mc, "SV", "text after the %ld support vectors", total);
-        }
-        *pos = saved;
-        if (rc)
-            return rc;
-        if (n_lines < total && !(saved == 0 && *line == 0))
-            n_lines++;
-    }
-    if (n_lines < total)
-        return model_bad(&mc, "total_sv", "%ld support vectors declared, %ld found", total,
-                         n_lines);
-    return NN_OK;
+    return check_sv_section(&mc, pos, total, (int)k);
 }
 
 int nn_svm_model_check_file(const char *path, struct nn_error *err)
