@@ -5,6 +5,7 @@
 
 #include "nnctl/encode.h"
 #include "nnctl/export.h"
+#include "nnctl/npy.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/idx.h"
 #include "nnctl/train.h"

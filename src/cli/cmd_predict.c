@@ -14,7 +14,7 @@
 #include "nnctl/encode.h"
 #include "nnctl/backend.h"
 #include "nnctl/checkpoint.h"
-#include "nnctl/export.h"
+#include "nnctl/npy.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/idx.h"
 #include "nnctl/normalize.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "data/source.h"
-#include "nnctl/export.h"
+#include "nnctl/npy.h"
 
 /* An array as rows: its row count and the values per row (a 1-D array is one value per row). */
 static int read_rows(const char *path, float **v, size_t *rows, size_t *per, struct nn_error *err)

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "fuzz_common.h"
-#include "nnctl/export.h"
+#include "nnctl/npy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
