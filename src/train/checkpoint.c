@@ -232,21 +232,11 @@ static int config_get(struct rbuf *r, struct ckpt *c)
     return NN_OK;
 }
 
-static size_t state_size(const struct ckpt *c)
-{
-    (void)c;
-    return fields_size(state_fields, N_OF(state_fields));
-}
-
-static void state_put(struct wbuf *b, const struct ckpt *c)
-{
-    fields_put(b, c->s, state_fields, N_OF(state_fields));
-}
-
-/* The state, then the model of the config (a truncation shows in the tensors that follow). */
+/* After the state's numbers: the model of the config (a truncation shows in the tensors that
+ * follow). */
 static int state_get(struct rbuf *r, struct ckpt *c)
 {
-    fields_get(r, c->s, state_fields, N_OF(state_fields));
+    (void)r;
     return nn_model_build(c->cfg, c->max_batch, c->m, c->err);
 }
 
@@ -348,20 +338,8 @@ static int optimizer_get(struct rbuf *r, struct ckpt *c)
     return NN_OK;
 }
 
-static size_t mid_size(const struct ckpt *c)
-{
-    (void)c;
-    return fields_size(mid_fields, N_OF(mid_fields));
-}
-
-static void mid_put(struct wbuf *b, const struct ckpt *c)
-{
-    fields_put(b, c->s, mid_fields, N_OF(mid_fields));
-}
-
 static int mid_get(struct rbuf *r, struct ckpt *c)
 {
-    fields_get(r, c->s, mid_fields, N_OF(mid_fields));
     if (r->bad || c->s->batch == 0)
         return ckpt_bad(c->err, c->path, "batch",
                         r->bad ? "the position inside the epoch runs past the end of the payload"
@@ -369,21 +347,9 @@ static int mid_get(struct rbuf *r, struct ckpt *c)
     return NN_OK;
 }
 
-static size_t controls_size(const struct ckpt *c)
-{
-    (void)c;
-    return fields_size(control_fields, N_OF(control_fields));
-}
-
-static void controls_put(struct wbuf *b, const struct ckpt *c)
-{
-    fields_put(b, c->s, control_fields, N_OF(control_fields));
-}
-
 static int controls_get(struct rbuf *r, struct ckpt *c)
 {
     c->s->controls = 1;
-    fields_get(r, c->s, control_fields, N_OF(control_fields));
     if (r->bad)
         return ckpt_bad(c->err, c->path, "controls",
                         "the training controls' state runs past the end of the payload");
@@ -395,18 +361,54 @@ static int controls_get(struct rbuf *r, struct ckpt *c)
 enum { IN_ALL = 0, IN_MID = 1, IN_CONTROLS = 2 };
 static const struct section {
     int in; /* IN_ALL, or the version bit that brings it */
+    /* a section of the training state's numbers: these fields, in order (size, put: NULL) */
+    const struct field *fields;
+    int n_fields;
     size_t (*size)(const struct ckpt *c);
     void (*put)(struct wbuf *b, const struct ckpt *c);
+    /* reads the section; for a section of numbers, checks them once they are read (or NULL) */
     int (*get)(struct rbuf *r, struct ckpt *c);
 } sections[] = {
-    {IN_ALL, config_size, config_put, config_get},
-    {IN_ALL, state_size, state_put, state_get},
-    {IN_ALL, tensors_size, tensors_put, tensors_get},
-    {IN_ALL, params_size, params_put, params_get},
-    {IN_ALL, optimizer_size, optimizer_put, optimizer_get},
-    {IN_MID, mid_size, mid_put, mid_get},
-    {IN_CONTROLS, controls_size, controls_put, controls_get},
+    {IN_ALL, NULL, 0, config_size, config_put, config_get},
+    {IN_ALL, state_fields, N_OF(state_fields), NULL, NULL, state_get},
+    {IN_ALL, NULL, 0, tensors_size, tensors_put, tensors_get},
+    {IN_ALL, NULL, 0, params_size, params_put, params_get},
+    {IN_ALL, NULL, 0, optimizer_size, optimizer_put, optimizer_get},
+    {IN_MID, mid_fields, N_OF(mid_fields), NULL, NULL, mid_get},
+    {IN_CONTROLS, control_fields, N_OF(control_fields), NULL, NULL, controls_get},
 };
+
+static size_t section_size(const struct section *sec, const struct ckpt *c)
+{
+    return sec->fields ? fields_size(sec->fields, sec->n_fields) : sec->size(c);
+}
+
+static void section_put(const struct section *sec, struct wbuf *b, const struct ckpt *c)
+{
+    if (sec->fields)
+        fields_put(b, c->s, sec->fields, sec->n_fields);
+    else
+        sec->put(b, c);
+}
+
+static int section_get(const struct section *sec, struct rbuf *r, struct ckpt *c)
+{
+    if (sec->fields)
+        fields_get(r, c->s, sec->fields, sec->n_fields);
+    return sec->get ? sec->get(r, c) : NN_OK;
+}
+
+/* CRC-32 of the payload (zlib takes uInt lengths: in pieces of 1 GiB). */
+static uint32_t payload_crc(const unsigned char *p, size_t n)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t off = 0; off < n;) {
+        size_t chunk = n - off > (1u << 30) ? (1u << 30) : n - off;
+        crc = crc32(crc, p + off, (uInt)chunk);
+        off += chunk;
+    }
+    return (uint32_t)crc;
+}
 
 /* The version's bits: 1 + (inside an epoch) + 2·(controls). */
 static int has(unsigned version_bits, const struct section *sec)
@@ -428,29 +430,24 @@ int nn_checkpoint_save(const char *path, const struct nn_model *m, const char *c
     size_t cap = CKPT_HEADER;
     for (int i = 0; i < N_OF(sections); i++)
         if (has(bits, &sections[i]))
-            cap += sections[i].size(&c);
+            cap += section_size(&sections[i], &c);
     struct wbuf b = {malloc(cap), 0, cap};
     if (!b.p)
         return nn_error_set(err, NN_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, cap);
     b.n = CKPT_HEADER;
     for (int i = 0; i < N_OF(sections); i++)
         if (has(bits, &sections[i]))
-            sections[i].put(&b, &c);
+            section_put(&sections[i], &b, &c);
 
     size_t payload = b.n - CKPT_HEADER;
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t off = 0; off < payload;) { /* zlib takes uInt lengths */
-        size_t chunk = payload - off > (1u << 30) ? (1u << 30) : payload - off;
-        crc = crc32(crc, b.p + CKPT_HEADER + off, (uInt)chunk);
-        off += chunk;
-    }
+    const uint32_t crc = payload_crc(b.p + CKPT_HEADER, payload);
     size_t end = b.n;
     b.n = 0;
     put(&b, CKPT_MAGIC, 8);
     put_u32(&b, CKPT_VERSION + bits);
     put_u32(&b, (uint32_t)sizeof(nn_real));
     put_u64(&b, payload);
-    put_u32(&b, (uint32_t)crc);
+    put_u32(&b, crc);
     put_u32(&b, 0);
     int rc = nn_write_file_atomic(path, b.p, end, err);
     free(b.p);
@@ -492,13 +489,8 @@ static int check_header(const char *data, size_t len, const char *path, unsigned
                  payload > len - CKPT_HEADER ? "truncated" : "trailing bytes");
         return ckpt_bad(err, path, "payload_length", msg);
     }
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t off = 0; off < payload;) {
-        size_t chunk = payload - off > (1u << 30) ? (1u << 30) : (size_t)(payload - off);
-        crc = crc32(crc, (const unsigned char *)data + CKPT_HEADER + off, (uInt)chunk);
-        off += chunk;
-    }
-    if ((uint32_t)crc != crc_stored || reserved != 0) {
+    const uint32_t crc = payload_crc((const unsigned char *)data + CKPT_HEADER, (size_t)payload);
+    if (crc != crc_stored || reserved != 0) {
         snprintf(msg, sizeof msg,
                  "CRC-32 of the payload is 0x%08x, the header says 0x%08x: the "
                  "file is damaged",
@@ -530,7 +522,7 @@ int nn_checkpoint_load(const char *path, int max_batch, struct nn_config *cfg, s
     struct rbuf r = {(const unsigned char *)data + CKPT_HEADER, len - CKPT_HEADER, 0, 0};
     for (int i = 0; i < N_OF(sections) && !rc; i++)
         if (has(bits, &sections[i]))
-            rc = sections[i].get(&r, &c);
+            rc = section_get(&sections[i], &r, &c);
     if (!rc && r.off != r.n)
         rc = ckpt_bad(err, path, "payload", "unexpected bytes after the optimizer state");
     free(data);
