@@ -100,7 +100,9 @@ int nn_backend_register(const struct nn_backend *be);
  * compute in `precision` and run here. NULL with one sentence in `why` when there is none. */
 const struct nn_backend *nn_backend_choose(const char *name, enum nn_precision precision, char *why,
                                            size_t len);
-/* "float32" or "bfloat16". */
+/* The precisions' words ("float32", "bfloat16"), indexed by enum nn_precision, NULL-terminated:
+ * training.precision's choices and the names backends are listed with. */
+extern const char *const nn_precision_names[NN_PRECISION_BFLOAT16 + 2];
 const char *nn_precision_name(enum nn_precision p);
 /* Each backend's hint (a setting of the user's that slows it down), one line each on f: a training
  * run prints them once it is set up, before its first epoch. */

@@ -42,9 +42,11 @@ int nn_backend_register(const struct nn_backend *be)
     return 0;
 }
 
+const char *const nn_precision_names[NN_PRECISION_BFLOAT16 + 2] = {"float32", "bfloat16", NULL};
+
 const char *nn_precision_name(enum nn_precision p)
 {
-    return p == NN_PRECISION_BFLOAT16 ? "bfloat16" : "float32";
+    return (int)p >= 0 && p <= NN_PRECISION_BFLOAT16 ? nn_precision_names[p] : "?";
 }
 
 const struct nn_backend *nn_backend_choose(const char *name, enum nn_precision precision, char *why,

@@ -123,7 +123,7 @@ static const struct {
 int nn_coretype_hint(const struct nn_cpu *cpu, const char *user, char *buf, size_t len)
 {
     const int have = nn_cpu_level(cpu), got = nn_coretype_level(user);
-    if (!user || !user[0] || got < 1 || got >= have)
+    if (got < 1 || got >= have) /* unset, "", a name nnctl does not know, or not below */
         return 0;
     double lo = 0, hi = 0;
     for (size_t i = 0; i < sizeof gains / sizeof gains[0]; i++)

@@ -191,11 +191,6 @@ int nn_onednn_check(char *why, size_t len)
     return 0;
 }
 
-static int check(char *why, size_t len)
-{
-    return nn_onednn_check(why, len);
-}
-
 #ifndef NN_DOUBLE
 static struct tcache *thread_cache(void)
 {
@@ -546,7 +541,7 @@ const struct nn_backend nn_backend_onednn_bf16 = {
     .doc = "bf16 inputs, fp32 accumulation: nnctl's AMX kernels, or oneDNN's matmul on "
            "AVX512-BF16",
     .precision = NN_PRECISION_BFLOAT16,
-    .check = check,
+    .check = nn_onednn_check,
     .gemm = gemm,
     .set_threads = set_threads,
     .threads = threads,

@@ -20,7 +20,6 @@ static const char *const OPTIM_NAMES[] = {"sgd", "adam", NULL};
 static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", "csv", "libsvm", NULL};
 static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
 static const char *const NORMALIZE_NAMES[] = {"none", "standard", "minmax", NULL};
-static const char *const PRECISION_NAMES[] = {"float32", "bfloat16", NULL};
 static const char *const SCHEDULE_NAMES[] = {"constant",          "step", "exponential", "cosine",
                                              "reduce_on_plateau", NULL};
 static const char *const MONITOR_NAMES[] = {"none", "val_loss", "val_accuracy", "loss", NULL};
@@ -32,7 +31,7 @@ NAMES_OF(OPTIM_NAMES, NN_OPT_ADAM);
 NAMES_OF(SOURCE_NAMES, NN_DATA_LIBSVM);
 NAMES_OF(TARGET_NAMES, NN_TARGET_ONEHOT);
 NAMES_OF(NORMALIZE_NAMES, NN_NORMALIZE_MINMAX);
-NAMES_OF(PRECISION_NAMES, NN_PRECISION_BFLOAT16);
+NAMES_OF(nn_precision_names, NN_PRECISION_BFLOAT16);
 NAMES_OF(SCHEDULE_NAMES, NN_SCHEDULE_PLATEAU);
 NAMES_OF(MONITOR_NAMES, NN_MONITOR_LOSS);
 
@@ -312,7 +311,7 @@ const struct nn_key nn_config_keys[] = {
         .doc = "also write a checkpoint (inside an epoch too) once this many minutes passed since "
                "the last; 0 = off. A crash loses at most this much work"),
     KEY(ENUM, "training.precision", train.precision,
-        .names = PRECISION_NAMES, .what = "precision", .def = "float32", .check = check_precision, .quiet_default = 1,
+        .names = nn_precision_names, .what = "precision", .def = "float32", .check = check_precision, .quiet_default = 1,
         .doc = "bfloat16: GEMM inputs in bf16 with fp32 accumulation, on AMX or AVX512-BF16 "
                "(weights, optimizer, loss stay fp32)"),
     KEY_STR("training.backend", train.backend,
