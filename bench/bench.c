@@ -307,8 +307,7 @@ static double adam_floor(int team_threads, const struct nn_backend *be)
 {
     static struct adam_job j; /* the model struct is large */
     memset(&j, 0, sizeof j);
-    j.o = (struct nn_optim_spec){
-        .kind = NN_OPT_ADAM, .learning_rate = 0.005, .beta1 = 0.9, .beta2 = 0.999, .epsilon = 1e-8};
+    j.o = nn_optim_adam(0.005, 0.9, 0.999, 1e-8);
     j.model.backend = be;
     size_t n = 0;
     for (int l = 0; l < 4; l++) { /* W (in × out) and b (out), as the model lays them out */

@@ -2,6 +2,10 @@
  * resolved-config round trip and --set overrides. */
 #include "testutil.h"
 
+#include "nnctl/optim.h"
+
+#include "nnctl/source.h"
+
 /* Runs the loader on text with overrides and returns every diagnostic as printed, one per line. */
 static char *diagnose(const char *text, const char *const *sets, int n_sets, int *rc)
 {
@@ -226,8 +230,10 @@ static void test_set_overrides(void **state)
     assert_int_equal(cfg.train.epochs, 7);
     assert_close_double(cfg.optim.learning_rate, 0.25, 0);
     assert_int_equal(cfg.layers[0].units, 6);
-    assert_int_equal(cfg.optim.kind, NN_OPT_ADAM);
-    assert_close_double(cfg.optim.beta2, 0.999, 0); /* Adam's defaults filled in */
+    assert_int_equal(cfg.optim.kind, nn_optim_find("adam"));
+    char *resolved = nn_config_to_yaml(&cfg); /* Adam's defaults filled in */
+    assert_non_null(strstr(resolved, "  beta2: 0.999\n"));
+    free(resolved);
     nn_config_free(&cfg);
 }
 
@@ -276,8 +282,8 @@ static void test_resolved_round_trip(void **state)
     char *t2 = nn_config_to_yaml(&b);
     assert_string_equal(t1, t2);
     assert_int_equal(b.train.seed, UINT64_MAX);
-    assert_close_double(b.optim.epsilon, 1e-7, 0);
-    assert_close_double(b.data.y[5], 0.333333333333, 0);
+    assert_non_null(strstr(t2, "  epsilon: 1e-07\n"));
+    assert_non_null(strstr(t2, "0.333333333333]]"));
     assert_int_equal(b.layers[1].w_init, NN_INIT_HE_NORMAL);
     assert_string_equal(b.layers[4].name, "out");
     assert_string_equal(b.description, "round \"trip\"");
@@ -305,8 +311,7 @@ static void test_test_block_round_trip(void **state)
     load_cfg_text(t1, &b);
     char *t2 = nn_config_to_yaml(&b);
     assert_string_equal(t1, t2);
-    assert_int_equal(b.data.test.source, NN_DATA_CSV);
-    assert_string_equal(b.data.test.target_column.name[1], "3");
+    assert_int_equal(b.data.test.source, nn_source_find("csv"));
     /* without the block nothing of it is written: earlier checkpoints' configs keep their bytes */
     const char *plain = GOOD_MODEL "loss: mse\ndata: {source: npy, train_x: a.npy}\n";
     struct nn_config c;

@@ -41,11 +41,11 @@ static void check_partitioned(struct nn_model *m, const double *x, const double 
     for (int p = 0; p < P; p++) {
         int lo = B * p / P, hi = B * (p + 1) / P;
         size_t D = (size_t)m->out_size;
-        loss += nn_loss_rows(m->cfg.loss, out + (size_t)lo * D, t + (size_t)lo * D, hi - lo, (int)D,
+        loss += nn_loss_rows(m->loss, out + (size_t)lo * D, t + (size_t)lo * D, hi - lo, (int)D,
                              m->dout + (size_t)lo * D, B);
         nn_model_backward_rows(m, x, lo, hi - lo, parts[p], NULL, NULL, NULL);
     }
-    assert_close_double(loss, nn_loss(m->cfg.loss, out, t, B, m->out_size, NULL), 1e-14);
+    assert_close_double(loss, nn_loss(m->loss, out, t, B, m->out_size, NULL), 1e-14);
     for (int p = 0; p < P; p++)
         nn_model_update_part(m, x, B, p, P, parts, NULL, 0);
     for (size_t k = 0; k < m->n_params; k++)
@@ -56,7 +56,7 @@ static void check_partitioned(struct nn_model *m, const double *x, const double 
 static double loss_of(struct nn_model *m, const double *x, const double *t, int B)
 {
     const double *out = nn_model_forward(m, x, B, -1);
-    return nn_loss(m->cfg.loss, out, t, B, m->out_size, NULL);
+    return nn_loss(m->loss, out, t, B, m->out_size, NULL);
 }
 
 /* ReLU's derivative jumps at 0: central differences across the kink are meaningless, so the test
@@ -125,7 +125,7 @@ static void fill_targets(const struct nn_model *m, struct nn_rng *rng, double *t
     int D = m->out_size;
     for (int b = 0; b < B; b++) {
         double *row = t + (size_t)b * (size_t)D;
-        if (m->cfg.loss == NN_LOSS_CCE) { /* a soft distribution: exercises Σt in the gradient */
+        if (m->loss == NN_LOSS_CCE) { /* a soft distribution: exercises Σt in the gradient */
             double s = 0;
             for (int j = 0; j < D; j++)
                 s += row[j] = 0.05 + nn_rng_uniform(rng);

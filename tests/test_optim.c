@@ -21,7 +21,7 @@ static void test_sgd(void **s)
 {
     (void)s;
     /* w = 1, g = 0.5, lr = 0.1: w = 1 − 0.1·0.5 = 0.95; then g = 0.25: 0.95 − 0.025 = 0.925 */
-    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = 0.1};
+    struct nn_optim_spec o = nn_optim_sgd(0.1, 0, 0);
     double g[2] = {0.5, 0.25}, w[2];
     assert_int_equal(nn_optim_state_per_param(&o), 0);
     run(&o, g, 2, w, NULL);
@@ -34,7 +34,7 @@ static void test_sgd_momentum(void **s)
     (void)s;
     /* μ = 0.9: v1 = 0.5, w1 = 1 − 0.1·0.5 = 0.95;
      *          v2 = 0.9·0.5 + 0.25 = 0.7, w2 = 0.95 − 0.1·0.7 = 0.88 */
-    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = 0.1, .momentum = 0.9};
+    struct nn_optim_spec o = nn_optim_sgd(0.1, 0.9, 0);
     double g[2] = {0.5, 0.25}, w[2];
     nn_real v = 0;
     assert_int_equal(nn_optim_state_per_param(&o), 1);
@@ -49,8 +49,7 @@ static void test_sgd_nesterov(void **s)
     (void)s;
     /* v1 = 0.5, w1 = 1 − 0.1·(0.5 + 0.9·0.5) = 1 − 0.095 = 0.905;
      * v2 = 0.7, w2 = 0.905 − 0.1·(0.25 + 0.9·0.7) = 0.905 − 0.088 = 0.817 */
-    struct nn_optim_spec o = {
-        .kind = NN_OPT_SGD, .learning_rate = 0.1, .momentum = 0.9, .nesterov = 1};
+    struct nn_optim_spec o = nn_optim_sgd(0.1, 0.9, 1);
     double g[2] = {0.5, 0.25}, w[2];
     nn_real v = 0;
     run(&o, g, 2, w, &v);
@@ -67,8 +66,7 @@ static void test_adam(void **s)
      * t=2, g=0.25: m = 0.045 + 0.025 = 0.07, v = 0.00024975 + 0.0000625 = 0.00031225;
      *              m̂ = 0.07/0.19 = 0.368421053, v̂ = 0.00031225/0.001999 = 0.156203102,
      *              √v̂ = 0.395225381; w = 0.900000002 − 0.1·0.368421053/0.395225391 = 0.806782040 */
-    struct nn_optim_spec o = {
-        .kind = NN_OPT_ADAM, .learning_rate = 0.1, .beta1 = 0.9, .beta2 = 0.999, .epsilon = 1e-8};
+    struct nn_optim_spec o = nn_optim_adam(0.1, 0.9, 0.999, 1e-8);
     double g[2] = {0.5, 0.25}, w[2];
     nn_real st[2] = {0, 0};
     assert_int_equal(nn_optim_state_per_param(&o), 2);
@@ -87,12 +85,8 @@ static void test_adamw(void **s)
      * t=1: w = 0.99 − 0.099999998 = 0.890000002
      * t=2: w = 0.890000002·0.99 − 0.1·0.368421053/0.395225391 = 0.881100002 − 0.093217962
      *        = 0.787882040 */
-    struct nn_optim_spec o = {.kind = NN_OPT_ADAM,
-                              .learning_rate = 0.1,
-                              .beta1 = 0.9,
-                              .beta2 = 0.999,
-                              .epsilon = 1e-8,
-                              .weight_decay = 0.1};
+    struct nn_optim_spec o = nn_optim_adam(0.1, 0.9, 0.999, 1e-8);
+    o.weight_decay = 0.1;
     double g[2] = {0.5, 0.25}, w[2];
     nn_real st[2] = {0, 0};
     run(&o, g, 2, w, st);
@@ -107,12 +101,15 @@ static void test_sgd_weight_decay(void **s)
     /* wd 0.1 added to the gradient (PyTorch's SGD), lr 0.1.
      * plain: g1 = 0.5 + 0.1·1 = 0.6, w1 = 0.94; g2 = 0.25 + 0.1·0.94 = 0.344, w2 = 0.9056
      * μ 0.9: v1 = 0.6, w1 = 0.94; v2 = 0.9·0.6 + 0.344 = 0.884, w2 = 0.94 − 0.0884 = 0.8516 */
-    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = 0.1, .weight_decay = 0.1};
+    struct nn_optim_spec o = nn_optim_sgd(0.1, 0, 0);
+    o.weight_decay = 0.1;
     double g[2] = {0.5, 0.25}, w[2];
     run(&o, g, 2, w, NULL);
     assert_close_double(w[0], 0.94, TOL);
     assert_close_double(w[1], 0.9056, TOL);
-    o.momentum = 0.9;
+    const double wd = o.weight_decay;
+    o = nn_optim_sgd(0.1, 0.9, 0);
+    o.weight_decay = wd;
     nn_real v = 0;
     run(&o, g, 2, w, &v);
     assert_close_double(w[0], 0.94, TOL);
@@ -124,7 +121,7 @@ static void test_flat_buffer(void **s)
 {
     (void)s;
     /* The optimizer treats the arena as one flat vector: element i only sees gradient i. */
-    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = 0.5};
+    struct nn_optim_spec o = nn_optim_sgd(0.5, 0, 0);
     nn_real w[5] = {1, 2, 3, 4, 5}, g[5] = {2, 0, -2, 4, 0};
     nn_optim_step(&o, 1, w, g, NULL, 5);
     const double expect[5] = {0, 2, 4, 2, 5};

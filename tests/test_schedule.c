@@ -3,13 +3,15 @@
  * by hand in the comments. */
 #include "testutil.h"
 
+#include "nnctl/optim.h"
+
 #include "nnctl/schedule.h"
 
 #define TOL 1e-12
 
 static struct nn_optim_spec sched(enum nn_schedule_kind kind)
 {
-    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = 0.1};
+    struct nn_optim_spec o = nn_optim_sgd(0.1, 0, 0);
     o.schedule.kind = kind;
     return o;
 }

@@ -11,14 +11,13 @@
 #include <stdio.h>
 
 #include "nnctl/common.h"
+#include "nnctl/names.h"
 #include "nnctl/shape.h"
 
-#define NN_MAX_LAYERS      64
-#define NN_NAME_MAX        64
-#define NN_CLASS_NAME_MAX  48 /* one class name, NUL included */
-#define NN_MAX_CLASS_NAMES 256
-#define NN_PATH_MAX        1024
-#define NN_MAX_DIAGS       64
+#define NN_MAX_LAYERS 64
+#define NN_NAME_MAX   64
+#define NN_PATH_MAX   1024
+#define NN_MAX_DIAGS  64
 
 /* One diagnostic: "src:line:col: error: msg" (line 0 means the position is unknown). */
 struct nn_diag {
@@ -66,20 +65,9 @@ enum nn_init {
     NN_INIT_ONES
 };
 enum nn_loss_kind { NN_LOSS_MSE, NN_LOSS_BCE, NN_LOSS_CCE };
-enum nn_optim_kind { NN_OPT_SGD, NN_OPT_ADAM };
-/* The precision of the GEMMs: float32 everywhere, or bf16 GEMM inputs with fp32 accumulation,
- * master weights and everything else (the onednn-bf16 backend). */
-/* The data sources, in the order of the source table (src/data/data.c). */
-enum nn_data_source {
-    NN_DATA_NONE,
-    NN_DATA_INLINE,
-    NN_DATA_IDX,
-    NN_DATA_NPY,
-    NN_DATA_CSV,
-    NN_DATA_LIBSVM
-};
-#define NN_DATA_SOURCE_COUNT (NN_DATA_LIBSVM + 1)
 enum nn_target { NN_TARGET_Y, NN_TARGET_INPUT, NN_TARGET_ONEHOT };
+/* The words of data.target, by value, NULL-terminated. */
+extern const char *const nn_target_names[];
 /* Feature normalisation: x' = (x - offset) * scale per feature, the statistics taken from the
  * training data (standard: mean and 1/deviation; minmax: minimum and 1/range). */
 enum nn_normalize { NN_NORMALIZE_NONE, NN_NORMALIZE_STANDARD, NN_NORMALIZE_MINMAX };
@@ -128,15 +116,19 @@ struct nn_schedule_spec {
     double min_delta;
 };
 
+/* An optimizer's own keys live in a spec of its own type (e.g. struct nn_adam_spec, in its file),
+ * kept in these bytes: the optimizer's schema rows address its fields there. */
+#define NN_OPTIM_SPEC_BYTES 64
+
+#define NN_OPTIM_SPEC(type, o) NN_SPEC_OF(type, (o)->spec, NN_OPTIM_SPEC_BYTES)
+
 struct nn_optim_spec {
-    enum nn_optim_kind kind;
+    int kind; /* an index into the optimizer table (nnctl/optim.h) */
     double learning_rate;
-    double momentum;
-    int nesterov;
-    double beta1, beta2, epsilon;
     double weight_decay; /* SGD: added to the gradient (g + wd·w); Adam: decoupled (AdamW) */
     double clip_norm;    /* the gradients' global L2 norm is scaled down to this; 0: off */
     struct nn_schedule_spec schedule;
+    _Alignas(8) unsigned char spec[NN_OPTIM_SPEC_BYTES]; /* the optimizer's own keys */
 };
 
 /* training.early_stopping: stop when `monitor` has not improved by more than min_delta for
@@ -159,12 +151,6 @@ struct nn_train_spec {
     struct nn_early_stop_spec early_stopping;
 };
 
-/* Class names: class i is name[i]. */
-struct nn_names {
-    int n;
-    char name[NN_MAX_CLASS_NAMES][NN_CLASS_NAME_MAX];
-};
-
 /* A list of numbers of any length (heap; nn_config_free frees it). */
 struct nn_numbers {
     int n;
@@ -178,52 +164,38 @@ enum nn_class_origin {
     NN_CLASSES_NUMBERED /* integer labels 0 .. classes - 1 (npy, idx, inline training data) */
 };
 
+/* A data source's own keys live in a spec of its own type (e.g. struct csv_spec, in the source's
+ * file), kept in these bytes: the source's schema rows address its fields there. */
+#define NN_SOURCE_SPEC_BYTES 96
+/* The spec of type `type` in such bytes of size `room` (a compile error when it does not fit). */
+#define NN_SPEC_OF(type, bytes, room)                                                              \
+    ((type *)(void *)(bytes) + 0 * sizeof(char[sizeof(type) <= (room) ? 1 : -1]))
+#define NN_SOURCE_SPEC(type, bytes) NN_SPEC_OF(type, bytes, NN_SOURCE_SPEC_BYTES)
+
 /* data.test: a test split in a format of its own (a source other than the training data's);
  * data.validation: the same, or (source none) a seeded fraction of the training data. */
-struct nn_data_test {
-    enum nn_data_source source; /* NN_DATA_NONE: no such block (validation: see fraction) */
-    double fraction;            /* validation only: held out of the training data; 0: none */
-    char file[NN_PATH_MAX];     /* csv, libsvm */
-    char x[NN_PATH_MAX], y[NN_PATH_MAX]; /* npy */
-    int header;                          /* csv */
-    char delimiter[4];
-    struct nn_names target_column, feature_columns; /* csv; empty: the training data's (csv) or
-                                                     * the last column and all others */
+#define NN_SOURCE_NONE 0 /* the source "none": no data (a split not given) */
+struct nn_data_split {
+    int source;      /* an index into the source table (nnctl/source.h) */
+    double fraction; /* validation only: held out of the training data; 0: none */
+    _Alignas(8) unsigned char spec[NN_SOURCE_SPEC_BYTES]; /* the source's split keys */
 };
 
 struct nn_data_spec {
-    enum nn_data_source source;
-    /* inline: row-major n × x_dim inputs and n × y_dim targets */
-    int n, x_dim, y_dim;
-    double *x, *y;
-    /* idx: file names are resolved against dir (default $MNIST_DIR) */
-    char dir[NN_PATH_MAX];
-    char train_images[NN_PATH_MAX], train_labels[NN_PATH_MAX];
-    char test_images[NN_PATH_MAX], test_labels[NN_PATH_MAX];
-    /* npy: NumPy arrays, rows of inputs and of targets (or class labels) */
-    char train_x[NN_PATH_MAX], train_y[NN_PATH_MAX];
-    char test_x[NN_PATH_MAX], test_y[NN_PATH_MAX];
-    /* csv: a table; the target is one column (a name or an index; empty: the last) */
-    char train_file[NN_PATH_MAX], test_file[NN_PATH_MAX];
-    int header;
-    char delimiter[4];
-    struct nn_names target_column;   /* names or 0-based indices; empty: the last column */
-    struct nn_names feature_columns; /* empty: every column that is not a target */
+    int source; /* an index into the source table (nnctl/source.h) */
+    _Alignas(8) unsigned char spec[NN_SOURCE_SPEC_BYTES]; /* the source's own keys */
+    enum nn_target target;
+    int classes; /* one-hot width for target: labels */
     /* the labels' names in class order: given, or learned from the training file and written
      * into the checkpoint's config */
     struct nn_names class_names;
     /* every float source: normalisation, and the statistics training computed (or given) */
     enum nn_normalize normalize;
     struct nn_numbers feature_offset, feature_scale;
-    /* libsvm: sparse text rows (train_file, test_file); the width, 0 = the largest index */
-    int features;
-    enum nn_target target;
-    int classes;     /* one-hot width for target: labels */
-    int train_limit; /* use only the first N training samples; 0 = all */
-    int test_limit;
-    double scale; /* u8 pixels are multiplied by this (1/255) */
-    struct nn_data_test test, validation;
+    struct nn_data_split test, validation;
     enum nn_class_origin class_origin; /* not a key: set while loading (data.c, train.c) */
+    const char *classes_from; /* not a key: the training data a split's classes were learned
+                               * from, for messages (NULL: the source's own training file) */
 };
 
 struct nn_config {
@@ -245,6 +217,10 @@ struct nn_config {
 int nn_config_load(const char *path, const char *text, const char *const *sets, int n_sets,
                    struct nn_config *cfg, struct nn_diags *diags);
 void nn_config_free(struct nn_config *cfg);
+/* Frees what the data section holds on the heap and empties it (source none). */
+void nn_config_free_data(struct nn_config *cfg);
+/* Frees what the keys under `prefix` ("data.test.") hold on the heap, emptying them. */
+void nn_config_free_section(struct nn_config *cfg, const char *prefix);
 
 /* Writes the resolved config (every default filled in) as YAML that nn_config_load() reads back to
  * the same struct. Returns a malloc'd NUL-terminated string, or NULL when out of memory. */

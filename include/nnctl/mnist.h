@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "nnctl/common.h"
+#include "nnctl/config.h"
 
 /* Standard base names of the four files (without .gz). */
 #define NN_MNIST_TRAIN_IMAGES "train-images-idx3-ubyte"
@@ -27,5 +28,11 @@ int nn_mnist_path(const char *dir, const char *base, char *out, size_t n, struct
  * the code is that of the first failure (NN_ERR_FORMAT for a mismatch, NN_ERR_IO for a missing or
  * unreadable file), with a message that names the failed check. */
 int nn_mnist_check(const char *dir, FILE *report_txt, const char *json_path, struct nn_error *err);
+
+/* What the idx data source (src/data/source_idx.c) keeps of a data spec, for commands that read
+ * images themselves (reconstruct, encode): the factor of its u8 pixels (1/255 for data of another
+ * source), and the path of its test images (resolved as training resolves it). */
+double nn_idx_scale(const struct nn_data_spec *d);
+int nn_idx_test_images(const struct nn_data_spec *d, char *out, size_t len, struct nn_error *err);
 
 #endif

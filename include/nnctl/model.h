@@ -30,7 +30,11 @@ struct nn_tensor {
 };
 
 struct nn_model {
-    struct nn_config cfg; /* copy; cfg.data.x/y are NULL here (the model owns no data) */
+    /* what the model keeps of its config */
+    struct nn_shape in_shape; /* model.input_shape */
+    enum nn_loss_kind loss;
+    uint64_t seed;                    /* training.seed (dropout's masks) */
+    enum nn_act last_act;             /* the last activation of the layers (identity: none) */
     const struct nn_backend *backend; /* runs the GEMMs (backend.h) */
     int n_layers;
     struct nn_layer layers[NN_MAX_LAYERS];

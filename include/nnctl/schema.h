@@ -17,6 +17,7 @@ enum nn_key_type {
     NN_KEY_REAL,    /* double, in [lo, hi] with open_lo/open_hi making a bound exclusive */
     NN_KEY_BOOL,    /* int, true or false */
     NN_KEY_STRING,  /* char[size] */
+    NN_KEY_PATH,    /* char *, a string of any length on the heap (nn_config_free frees it) */
     NN_KEY_ENUM,    /* an enum field (int-sized), one of names[] */
     NN_KEY_SHAPE,   /* struct nn_shape: a list of 1 to NN_MAX_DIMS positive integers */
     NN_KEY_NAMES,   /* struct nn_names: a list of distinct strings */
@@ -43,18 +44,29 @@ struct nn_key {
     const char *hint; /* "missing required key 'k' (<hint>)"; NULL: derived from the type */
     int late;         /* read after the section's other keys: the order diagnostics always had */
     /* A rule on the value just read, beyond its type and bounds (base: the struct the offsets are
-     * into). Returns 0, or -1 with the message in `why` (the caller adds "'path': "). */
-    int (*check)(const void *base, char *why, size_t len);
+     * into; field: the value's own). Returns 0, or -1 with the message in `why` (the caller adds
+     * "'path': "). */
+    int (*check)(const void *base, const void *field, char *why, size_t len);
     size_t rows_at, cols_at; /* NN_KEY_MATRIX: offsets of its row count and row width (ints) */
     /* The resolved YAML leaves the key out while it holds its default: a key added after
      * checkpoints existed keeps their embedded configs (and resumes) byte-identical. */
     int quiet_default;
+    /* A selector of a table of kinds (data.source, optimizer.type): the kinds' own rows follow it
+     * in the schema, each active when the selector holds its word. */
+    enum nn_key_kinds {
+        NN_KINDS_NONE,
+        NN_KINDS_SOURCE, /* the data sources' keys (nnctl/source.h), in struct nn_data_spec */
+        NN_KINDS_SPLIT,  /* their split keys, in the struct nn_data_split at kinds_at */
+        NN_KINDS_OPTIM   /* the optimizers' keys (nnctl/optim.h), in struct nn_optim_spec */
+    } kinds;
+    size_t kinds_at; /* NN_KINDS_SPLIT: the offset of the split in the base */
 };
 
 /* The rows of the top-level sections (description, model, loss, optimizer, training, data), in
- * the order the resolved YAML lists them. */
-extern const struct nn_key nn_config_keys[];
-extern const int nn_config_n_keys;
+ * the order the resolved YAML lists them, each kind's rows after its selector (offsets into
+ * struct nn_config). Built from the tables of kinds on first use and again after one registers a
+ * kind; *n is the count. */
+const struct nn_key *nn_config_rows(int *n);
 
 /* The row whose path is `path`; when several rows share it (a different default per optimizer),
  * the first. NULL when there is none. */
@@ -69,6 +81,14 @@ int nn_key_active(const struct nn_key *rows, int n, const struct nn_key *k, cons
 /* Sets the field of row k at `base` to the row's default. Returns 0, or -1 when the row has no
  * default or its text does not parse (a mistake in the table; test_schema checks every row). */
 int nn_key_set_default(const struct nn_key *k, void *base);
+
+/* NN_KEY_PATH: the string of row k's field at `base` ("" when unset), and setting it to a copy of
+ * `value` (the old one freed; "" is stored as NULL). Returns 0, or -1 when out of memory. */
+const char *nn_key_path(const struct nn_key *k, const void *base);
+int nn_key_set_path(const struct nn_key *k, void *base, const char *value);
+/* Frees what row k's field at `base` holds on the heap (a path, names, numbers, a matrix) and
+ * empties it; other fields are left. */
+void nn_key_free(const struct nn_key *k, void *base);
 
 /* The value of row k's field at `base` as YAML writes it, unquoted: "0.001", "true", "adam",
  * "[28, 28]", a string's text. Returns buf ("" for NN_KEY_MATRIX and NN_KEY_LAYERS). */

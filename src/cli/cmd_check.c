@@ -25,7 +25,7 @@ static void print_layer_table(const struct nn_model *m, FILE *f)
     fprintf(f, "# %-16s %-9s %-14s %-10s %10s\n", "layer", "type", "output shape", "activation",
             "params");
     fprintf(f, "# %-16s %-9s %-14s %-10s %10d\n", "input", "input",
-            nn_shape_format(&m->cfg.in_shape, sh, sizeof sh), "-", 0);
+            nn_shape_format(&m->in_shape, sh, sizeof sh), "-", 0);
     for (int i = 0; i < m->n_layers; i++) {
         const struct nn_layer *ly = &m->layers[i];
         enum nn_act act;

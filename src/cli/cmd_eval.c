@@ -16,6 +16,7 @@
 #include "nnctl/json.h"
 #include "nnctl/normalize.h"
 #include "nnctl/report.h"
+#include "nnctl/source.h"
 #include "nnctl/train.h"
 
 #define EVAL_BATCH 256 /* rows per forward pass */
@@ -102,15 +103,17 @@ static int use_data_of(const char *path, struct nn_config *cfg, struct nn_error 
         nn_diags_print(d, stderr);
         err->msg[0] = 0; /* the diagnostics are the message */
     } else {
-        if (!other->data.class_names.n)
+        if (!other->data.class_names.n) { /* the checkpoint's, moved over */
             other->data.class_names = cfg->data.class_names;
+            cfg->data.class_names = (struct nn_names){0};
+        }
         /* the model's normalisation is the checkpoint's, whatever the other file says */
         struct nn_numbers off = cfg->data.feature_offset, sc = cfg->data.feature_scale;
         enum nn_normalize kind = cfg->data.normalize;
+        cfg->data.feature_offset = cfg->data.feature_scale = (struct nn_numbers){0};
+        nn_config_free_data(cfg);
         free(other->data.feature_offset.v);
         free(other->data.feature_scale.v);
-        free(cfg->data.x);
-        free(cfg->data.y);
         cfg->data = other->data;
         cfg->data.feature_offset = off;
         cfg->data.feature_scale = sc;
@@ -136,15 +139,19 @@ static int eval_data(const struct nn_args *a, struct eval *e, const char *ckpt, 
     if (data_cfg && is_yaml && (rc = use_data_of(data_cfg, &e->cfg, err)))
         return rc;
     if (data_cfg && !is_yaml) { /* a table in the checkpoint's own format, as its test split */
-        if (e->cfg.data.source != NN_DATA_CSV && e->cfg.data.source != NN_DATA_LIBSVM)
+        const struct nn_source_ops *src = nn_data_source(&e->cfg.data);
+        if (!src->set_test_file)
             return nn_error_set(err, NN_ERR_USAGE,
                                 "--data %s: a data file takes a checkpoint trained on csv or "
                                 "libsvm data; give a model file (.yaml) for this one",
                                 data_cfg);
-        if (strlen(data_cfg) >= sizeof e->cfg.data.test_file)
+        if (strlen(data_cfg) >= NN_PATH_MAX)
             return nn_error_set(err, NN_ERR_USAGE, "--data: the path is too long");
-        snprintf(e->cfg.data.test_file, sizeof e->cfg.data.test_file, "%s", data_cfg);
-        e->cfg.data.test.source = NN_DATA_NONE; /* the file replaces a data.test block */
+        if (src->set_test_file(&e->cfg.data, data_cfg))
+            return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
+        /* the file replaces a data.test block */
+        nn_config_free_section(&e->cfg, "data.test.");
+        e->cfg.data.test.source = NN_SOURCE_NONE;
     }
     *split = "test";
     if ((rc = nn_dataset_load(&e->cfg, 1, &e->ds, err)))

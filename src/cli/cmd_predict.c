@@ -14,6 +14,7 @@
 #include "nnctl/encode.h"
 #include "nnctl/backend.h"
 #include "nnctl/checkpoint.h"
+#include "nnctl/mnist.h"
 #include "nnctl/npy.h"
 #include "nnctl/fsutil.h"
 #include "nnctl/idx.h"
@@ -309,7 +310,7 @@ static int predict_file(const char *ckpt, const char *in_path, const char *out_p
             nn_sb_printf(&sb, "%s%s%d", j || classifier ? "," : "", classifier ? "p" : "y", j);
         nn_sb_putc(&sb, '\n');
     }
-    const nn_real scale = (nn_real)cfg.data.scale;
+    const nn_real scale = (nn_real)nn_idx_scale(&cfg.data); /* u8 inputs: as idx data scales them */
     float *fo = NULL;
     for (int start = 0; !rc && start < r.n; start += batch) {
         int B = r.n - start < batch ? r.n - start : batch;

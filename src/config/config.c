@@ -13,6 +13,7 @@
 #include "config/yamltree.h"
 #include "nnctl/layer.h"
 #include "nnctl/schema.h"
+#include "nnctl/source.h"
 
 const char *nn_layer_kind_name(const struct nn_layer_spec *l)
 {
@@ -21,19 +22,19 @@ const char *nn_layer_kind_name(const struct nn_layer_spec *l)
 
 static const struct nn_key *row(const char *path)
 {
-    return nn_schema_find(nn_config_keys, nn_config_n_keys, path);
+    int n;
+    const struct nn_key *rows = nn_config_rows(&n);
+    return nn_schema_find(rows, n, path);
 }
 
 /* The rows of a top-level section: prefix "optimizer." for "optimizer", "" for the top level. */
 static struct nn_section section(struct nn_config *cfg, const char *prefix, const char *path,
                                  const char *skip)
 {
-    return (struct nn_section){.rows = nn_config_keys,
-                               .n = nn_config_n_keys,
-                               .prefix = prefix,
-                               .path = path,
-                               .skip = skip,
-                               .base = cfg};
+    int n;
+    const struct nn_key *rows = nn_config_rows(&n);
+    return (struct nn_section){
+        .rows = rows, .n = n, .prefix = prefix, .path = path, .skip = skip, .base = cfg};
 }
 
 static const struct ynode *want_map(struct nn_diags *d, const struct ynode *parent, const char *key,
@@ -184,61 +185,6 @@ static const struct ynode *parse_model(struct nn_diags *d, const struct ynode *r
 /* ------------------------------------------------------------------------------------------ */
 /* Data */
 
-/* Reads a list of rows of numbers (inline data). Returns the row count, or -1 on error. */
-static int get_matrix(struct nn_diags *d, const struct ynode *n, const char *path, double **out,
-                      int *cols)
-{
-    if (n->type != Y_SEQ || n->n == 0) {
-        ydiag(d, n, "'%s': expected a non-empty list of rows, found %s", path,
-              n->type == Y_SEQ ? "an empty list" : YFOUND(n));
-        return -1;
-    }
-    int rows = n->n, w = -1;
-    for (int i = 0; i < rows; i++) {
-        const struct ynode *r = n->v[i];
-        int rw = r->type == Y_SEQ ? r->n : 1;
-        if (w < 0)
-            w = rw;
-        if (rw != w || rw == 0) {
-            ydiag(d, r, "'%s[%d]': expected a row of %d numbers, found %d", path, i, w, rw);
-            return -1;
-        }
-    }
-    double *m = malloc((size_t)rows * (size_t)w * sizeof *m);
-    if (!m) {
-        ydiag(d, n, "'%s': out of memory", path);
-        return -1;
-    }
-    for (int i = 0; i < rows; i++) {
-        const struct ynode *r = n->v[i];
-        for (int j = 0; j < w; j++) {
-            const struct ynode *e = r->type == Y_SEQ ? r->v[j] : r;
-            if (nn_parse_double(e, &m[(size_t)i * (size_t)w + (size_t)j])) {
-                ydiag(d, e, "'%s[%d][%d]': expected a number, found %s", path, i, j, YFOUND(e));
-                free(m);
-                return -1;
-            }
-        }
-    }
-    *out = m;
-    *cols = w;
-    return rows;
-}
-
-static void read_inline(struct nn_diags *d, const struct ynode *dn, struct nn_data_spec *ds)
-{
-    const struct ynode *xn = ymap_get(dn, "x"), *yn = ymap_get(dn, "y");
-    if (!xn || !yn) {
-        ydiag(d, dn, "'data': inline data needs both 'x' (inputs) and 'y' (targets)");
-        return;
-    }
-    int nx = get_matrix(d, xn, "data.x", &ds->x, &ds->x_dim);
-    int ny = get_matrix(d, yn, "data.y", &ds->y, &ds->y_dim);
-    if (nx > 0 && ny > 0 && nx != ny)
-        ydiag(d, yn, "'data.y': %d target rows for %d input rows", ny, nx);
-    ds->n = nx > 0 && ny > 0 ? nx : 0; /* a broken matrix is reported once, not again as a size */
-}
-
 /* A block nested in a section (optimizer.schedule, training.early_stopping, data.test,
  * data.validation): its selector first (the key its rows' `when` names), `implied` when the
  * block leaves it out (NULL: required, with `hint` in the message), then the rows that depend on
@@ -275,8 +221,8 @@ static const struct ynode *read_block(struct nn_diags *d, const struct ynode *pa
 static void check_monitors(struct nn_diags *d, const struct nn_config *cfg, const struct ynode *on,
                            const struct ynode *tn)
 {
-    const struct nn_data_test *v = &cfg->data.validation;
-    if (v->source != NN_DATA_NONE || v->fraction > 0)
+    const struct nn_data_split *v = &cfg->data.validation;
+    if (v->source != NN_SOURCE_NONE || v->fraction > 0)
         return;
     const enum nn_monitor es = cfg->train.early_stopping.monitor;
     if (es == NN_MONITOR_VAL_LOSS || es == NN_MONITOR_VAL_ACCURACY)
@@ -297,17 +243,20 @@ static void check_monitors(struct nn_diags *d, const struct nn_config *cfg, cons
  * fraction or a dataset. */
 static void parse_data_blocks(struct nn_diags *d, const struct ynode *dn, struct nn_config *cfg)
 {
-    if (read_block(d, dn, cfg, "data.test", "source", NULL, "npy, csv or libsvm")) {
-        static const char *const own[] = {"test_file", "test_x", "test_y", "test_images",
-                                          "test_labels"};
-        for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+    const struct nn_source_ops *src = nn_data_source(&cfg->data);
+    char splits[128];
+    nn_source_split_list(splits, sizeof splits);
+    if (read_block(d, dn, cfg, "data.test", "source", NULL, splits)) {
+        const char *const *own =
+            src && src->test_keys ? src->test_keys : (const char *const[]){NULL};
+        for (int i = 0; own[i]; i++)
             if (ymap_get(dn, own[i]))
                 ydiag(d, ymap_get(dn, own[i]),
                       "'data.%s' and 'data.test' both give a test split; keep one", own[i]);
     }
     const struct ynode *vn = read_block(d, dn, cfg, "data.validation", "source", "none", NULL);
-    const struct nn_data_test *v = &cfg->data.validation;
-    if (vn && v->source == NN_DATA_NONE && !ymap_get(vn, "fraction"))
+    const struct nn_data_split *v = &cfg->data.validation;
+    if (vn && v->source == NN_SOURCE_NONE && !ymap_get(vn, "fraction"))
         ydiag(d, vn,
               "'data.validation': give a fraction of the training data (fraction: 0.1) or a "
               "source (npy, csv or libsvm)");
@@ -325,27 +274,15 @@ static const struct ynode *parse_data(struct nn_diags *d, const struct ynode *ro
     if (!dn)
         return NULL;
     if (ymap_get(dn, "x"))
-        ds->source = NN_DATA_INLINE;
+        ds->source = nn_source_find("inline");
     nn_section_read_key(d, dn, &s, row("data.source"));
     nn_section_defaults(&s, 1);
-    switch (ds->source) {
-    case NN_DATA_NONE:
-        ydiag(d, dn, "'data.source': 'none' cannot be trained on");
-        break;
-    case NN_DATA_INLINE:
-        nn_section_check_keys(d, dn, &s, "data");
-        read_inline(d, dn, ds);
-        nn_section_read_key(d, dn, &s, row("data.normalize"));
-        nn_section_read_key(d, dn, &s, row("data.feature_offset"));
-        nn_section_read_key(d, dn, &s, row("data.feature_scale"));
-        break;
-    case NN_DATA_IDX:
-    case NN_DATA_NPY:
-    case NN_DATA_CSV:
-    case NN_DATA_LIBSVM:
+    const struct nn_source_ops *src = nn_data_source(ds);
+    if (!src->load) {
+        ydiag(d, dn, "'data.source': '%s' cannot be trained on", src->name);
+    } else {
         nn_section_check_keys(d, dn, &s, "data");
         nn_section_read(d, dn, &s);
-        break;
     }
     parse_data_blocks(d, dn, cfg);
     return dn;
@@ -374,6 +311,19 @@ static int infer_shapes(struct nn_diags *d, const struct nn_config *cfg, const s
     }
     *out = cur;
     return 0;
+}
+
+/* A data source's report, at the key it names in the data section (or at the section). */
+struct report_at {
+    struct nn_diags *d;
+    const struct ynode *dn;
+};
+
+static void report_at_key(void *ctx, const char *key, const char *msg)
+{
+    const struct report_at *at = ctx;
+    const struct ynode *n = key[0] ? ymap_get(at->dn, key) : NULL;
+    ydiag(at->d, n ? n : at->dn, "%s", msg);
 }
 
 static void check_across(struct nn_diags *d, struct nn_config *cfg, const struct ynode *layers,
@@ -408,51 +358,28 @@ static void check_across(struct nn_diags *d, struct nn_config *cfg, const struct
     const struct nn_data_spec *ds = &cfg->data;
     if (!dn)
         return;
-    if (ds->normalize != NN_NORMALIZE_NONE && ds->source == NN_DATA_IDX)
-        ydiag(d, ymap_get(dn, "normalize"),
-              "'data.normalize': idx data is u8 pixels, scaled by data.scale; normalisation "
-              "takes npy, csv or libsvm data");
     if (ds->feature_offset.n != ds->feature_scale.n ||
         (ds->feature_offset.n && ds->feature_offset.n != in_size))
         ydiag(d, dn,
               "'data.feature_offset' and 'data.feature_scale': %d and %d numbers, the model "
               "takes %ld features",
               ds->feature_offset.n, ds->feature_scale.n, in_size);
-    switch (ds->source) {
-    case NN_DATA_INLINE:
-        if (ds->n <= 0)
-            break;
-        if (ds->x_dim != in_size)
-            ydiag(d, ymap_get(dn, "x"),
-                  "'data.x': rows have %d values but model.input_shape holds %ld", ds->x_dim,
-                  in_size);
-        if (ds->y_dim != out_size)
-            ydiag(d, ymap_get(dn, "y"), "'data.y': rows have %d values but the model outputs %ld",
-                  ds->y_dim, out_size);
-        break;
-    case NN_DATA_IDX:
-    case NN_DATA_NPY:
-    case NN_DATA_CSV:
-    case NN_DATA_LIBSVM:
-        if (ds->source == NN_DATA_CSV && ds->target == NN_TARGET_ONEHOT && ds->target_column.n > 1)
-            ydiag(d, dn, "'data.target_column': target: labels takes one column, %d are named",
-                  ds->target_column.n);
-        if (ds->class_names.n && ds->class_names.n != ds->classes)
-            ydiag(d, dn, "'data.class_names': %d names, data.classes is %d", ds->class_names.n,
-                  ds->classes);
-        if (ds->target == NN_TARGET_INPUT && out_size != in_size)
-            ydiag(d, dn,
-                  "'data.target': 'input' (autoencoder) needs the output size (%ld) to equal "
-                  "the input size (%ld)",
-                  out_size, in_size);
-        if (ds->target == NN_TARGET_ONEHOT && out_size != ds->classes)
-            ydiag(d, dn,
-                  "'data.target': 'labels' needs %d outputs (data.classes), the model has %ld",
-                  ds->classes, out_size);
-        break;
-    case NN_DATA_NONE:
-        break;
+    const struct nn_source_ops *src = nn_data_source(ds);
+    if (src->check) {
+        struct report_at at = {d, dn};
+        src->check(ds, in_size, out_size, &(struct nn_source_report){report_at_key, &at});
     }
+    if (ds->class_names.n && ds->class_names.n != ds->classes)
+        ydiag(d, dn, "'data.class_names': %d names, data.classes is %d", ds->class_names.n,
+              ds->classes);
+    if (ds->target == NN_TARGET_INPUT && out_size != in_size)
+        ydiag(d, dn,
+              "'data.target': 'input' (autoencoder) needs the output size (%ld) to equal "
+              "the input size (%ld)",
+              out_size, in_size);
+    if (ds->target == NN_TARGET_ONEHOT && out_size != ds->classes)
+        ydiag(d, dn, "'data.target': 'labels' needs %d outputs (data.classes), the model has %ld",
+              ds->classes, out_size);
 }
 
 static void validate(struct nn_diags *d, const struct ynode *root, struct nn_config *cfg)
@@ -569,12 +496,29 @@ int nn_config_load(const char *path, const char *text, const char *const *sets, 
     return diags->n || diags->dropped ? NN_ERR_CONFIG : NN_OK;
 }
 
-void nn_config_free(struct nn_config *cfg)
+/* What the config holds on the heap: the fields of the rows that apply (a data source's keys
+ * share their bytes with the other sources'), and the lists every source has. */
+void nn_config_free_section(struct nn_config *cfg, const char *prefix)
 {
-    free(cfg->data.x);
-    free(cfg->data.y);
-    cfg->data.x = cfg->data.y = NULL;
+    int n;
+    const struct nn_key *rows = nn_config_rows(&n);
+    for (int i = 0; i < n; i++)
+        if (!strncmp(rows[i].path, prefix, strlen(prefix)) &&
+            nn_key_active(rows, n, &rows[i], cfg, NULL))
+            nn_key_free(&rows[i], cfg);
+}
+
+void nn_config_free_data(struct nn_config *cfg)
+{
+    nn_config_free_section(cfg, "data.");
+    nn_names_free(&cfg->data.class_names);
     free(cfg->data.feature_offset.v);
     free(cfg->data.feature_scale.v);
-    cfg->data.feature_offset = cfg->data.feature_scale = (struct nn_numbers){0};
+    memset(&cfg->data, 0, sizeof cfg->data);
+}
+
+void nn_config_free(struct nn_config *cfg)
+{
+    nn_config_free_section(cfg, "");
+    nn_config_free_data(cfg);
 }

@@ -53,6 +53,8 @@ static void put_value(struct nn_sb *b, const struct nn_key *k, const void *base)
     char buf[NN_PATH_MAX + 64];
     if (k->type == NN_KEY_STRING)
         put_quoted(b, nn_key_format(k, base, buf, sizeof buf));
+    else if (k->type == NN_KEY_PATH)
+        put_quoted(b, nn_key_path(k, base));
     else if (k->type == NN_KEY_MATRIX)
         put_matrix(b, k, base);
     else if (k->type == NN_KEY_NUMBERS) {
@@ -112,12 +114,15 @@ char *nn_config_to_yaml(const struct nn_config *cfg)
 {
     struct nn_sb b = {0};
     char section[32] = "", sub[32] = "";
-    for (int i = 0; i < nn_config_n_keys; i++) {
-        const struct nn_key *k = &nn_config_keys[i];
-        if (!nn_key_active(nn_config_keys, nn_config_n_keys, k, cfg, NULL))
+    int n;
+    const struct nn_key *rows = nn_config_rows(&n);
+    for (int i = 0; i < n; i++) {
+        const struct nn_key *k = &rows[i];
+        if (!nn_key_active(rows, n, k, cfg, NULL))
             continue;
         /* an optional string left empty (description, data.dir) is not written */
-        if (k->type == NN_KEY_STRING && k->def && !k->def[0] && !((const char *)cfg + k->offset)[0])
+        if ((k->type == NN_KEY_STRING || k->type == NN_KEY_PATH) && k->def && !k->def[0] &&
+            !nn_key_format(k, cfg, (char[2]){0}, 2)[0])
             continue;
         if (k->quiet_default && holds_default(k, cfg))
             continue;

@@ -236,7 +236,8 @@ static int read_string(struct nn_diags *d, const struct ynode *n, const char *pa
         ydiag(d, n, "'%s': longer than %zu characters", path, len - 1);
         return -1;
     }
-    snprintf(out, len, "%s", n->str);
+    if (out)
+        snprintf(out, len, "%s", n->str);
     return 0;
 }
 
@@ -309,7 +310,11 @@ static int read_shape(struct nn_diags *d, const struct ynode *n, const char *pat
 static int read_names(struct nn_diags *d, const struct ynode *n, const char *path,
                       struct nn_names *out)
 {
-    out->n = 0;
+    nn_names_free(out);
+    if (nn_names_init(out, n->type == Y_SEQ ? n->n : 1)) {
+        ydiag(d, n, "'%s': out of memory", path);
+        return -1;
+    }
     if (n->type == Y_SCALAR) { /* one name */
         if (!n->str[0] || strlen(n->str) >= NN_CLASS_NAME_MAX) {
             ydiag(d, n, "'%s': expected a name of 1 to %d characters", path, NN_CLASS_NAME_MAX - 1);
@@ -371,6 +376,50 @@ static int read_numbers(struct nn_diags *d, const struct ynode *n, const char *p
     return 0;
 }
 
+/* A list of rows of numbers (inline data): the matrix (heap, row-major) into the field, its row
+ * count and row width into the ints at the row's rows_at and cols_at. */
+static int read_matrix(struct nn_diags *d, const struct ynode *n, const char *path,
+                       const struct nn_key *k, void *base)
+{
+    if (n->type != Y_SEQ || n->n == 0) {
+        ydiag(d, n, "'%s': expected a non-empty list of rows, found %s", path,
+              n->type == Y_SEQ ? "an empty list" : YFOUND(n));
+        return -1;
+    }
+    int rows = n->n, w = -1;
+    for (int i = 0; i < rows; i++) {
+        const struct ynode *r = n->v[i];
+        int rw = r->type == Y_SEQ ? r->n : 1;
+        if (w < 0)
+            w = rw;
+        if (rw != w || rw == 0) {
+            ydiag(d, r, "'%s[%d]': expected a row of %d numbers, found %d", path, i, w, rw);
+            return -1;
+        }
+    }
+    double *m = malloc((size_t)rows * (size_t)w * sizeof *m);
+    if (!m) {
+        ydiag(d, n, "'%s': out of memory", path);
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        const struct ynode *r = n->v[i];
+        for (int j = 0; j < w; j++) {
+            const struct ynode *e = r->type == Y_SEQ ? r->v[j] : r;
+            if (nn_parse_double(e, &m[(size_t)i * (size_t)w + (size_t)j])) {
+                ydiag(d, e, "'%s[%d][%d]': expected a number, found %s", path, i, j, YFOUND(e));
+                free(m);
+                return -1;
+            }
+        }
+    }
+    nn_key_free(k, base);
+    memcpy((char *)base + k->offset, &m, sizeof m);
+    memcpy((char *)base + k->rows_at, &rows, sizeof rows);
+    memcpy((char *)base + k->cols_at, &w, sizeof w);
+    return 0;
+}
+
 /* "(a positive integer)" after "missing required key 'k'": the row's hint, or one from its type. */
 static void required_hint(const struct nn_key *k, char *buf, size_t len)
 {
@@ -392,6 +441,7 @@ static void required_hint(const struct nn_key *k, char *buf, size_t len)
         snprintf(buf, len, "true or false");
         return;
     case NN_KEY_STRING:
+    case NN_KEY_PATH:
         snprintf(buf, len, "a string");
         return;
     case NN_KEY_ENUM: {
@@ -454,6 +504,13 @@ const struct ynode *nn_section_read_key(struct nn_diags *d, const struct ynode *
     case NN_KEY_STRING:
         rc = read_string(d, n, path, f, k->size);
         break;
+    case NN_KEY_PATH:
+        rc = read_string(d, n, path, NULL, k->size);
+        if (!rc && nn_key_set_path(k, s->base, n->str)) {
+            ydiag(d, n, "'%s': out of memory", path);
+            rc = -1;
+        }
+        break;
     case NN_KEY_ENUM: {
         int v = 0;
         rc = enum_value(d, n, path, k->what, k->names, &v);
@@ -474,11 +531,13 @@ const struct ynode *nn_section_read_key(struct nn_diags *d, const struct ynode *
         rc = read_numbers(d, n, path, f);
         break;
     case NN_KEY_MATRIX:
+        rc = read_matrix(d, n, path, k, s->base);
+        break;
     case NN_KEY_LAYERS:
         return n;
     }
     char why[256];
-    if (!rc && k->check && k->check(s->base, why, sizeof why))
+    if (!rc && k->check && k->check(s->base, f, why, sizeof why))
         ydiag(d, n, "'%s': %s", path, why);
     return n;
 }
@@ -489,8 +548,7 @@ void nn_section_read(struct nn_diags *d, const struct ynode *m, const struct nn_
         for (int i = 0; i < s->n; i++) {
             const struct nn_key *k = &s->rows[i];
             const char *key = row_key(s, k, 1);
-            if (!key || k->late != late || k->type == NN_KEY_MATRIX || !applies(s, k) ||
-                (s->skip && !strcmp(key, s->skip)))
+            if (!key || k->late != late || !applies(s, k) || (s->skip && !strcmp(key, s->skip)))
                 continue;
             nn_section_read_key(d, m, s, k);
         }

@@ -67,6 +67,64 @@ static int count_names(const char *const *names)
     return n;
 }
 
+/* A path field holds a char * (NULL for ""). */
+static char **path_slot(const struct nn_key *k, const void *base)
+{
+    return (char **)(void *)((char *)(uintptr_t)base + k->offset);
+}
+
+const char *nn_key_path(const struct nn_key *k, const void *base)
+{
+    const char *p = *path_slot(k, base);
+    return p ? p : "";
+}
+
+int nn_key_set_path(const struct nn_key *k, void *base, const char *value)
+{
+    char *p = NULL;
+    if (value[0] && !(p = strdup(value)))
+        return -1;
+    char **slot = path_slot(k, base);
+    free(*slot);
+    *slot = p;
+    return 0;
+}
+
+void nn_key_free(const struct nn_key *k, void *base)
+{
+    void *f = (char *)base + k->offset;
+    switch (k->type) {
+    case NN_KEY_PATH:
+        nn_key_set_path(k, base, "");
+        break;
+    case NN_KEY_NAMES:
+        nn_names_free(f);
+        break;
+    case NN_KEY_NUMBERS: {
+        struct nn_numbers *nu = f;
+        free(nu->v);
+        *nu = (struct nn_numbers){0};
+        break;
+    }
+    case NN_KEY_MATRIX: {
+        double *m;
+        memcpy(&m, f, sizeof m);
+        free(m);
+        memset(f, 0, sizeof m);
+        break;
+    }
+    case NN_KEY_INT:
+    case NN_KEY_U64:
+    case NN_KEY_REAL:
+    case NN_KEY_BOOL:
+    case NN_KEY_STRING:
+    case NN_KEY_ENUM:
+    case NN_KEY_SHAPE:
+    case NN_KEY_LAYERS:
+        break; /* held in the field itself */
+    }
+}
+
 int nn_key_set_default(const struct nn_key *k, void *base)
 {
     if (!k->def)
@@ -111,6 +169,8 @@ int nn_key_set_default(const struct nn_key *k, void *base)
             return -1;
         memcpy(f, s, strlen(s) + 1);
         return 0;
+    case NN_KEY_PATH:
+        return strlen(s) < k->size && !nn_key_set_path(k, base, s) ? 0 : -1;
     case NN_KEY_ENUM:
         for (int i = 0; k->names[i]; i++)
             if (!strcmp(k->names[i], s)) {
@@ -141,7 +201,7 @@ int nn_key_set_default(const struct nn_key *k, void *base)
     case NN_KEY_NAMES: /* only the empty list as text (the default); names come from YAML */
         if (strcmp(s, "[]"))
             return -1;
-        memset(f, 0, sizeof(int));
+        nn_names_free(f);
         return 0;
     case NN_KEY_NUMBERS: { /* likewise: the default, an empty list */
         struct nn_numbers *nu = f;
@@ -201,6 +261,9 @@ const char *nn_key_format(const struct nn_key *k, const void *base, char *buf, s
     case NN_KEY_STRING:
         snprintf(buf, len, "%s", (const char *)f);
         break;
+    case NN_KEY_PATH:
+        snprintf(buf, len, "%s", nn_key_path(k, base));
+        break;
     case NN_KEY_SHAPE: {
         struct nn_shape sh;
         memcpy(&sh, f, sizeof sh);
@@ -246,6 +309,7 @@ static const char *type_word(enum nn_key_type t)
     case NN_KEY_BOOL:
         return "boolean";
     case NN_KEY_STRING:
+    case NN_KEY_PATH:
         return "string";
     case NN_KEY_ENUM:
         return "choice";
@@ -288,6 +352,7 @@ static void values_text(const struct nn_key *k, char *buf, size_t len)
         snprintf(buf, len, "true, false");
         break;
     case NN_KEY_STRING:
+    case NN_KEY_PATH:
         snprintf(buf, len, "at most %zu characters", k->size - 1);
         break;
     case NN_KEY_ENUM:
@@ -348,8 +413,10 @@ void nn_schema_print(FILE *f, int markdown)
               f);
     else
         fputs("The keys of a model file (type; default; values; meaning):\n\n", f);
-    for (int i = 0; i < nn_config_n_keys; i++)
-        print_key(f, markdown, "  ", &nn_config_keys[i]);
+    int n;
+    const struct nn_key *rows = nn_config_rows(&n);
+    for (int i = 0; i < n; i++)
+        print_key(f, markdown, "  ", &rows[i]);
     if (markdown)
         fputs("\nEach layer is a mapping with `type`, an optional `name` (letters, digits, `_`, "
               "`-` and `.`; default `<type>_<index>`) and the keys of its type:\n\n"

@@ -4,21 +4,21 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nnctl/config.h"
-#include "nnctl/mnist.h"
 #include "nnctl/backend.h"
+#include "nnctl/optim.h"
 #include "nnctl/schema.h"
+#include "nnctl/source.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* The words of the top-level enums (index = value), and rules beyond a key's type */
 
 static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categorical_crossentropy",
                                          NULL};
-static const char *const OPTIM_NAMES[] = {"sgd", "adam", NULL};
-static const char *const SOURCE_NAMES[] = {"none", "inline", "idx", "npy", "csv", "libsvm", NULL};
-static const char *const TARGET_NAMES[] = {"y", "input", "labels", NULL};
+const char *const nn_target_names[] = {"y", "input", "labels", NULL};
 static const char *const NORMALIZE_NAMES[] = {"none", "standard", "minmax", NULL};
 static const char *const SCHEDULE_NAMES[] = {"constant",          "step", "exponential", "cosine",
                                              "reduce_on_plateau", NULL};
@@ -27,9 +27,7 @@ static const char *const MONITOR_NAMES[] = {"none", "val_loss", "val_accuracy", 
 #define NAMES_OF(t, last)                                                                          \
     _Static_assert(sizeof t / sizeof t[0] == (last) + 2, #t " names every value")
 NAMES_OF(LOSS_NAMES, NN_LOSS_CCE);
-NAMES_OF(OPTIM_NAMES, NN_OPT_ADAM);
-NAMES_OF(SOURCE_NAMES, NN_DATA_LIBSVM);
-NAMES_OF(TARGET_NAMES, NN_TARGET_ONEHOT);
+NAMES_OF(nn_target_names, NN_TARGET_ONEHOT);
 NAMES_OF(NORMALIZE_NAMES, NN_NORMALIZE_MINMAX);
 NAMES_OF(nn_precision_names, NN_PRECISION_BFLOAT16);
 NAMES_OF(SCHEDULE_NAMES, NN_SCHEDULE_PLATEAU);
@@ -47,70 +45,53 @@ const char *nn_monitor_name(enum nn_monitor m)
 
 /* A precision no backend can run here (bfloat16 without the matrix engine or AVX512-BF16) is
  * refused when the config is checked, before anything is written. */
-static int check_precision(const void *base, char *why, size_t len)
+static int check_precision(const void *base, const void *field, char *why, size_t len)
 {
+    (void)field;
     const struct nn_train_spec *t = &((const struct nn_config *)base)->train;
     return nn_backend_choose("auto", t->precision, why, len) ? 0 : -1;
 }
 
 /* training.backend: a registered backend of training.precision that can run here ("auto": the
  * precision's own check above has said whether one can). */
-static int check_backend(const void *base, char *why, size_t len)
+static int check_backend(const void *base, const void *field, char *why, size_t len)
 {
+    (void)field;
     const struct nn_train_spec *t = &((const struct nn_config *)base)->train;
     if (!strcmp(t->backend, "auto"))
         return 0;
     return nn_backend_choose(t->backend, t->precision, why, len) ? 0 : -1;
 }
 
-/* data.test takes the file formats that hold their own samples and labels. */
-static int check_test_source(const void *base, char *why, size_t len)
+/* data.test and data.validation take the sources that have keys for a split of their own. */
+static int check_split_source(const char *what, int source, char *why, size_t len)
 {
-    enum nn_data_source k = ((const struct nn_config *)base)->data.test.source;
-    if (k == NN_DATA_NPY || k == NN_DATA_CSV || k == NN_DATA_LIBSVM)
+    const struct nn_source_ops *src = nn_source_at(source);
+    if (src && src->split_keys)
         return 0;
-    snprintf(why, len, "a test split of its own is npy, csv or libsvm data, not '%s'",
-             SOURCE_NAMES[k]);
+    char list[256];
+    nn_source_split_list(list, sizeof list);
+    snprintf(why, len, "%s of its own is %s data, not '%s'", what, list, src ? src->name : "?");
     return -1;
 }
 
-static int one_character(const char *dl, char *why, size_t len)
+static int check_test_source(const void *base, const void *field, char *why, size_t len)
 {
-    if (strlen(dl) != 1 || dl[0] == '"' || dl[0] == '\n' || dl[0] == '\r') {
-        snprintf(why, len, "expected one character (not a quote or a line break), found '%s'", dl);
-        return -1;
-    }
-    return 0;
+    (void)base;
+    return check_split_source("a test split", *(const int *)field, why, len);
 }
 
-static int check_data_delimiter(const void *base, char *why, size_t len)
+static int check_validation_source(const void *base, const void *field, char *why, size_t len)
 {
-    return one_character(((const struct nn_config *)base)->data.delimiter, why, len);
-}
-
-static int check_test_delimiter(const void *base, char *why, size_t len)
-{
-    return one_character(((const struct nn_config *)base)->data.test.delimiter, why, len);
-}
-
-static int check_validation_delimiter(const void *base, char *why, size_t len)
-{
-    return one_character(((const struct nn_config *)base)->data.validation.delimiter, why, len);
-}
-
-static int check_validation_source(const void *base, char *why, size_t len)
-{
-    enum nn_data_source k = ((const struct nn_config *)base)->data.validation.source;
-    if (k == NN_DATA_NONE || k == NN_DATA_NPY || k == NN_DATA_CSV || k == NN_DATA_LIBSVM)
-        return 0;
-    snprintf(why, len, "validation data of its own is npy, csv or libsvm data, not '%s'",
-             SOURCE_NAMES[k]);
-    return -1;
+    (void)base;
+    int source = *(const int *)field;
+    return source == NN_SOURCE_NONE ? 0 : check_split_source("validation data", source, why, len);
 }
 
 /* Early stopping watches the validation data: its monitor is val_loss or val_accuracy. */
-static int check_stop_monitor(const void *base, char *why, size_t len)
+static int check_stop_monitor(const void *base, const void *field, char *why, size_t len)
 {
+    (void)field;
     enum nn_monitor k = ((const struct nn_config *)base)->train.early_stopping.monitor;
     if (k == NN_MONITOR_LOSS) {
         snprintf(why, len,
@@ -120,8 +101,9 @@ static int check_stop_monitor(const void *base, char *why, size_t len)
     return 0;
 }
 
-static int check_plateau_monitor(const void *base, char *why, size_t len)
+static int check_plateau_monitor(const void *base, const void *field, char *why, size_t len)
 {
+    (void)field;
     if (((const struct nn_config *)base)->optim.schedule.monitor == NN_MONITOR_NONE) {
         snprintf(why, len, "reduce_on_plateau watches val_loss, val_accuracy or loss");
         return -1;
@@ -129,45 +111,12 @@ static int check_plateau_monitor(const void *base, char *why, size_t len)
     return 0;
 }
 
-static int check_validation_fraction(const void *base, char *why, size_t len)
+static int check_validation_fraction(const void *base, const void *field, char *why, size_t len)
 {
+    (void)field;
     double f = ((const struct nn_config *)base)->data.validation.fraction;
     if (!(f >= 0 && f < 1)) { /* 0: no validation (--set data.validation.fraction=0) */
         snprintf(why, len, "expected a number >= 0 and < 1, found %g", f);
-        return -1;
-    }
-    return 0;
-}
-
-static int check_csv_target(const void *base, char *why, size_t len)
-{
-    const struct nn_data_spec *d = &((const struct nn_config *)base)->data;
-    if (d->target == NN_TARGET_INPUT) {
-        snprintf(why, len,
-                 "'input' needs targets as wide as the inputs; %s data takes 'y' "
-                 "(numbers) or 'labels' (classes)",
-                 d->source == NN_DATA_LIBSVM ? "libsvm" : "csv");
-        return -1;
-    }
-    return 0;
-}
-
-static int check_nesterov(const void *base, char *why, size_t len)
-{
-    const struct nn_optim_spec *o = &((const struct nn_config *)base)->optim;
-    if (o->nesterov && o->momentum == 0) {
-        snprintf(why, len, "needs a momentum > 0");
-        return -1;
-    }
-    return 0;
-}
-
-static int check_idx_target(const void *base, char *why, size_t len)
-{
-    if (((const struct nn_config *)base)->data.target == NN_TARGET_Y) {
-        snprintf(why, len,
-                 "'y' is for inline data; idx data takes 'input' (autoencoder) or 'labels' "
-                 "(classifier)");
         return -1;
     }
     return 0;
@@ -179,33 +128,6 @@ static int check_idx_target(const void *base, char *why, size_t len)
 
 #define AT(field)   offsetof(struct nn_config, field)
 #define SIZE(field) sizeof(((struct nn_config *)0)->field)
-
-/* The keys of a split with data of its own (data.test, data.validation): the same files and CSV
- * layout keys, under its name. */
-/* clang-format off */
-#define SPLIT_FILE_ROWS(SPLIT, WHAT, DELIMITER_CHECK)                                              \
-    {.path = "data." #SPLIT ".file", .type = NN_KEY_STRING, .offset = AT(data.SPLIT.file),       \
-     .size = SIZE(data.SPLIT.file), .when = "source=csv|libsvm",                                 \
-     .doc = "the " WHAT " file: a CSV table or libsvm's sparse text, optionally .gz"},           \
-    {.path = "data." #SPLIT ".x", .type = NN_KEY_STRING, .offset = AT(data.SPLIT.x),             \
-     .size = SIZE(data.SPLIT.x), .when = "source=npy",                                           \
-     .doc = "a .npy of the " WHAT " inputs"},                                                    \
-    {.path = "data." #SPLIT ".y", .type = NN_KEY_STRING, .offset = AT(data.SPLIT.y),             \
-     .size = SIZE(data.SPLIT.y), .def = "", .when = "source=npy",                                \
-     .doc = "a .npy of the " WHAT " targets, or integer class labels (class indices)"},          \
-    {.path = "data." #SPLIT ".header", .type = NN_KEY_BOOL, .offset = AT(data.SPLIT.header),     \
-     .def = "true", .when = "source=csv", .doc = "the first row names the columns"},             \
-    {.path = "data." #SPLIT ".delimiter", .type = NN_KEY_STRING,                                 \
-     .offset = AT(data.SPLIT.delimiter), .size = SIZE(data.SPLIT.delimiter), .def = ",",         \
-     .when = "source=csv", .check = DELIMITER_CHECK,                                             \
-     .doc = "the field separator, one character"},                                               \
-    {.path = "data." #SPLIT ".target_column", .type = NN_KEY_NAMES,                              \
-     .offset = AT(data.SPLIT.target_column), .def = "[]", .when = "source=csv",                  \
-     .doc = "the target columns; empty: the training data's (csv), else the last column"},       \
-    {.path = "data." #SPLIT ".feature_columns", .type = NN_KEY_NAMES,                            \
-     .offset = AT(data.SPLIT.feature_columns), .def = "[]", .when = "source=csv",                \
-     .doc = "the input columns; empty: the training data's (csv), else all but the targets"}
-/* clang-format on */
 
 /* One row per key (Redis's static_configs[] is the model): on its first line the kind of value,
  * the dotted path, the field it fills and the row's own settings, on its second what it means. */
@@ -223,7 +145,7 @@ static int check_idx_target(const void *base, char *why, size_t len)
     }
 
 /* clang-format off */
-const struct nn_key nn_config_keys[] = {
+static const struct nn_key top_rows[] = {
     KEY_STR("description", description, .def = "",
         .doc = "free text, kept with the model"),
     KEY(SHAPE, "model.input_shape", in_shape, .hint = "a list like [2] or [28, 28]",
@@ -233,29 +155,9 @@ const struct nn_key nn_config_keys[] = {
     KEY(ENUM, "loss", loss, .names = LOSS_NAMES, .what = "loss",
         .doc = "the training loss; binary_crossentropy and categorical_crossentropy need a last "
                "activation of sigmoid and softmax"),
-    KEY(ENUM, "optimizer.type", optim.kind, .names = OPTIM_NAMES, .what = "optimizer", .def = "sgd",
+    KEY(ENUM, "optimizer.type", optim.kind, .names = nn_optim_names, .what = "optimizer", .def = "sgd",
+        .kinds = NN_KINDS_OPTIM,
         .doc = "the update rule (PyTorch's formulation)"),
-    KEY(REAL, "optimizer.learning_rate", optim.learning_rate,
-        .lo = 0, .open_lo = 1, .hi = INFINITY, .def = "0.01", .when = "type=sgd", .late = 1,
-        .doc = "the step size"),
-    KEY(REAL, "optimizer.learning_rate", optim.learning_rate,
-        .lo = 0, .open_lo = 1, .hi = INFINITY, .def = "0.001", .when = "type=adam", .late = 1,
-        .doc = "the step size"),
-    KEY(REAL, "optimizer.momentum", optim.momentum,
-        .lo = 0, .hi = 1, .open_hi = 1, .def = "0", .when = "type=sgd",
-        .doc = "μ in v ← μ·v + g; 0 is plain SGD"),
-    KEY(BOOL, "optimizer.nesterov", optim.nesterov,
-        .def = "false", .when = "type=sgd", .check = check_nesterov,
-        .doc = "Nesterov momentum: w ← w − lr·(g + μ·v); needs a momentum > 0"),
-    KEY(REAL, "optimizer.beta1", optim.beta1,
-        .lo = 0, .hi = 1, .open_hi = 1, .def = "0.9", .when = "type=adam",
-        .doc = "decay of the first moment"),
-    KEY(REAL, "optimizer.beta2", optim.beta2,
-        .lo = 0, .hi = 1, .open_hi = 1, .def = "0.999", .when = "type=adam",
-        .doc = "decay of the second moment"),
-    KEY(REAL, "optimizer.epsilon", optim.epsilon,
-        .lo = 0, .open_lo = 1, .hi = INFINITY, .def = "1e-08", .when = "type=adam",
-        .doc = "added to √v̂ after the bias correction, as PyTorch does (Keras adds it to √v)"),
     KEY(REAL, "optimizer.weight_decay", optim.weight_decay,
         .lo = 0, .hi = INFINITY, .def = "0", .quiet_default = 1,
         .doc = "sgd: added to the gradient, g + wd·w (PyTorch's SGD); adam: decoupled, w ← w − "
@@ -330,86 +232,8 @@ const struct nn_key nn_config_keys[] = {
         .lo = 0, .hi = INFINITY, .def = "0", .when = "monitor=val_loss|val_accuracy",
         .doc = "an improvement is a change by more than this"),
     KEY(ENUM, "data.source", data.source,
-        .names = SOURCE_NAMES, .what = "data source", .def = "idx",
+        .names = nn_source_names, .what = "data source", .def = "idx", .kinds = NN_KINDS_SOURCE,
         .doc = "where the samples come from; the default is inline when data.x is given"),
-    KEY(MATRIX, "data.x", data.x,
-        .rows_at = AT(data.n), .cols_at = AT(data.x_dim), .when = "source=inline",
-        .doc = "the inputs, one row per sample, as many values as model.input_shape holds"),
-    KEY(MATRIX, "data.y", data.y,
-        .rows_at = AT(data.n), .cols_at = AT(data.y_dim), .when = "source=inline",
-        .doc = "the targets, one row per sample, as many values as the model outputs"),
-    KEY_STR("data.dir", data.dir, .def = "", .when = "source=idx",
-        .doc = "where the files are; empty: $MNIST_DIR"),
-    KEY_STR("data.train_images", data.train_images,
-        .def = NN_MNIST_TRAIN_IMAGES, .when = "source=idx",
-        .doc = "a name without '/' is looked up in dir as NAME or NAME.gz"),
-    KEY_STR("data.train_labels", data.train_labels,
-        .def = NN_MNIST_TRAIN_LABELS, .when = "source=idx",
-        .doc = "read for target: labels"),
-    KEY_STR("data.test_images", data.test_images, .def = NN_MNIST_TEST_IMAGES, .when = "source=idx",
-        .doc = "the test split; empty: none"),
-    KEY_STR("data.test_labels", data.test_labels, .def = NN_MNIST_TEST_LABELS, .when = "source=idx",
-        .doc = "read for target: labels"),
-    KEY(ENUM, "data.target", data.target,
-        .names = TARGET_NAMES, .what = "target", .def = "input", .when = "source=idx", .check = check_idx_target,
-        .doc = "input: reconstruct the input (autoencoder); labels: one-hot classes (y is for "
-               "inline data)"),
-    KEY(INT, "data.classes", data.classes, .lo = 2, .hi = 65536, .def = "10", .when = "source=idx",
-        .doc = "width of the one-hot targets for target: labels"),
-    KEY(INT, "data.train_limit", data.train_limit,
-        .lo = 0, .hi = INT32_MAX, .def = "0", .when = "source=idx",
-        .doc = "use only the first N training samples; 0 = all"),
-    KEY(INT, "data.test_limit", data.test_limit,
-        .lo = 0, .hi = INT32_MAX, .def = "0", .when = "source=idx",
-        .doc = "use only the first N test samples; 0 = all"),
-    KEY(REAL, "data.scale", data.scale,
-        .lo = 0, .open_lo = 1, .hi = INFINITY, .def = "0.00392156862745098", .when = "source=idx",
-        .doc = "u8 pixels are multiplied by this (1/255)"),
-    KEY_STR("data.train_x", data.train_x, .when = "source=npy",
-        .doc = "a .npy of the training inputs, one row per sample (float32/64, uint8, int32/64; C "
-               "order)"),
-    KEY_STR("data.train_y", data.train_y, .def = "", .when = "source=npy",
-        .doc = "a .npy of the targets (target: y) or integer class labels (target: labels)"),
-    KEY_STR("data.test_x", data.test_x, .def = "", .when = "source=npy",
-        .doc = "the test inputs; empty: no test split"),
-    KEY_STR("data.test_y", data.test_y, .def = "", .when = "source=npy",
-        .doc = "the test targets or labels"),
-    KEY(ENUM, "data.target", data.target,
-        .names = TARGET_NAMES, .what = "target", .def = "y", .when = "source=npy",
-        .doc = "y: train_y's rows are the targets; labels: one-hot classes from integer labels; "
-               "input: reconstruct the input"),
-    KEY(INT, "data.classes", data.classes, .lo = 2, .hi = 256, .def = "10", .when = "source=npy",
-        .doc = "classes for target: labels (labels 0 to classes - 1)"),
-    KEY_STR("data.train_file", data.train_file, .when = "source=csv|libsvm",
-        .doc = "the training file: a CSV table (RFC 4180) or libsvm's sparse text, optionally .gz; "
-               "one row per sample"),
-    KEY_STR("data.test_file", data.test_file, .def = "", .when = "source=csv|libsvm",
-        .doc = "the test file, in the same format and columns; empty: no test split"),
-    KEY(INT, "data.features", data.features,
-        .lo = 0, .hi = 100000000, .def = "0", .when = "source=libsvm",
-        .doc = "the width of a dense row; 0: the largest index in the training file"),
-    KEY(BOOL, "data.header", data.header, .def = "true", .when = "source=csv",
-        .doc = "the first row names the columns"),
-    KEY_STR("data.delimiter", data.delimiter,
-        .def = ",", .when = "source=csv", .check = check_data_delimiter,
-        .doc = "the field separator, one character"),
-    KEY(NAMES, "data.target_column", data.target_column, .def = "[]", .when = "source=csv",
-        .doc = "the target: a column name or 0-based index, or a list of them (several numbers to "
-               "regress); empty: the last column"),
-    KEY(NAMES, "data.feature_columns", data.feature_columns, .def = "[]", .when = "source=csv",
-        .doc = "the inputs, names or 0-based indices, in this order; empty: every column that is "
-               "not a target"),
-    KEY(ENUM, "data.target", data.target,
-        .names = TARGET_NAMES, .what = "target", .def = "y", .when = "source=csv|libsvm", .check = check_csv_target,
-        .doc = "y: the targets are numbers (regression); labels: class labels (csv: integers or "
-               "words), numbered as they first appear in the training file"),
-    KEY(INT, "data.classes", data.classes,
-        .lo = 2, .hi = 256, .def = "10", .when = "source=csv|libsvm",
-        .doc = "classes for target: labels (at most this many distinct labels)"),
-    KEY(NAMES, "data.class_names", data.class_names, .def = "[]", .when = "source=csv|libsvm",
-        .doc = "the labels in class order (class i is the i-th name; libsvm: label values such as "
-               "'-1'); empty: as they first appear in the training file. The checkpoint stores the "
-               "names, eval and predict print them"),
     KEY(ENUM, "data.normalize", data.normalize,
         .names = NORMALIZE_NAMES, .what = "normalisation", .def = "none", .quiet_default = 1,
         .doc = "features scaled with statistics of the training data: standard (mean 0, deviation "
@@ -420,13 +244,14 @@ const struct nn_key nn_config_keys[] = {
     KEY(NUMBERS, "data.feature_scale", data.feature_scale, .def = "[]", .quiet_default = 1,
         .doc = "see feature_offset"),
     KEY(ENUM, "data.test.source", data.test.source,
-        .names = SOURCE_NAMES, .what = "data source", .def = "none", .quiet_default = 1, .check = check_test_source,
+        .names = nn_source_names, .what = "data source", .def = "none", .quiet_default = 1, .check = check_test_source,
+        .kinds = NN_KINDS_SPLIT, .kinds_at = AT(data.test),
         .doc = "a test split in a format of its own (npy, csv or libsvm), whatever the training "
                "data's: its labels map to the training data's classes, the training statistics "
                "normalise it; instead of the source's own test keys"),
-    SPLIT_FILE_ROWS(test, "test", check_test_delimiter),
     KEY(ENUM, "data.validation.source", data.validation.source,
-        .names = SOURCE_NAMES, .what = "data source", .def = "none", .quiet_default = 1, .check = check_validation_source,
+        .names = nn_source_names, .what = "data source", .def = "none", .quiet_default = 1, .check = check_validation_source,
+        .kinds = NN_KINDS_SPLIT, .kinds_at = AT(data.validation),
         .doc = "validation data, scored every epoch (history.csv, metrics.json, the progress "
                "line): none with a fraction of the training data, or a dataset of its own (npy, "
                "csv or libsvm, keys as in data.test)"),
@@ -434,10 +259,135 @@ const struct nn_key nn_config_keys[] = {
         .lo = 0, .hi = 1, .def = "0", .quiet_default = 1, .when = "source=none", .check = check_validation_fraction,
         .doc = "held out of the training data, drawn from training.seed (stream 5), the same "
                "samples for every thread count and on resume; 0: no validation"),
-    SPLIT_FILE_ROWS(validation, "validation", check_validation_delimiter),
 };
 /* clang-format on */
-const int nn_config_n_keys = (int)(sizeof nn_config_keys / sizeof nn_config_keys[0]);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The whole schema: the rows above, each table of kinds spliced in after its selector */
+
+/* A kind's rows as the schema holds them: its path under the selector's section, active when the
+ * selector holds the kind's word, the offsets into struct nn_config. */
+struct kind_table {
+    const char *name;
+    const struct nn_key *rows;
+    int n;
+};
+
+static int kind_tables(enum nn_key_kinds kinds, struct kind_table *t)
+{
+    int n = 0;
+    switch (kinds) {
+    case NN_KINDS_NONE:
+        break;
+    case NN_KINDS_SOURCE:
+    case NN_KINDS_SPLIT:
+        for (int i = 0; i < nn_source_count(); i++) {
+            const struct nn_source_ops *o = nn_source_at(i);
+            t[n++] =
+                (struct kind_table){o->name, kinds == NN_KINDS_SOURCE ? o->keys : o->split_keys,
+                                    kinds == NN_KINDS_SOURCE ? o->n_keys : o->n_split_keys};
+        }
+        break;
+    case NN_KINDS_OPTIM:
+        for (int i = 0; i < nn_optim_count(); i++) {
+            const struct nn_optim_ops *o = nn_optim_at(i);
+            t[n++] = (struct kind_table){o->name, o->keys, o->n_keys};
+        }
+        break;
+    }
+    return n;
+}
+
+static size_t kinds_base(const struct nn_key *sel)
+{
+    switch (sel->kinds) {
+    case NN_KINDS_SOURCE:
+        return AT(data);
+    case NN_KINDS_SPLIT:
+        return sel->kinds_at;
+    case NN_KINDS_OPTIM:
+        return AT(optim);
+    case NN_KINDS_NONE:
+        break;
+    }
+    return 0;
+}
+
+static struct {
+    struct nn_key *rows;
+    int n;
+    char *text;          /* the spliced rows' paths and conditions */
+    int sources, optims; /* the table sizes it was built for */
+} schema;
+
+static int build(void)
+{
+    enum { MAX_KINDS = 32 };
+    struct kind_table t[MAX_KINDS];
+    const int n_top = (int)(sizeof top_rows / sizeof top_rows[0]);
+    int n = n_top;
+    size_t text = 0;
+    for (int i = 0; i < n_top; i++) {
+        int nt = kind_tables(top_rows[i].kinds, t);
+        for (int j = 0; j < nt; j++) {
+            n += t[j].n;
+            for (int r = 0; r < t[j].n; r++)
+                text += strlen(top_rows[i].path) + strlen(t[j].rows[r].path) + 2 +
+                        strlen(top_rows[i].path) + strlen(t[j].name) + 2;
+        }
+    }
+    struct nn_key *rows = calloc((size_t)n, sizeof *rows);
+    char *buf = malloc(text + 1), *p = buf;
+    if (!rows || !buf) {
+        free(rows);
+        free(buf);
+        return -1;
+    }
+    int o = 0;
+    for (int i = 0; i < n_top; i++) {
+        const struct nn_key *sel = &top_rows[i];
+        rows[o++] = *sel;
+        const char *word = strrchr(sel->path, '.');
+        const int prefix = word ? (int)(word - sel->path) + 1 : 0;
+        const size_t base = kinds_base(sel);
+        int nt = kind_tables(sel->kinds, t);
+        for (int j = 0; j < nt; j++)
+            for (int r = 0; r < t[j].n; r++) {
+                struct nn_key k = t[j].rows[r];
+                k.path = p;
+                p += sprintf(p, "%.*s%s", prefix, sel->path, t[j].rows[r].path) + 1;
+                k.when = p;
+                p += sprintf(p, "%s=%s", sel->path + prefix, t[j].name) + 1;
+                k.offset += base;
+                if (k.type == NN_KEY_MATRIX) {
+                    k.rows_at += base;
+                    k.cols_at += base;
+                }
+                rows[o++] = k;
+            }
+    }
+    free(schema.rows);
+    free(schema.text);
+    schema.rows = rows;
+    schema.text = buf;
+    schema.n = o;
+    schema.sources = nn_source_count();
+    schema.optims = nn_optim_count();
+    return 0;
+}
+
+const struct nn_key *nn_config_rows(int *n)
+{
+    if ((!schema.rows || schema.sources != nn_source_count() ||
+         schema.optims != nn_optim_count()) &&
+        build()) {
+        *n = (int)(sizeof top_rows /
+                   sizeof top_rows[0]); /* out of memory: the kinds' rows left out */
+        return top_rows;
+    }
+    *n = schema.n;
+    return schema.rows;
+}
 
 /* Enum fields are written and read as int: the rows' ENUM fields are all int-sized. */
 _Static_assert(sizeof(enum nn_loss_kind) == sizeof(int) && sizeof(enum nn_act) == sizeof(int),

@@ -1,73 +1,124 @@
-/* Datasets: the table of data sources, and what every source's samples share (gather, prefetch,
- * free). Each source is one file (source_inline.c, source_idx.c, source_npy.c) with one row below.
- */
+/* Datasets: the table of data sources, and what every source's samples share (splits of their
+ * own, gather, prefetch, free). Each source is one file (source_*.c) with one row in the table. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/source.h"
+#include "nnctl/source.h"
 #include "nnctl/data.h"
 #include "nnctl/rng.h"
 
-static const struct nn_source_ops sources[] = {
-    [NN_DATA_NONE] = {"none", NULL},
-    [NN_DATA_INLINE] = {"inline", nn_source_inline_load},
-    [NN_DATA_IDX] = {"idx", nn_source_idx_load},
-    [NN_DATA_NPY] = {"npy", nn_source_npy_load},
-    [NN_DATA_CSV] = {"csv", nn_source_csv_load},
-    [NN_DATA_LIBSVM] = {"libsvm", nn_source_libsvm_load},
+const struct nn_source_ops nn_source_none = {
+    .name = "none",
+    .doc = "no data: a split not given (data.test, data.validation)",
 };
-_Static_assert(sizeof sources / sizeof sources[0] == NN_DATA_SOURCE_COUNT,
-               "every data source has a row");
 
-/* data.test and data.validation: the block's source loads its own split from a copy of the config
- * in which it is the source, its files the test files, and the classes those of the training data:
- * given, learned from the training split, or the integers 0 .. classes - 1. */
-static int load_block(const struct nn_config *cfg, const struct nn_data_test *t,
+/* The table: the built-in sources in the order of their words' indices, then those registered. */
+static const struct nn_source_ops *sources[NN_SOURCE_MAX] = {
+    &nn_source_none, &nn_source_inline, &nn_source_idx,
+    &nn_source_npy,  &nn_source_csv,    &nn_source_libsvm,
+};
+static int n_sources = 6;
+const char *nn_source_names[NN_SOURCE_MAX + 1] = {"none", "inline", "idx", "npy", "csv", "libsvm"};
+
+const struct nn_source_ops *nn_source_at(int index)
+{
+    return index >= 0 && index < n_sources ? sources[index] : NULL;
+}
+
+int nn_source_count(void)
+{
+    return n_sources;
+}
+
+int nn_source_find(const char *name)
+{
+    for (int i = 0; i < n_sources; i++)
+        if (!strcmp(sources[i]->name, name))
+            return i;
+    return -1;
+}
+
+int nn_source_register(const struct nn_source_ops *ops)
+{
+    if (n_sources == NN_SOURCE_MAX || nn_source_find(ops->name) >= 0)
+        return -1;
+    sources[n_sources] = ops;
+    nn_source_names[n_sources] = ops->name;
+    return n_sources++;
+}
+
+void nn_source_split_list(char *buf, size_t len)
+{
+    int n = 0, k = 0;
+    for (int i = 0; i < n_sources; i++)
+        n += sources[i]->split_keys != NULL;
+    buf[0] = 0;
+    for (int i = 0; i < n_sources; i++) {
+        if (!sources[i]->split_keys)
+            continue;
+        size_t l = strlen(buf);
+        snprintf(buf + l, len - l, "%s%s",
+                 k == 0       ? ""
+                 : k == n - 1 ? " or "
+                              : ", ",
+                 sources[i]->name);
+        k++;
+    }
+}
+
+const struct nn_source_ops *nn_data_source(const struct nn_data_spec *d)
+{
+    return nn_source_at(d->source);
+}
+
+void nn_source_report(const struct nn_source_report *r, const char *key, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->add(r->ctx, key, msg);
+}
+
+/* data.test and data.validation: the block's source loads it as the test split of a spec made
+ * for it (its keys, the training data's target), with the classes of the training data: given,
+ * learned from the training split, or the integers 0 .. classes - 1. */
+static int load_split(const struct nn_config *cfg, const struct nn_data_split *t,
                       struct nn_dataset *ds, struct nn_error *err)
 {
     const struct nn_data_spec *d = &cfg->data;
-    struct nn_config *v = malloc(sizeof *v);
-    if (!v)
-        return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
-    *v = *cfg;
-    struct nn_data_spec *vd = &v->data;
-    vd->source = t->source;
-    vd->test.source = vd->validation.source = NN_DATA_NONE;
-    snprintf(vd->test_file, sizeof vd->test_file, "%s", t->file);
-    snprintf(vd->test_x, sizeof vd->test_x, "%s", t->x);
-    snprintf(vd->test_y, sizeof vd->test_y, "%s", t->y);
-    vd->header = t->header;
-    memcpy(vd->delimiter, t->delimiter, sizeof vd->delimiter);
-    if (t->target_column.n || d->source != NN_DATA_CSV)
-        vd->target_column = t->target_column;
-    if (t->feature_columns.n || d->source != NN_DATA_CSV)
-        vd->feature_columns = t->feature_columns;
-    long width = 1;
-    for (int c = 0; c < cfg->in_shape.ndim; c++)
-        width *= cfg->in_shape.dims[c];
-    vd->features = (int)width; /* libsvm: the model's inputs */
+    struct nn_data_spec v = *d;
+    v.source = t->source;
+    memcpy(v.spec, t->spec, sizeof v.spec);
+    v.test.source = v.validation.source = NN_SOURCE_NONE;
+    struct nn_dataset tr = {0};
+    struct nn_names numbered = {0};
     int rc = NN_OK;
-    if (vd->target == NN_TARGET_ONEHOT && !vd->class_names.n) {
-        if (d->source == NN_DATA_CSV || d->source == NN_DATA_LIBSVM) {
-            struct nn_dataset tr;
+    if (v.target == NN_TARGET_ONEHOT && !v.class_names.n) {
+        if (nn_data_source(d)->learns_classes) {
             rc = nn_dataset_load(cfg, 0, &tr, err);
             if (!rc && tr.class_names)
-                vd->class_names = *tr.class_names;
-            vd->class_origin = NN_CLASSES_LEARNED;
-            if (!rc)
-                nn_dataset_free(&tr);
+                v.class_names = *tr.class_names;
+            v.class_origin = NN_CLASSES_LEARNED;
+            v.classes_from = tr.name;
+        } else if (nn_names_init(&numbered, v.classes)) {
+            rc = nn_error_set(err, NN_ERR_NOMEM, "out of memory");
         } else {
-            for (int c = 0; c < vd->classes; c++)
-                snprintf(vd->class_names.name[c], NN_CLASS_NAME_MAX, "%d", c);
-            vd->class_names.n = vd->classes;
-            vd->class_origin = NN_CLASSES_NUMBERED;
+            for (int c = 0; c < v.classes; c++)
+                snprintf(numbered.name[c], NN_CLASS_NAME_MAX, "%d", c);
+            numbered.n = v.classes;
+            v.class_names = numbered;
+            v.class_origin = NN_CLASSES_NUMBERED;
         }
     }
     if (!rc)
-        rc = sources[vd->source].load(v, 1, ds, err);
-    free(v);
+        rc = nn_data_source(&v)->load(cfg, &v, 1, ds, err);
+    nn_dataset_free(&tr);
+    nn_names_free(&numbered);
     return rc;
 }
 
@@ -75,12 +126,12 @@ int nn_dataset_load(const struct nn_config *cfg, int test, struct nn_dataset *ds
                     struct nn_error *err)
 {
     memset(ds, 0, sizeof *ds);
-    int k = (int)cfg->data.source;
-    if (k < 0 || k >= NN_DATA_SOURCE_COUNT || !sources[k].load)
+    const struct nn_source_ops *src = nn_data_source(&cfg->data);
+    if (!src || !src->load)
         return nn_error_set(err, NN_ERR_CONFIG, "%s: no data source", cfg->path);
-    if (test && cfg->data.test.source != NN_DATA_NONE)
-        return load_block(cfg, &cfg->data.test, ds, err);
-    return sources[k].load(cfg, test, ds, err);
+    if (test && cfg->data.test.source != NN_SOURCE_NONE)
+        return load_split(cfg, &cfg->data.test, ds, err);
+    return src->load(cfg, &cfg->data, test, ds, err);
 }
 
 int nn_dataset_fits(const struct nn_dataset *ds, int in_size, int out_size, struct nn_error *err)
@@ -233,9 +284,9 @@ int nn_dataset_load_validation(const struct nn_config *cfg, struct nn_dataset *t
                                struct nn_dataset *val, struct nn_error *err)
 {
     memset(val, 0, sizeof *val);
-    const struct nn_data_test *v = &cfg->data.validation;
-    if (v->source != NN_DATA_NONE)
-        return load_block(cfg, v, val, err);
+    const struct nn_data_split *v = &cfg->data.validation;
+    if (v->source != NN_SOURCE_NONE)
+        return load_split(cfg, v, val, err);
     if (v->fraction <= 0)
         return NN_OK;
     const int N = train->n, nv = (int)llround(v->fraction * N);

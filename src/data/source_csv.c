@@ -7,13 +7,41 @@
  * finite, labels seen in training, the width against the model. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "data/csv.h"
-#include "data/source.h"
+#include "nnctl/source.h"
 #include "nnctl/number.h"
+
+struct csv_spec {
+    char *train_file, *test_file; /* NULL: none */
+    int header;
+    char delimiter[4];
+    struct nn_names target_column;   /* names or 0-based indices; empty: the last column */
+    struct nn_names feature_columns; /* empty: every column that is not a target */
+};
+
+#define SPEC(d) NN_SOURCE_SPEC(const struct csv_spec, (d)->spec)
+#define TEXT(p) ((p) ? (p) : "")
+
+/* The column lists a table is read with: its own, or for a split of its own that names none, the
+ * training table's (when that is csv too). */
+static const struct csv_spec *columns_of(const struct nn_config *cfg, const struct nn_data_spec *d,
+                                         struct csv_spec *tmp)
+{
+    const struct csv_spec *s = SPEC(d);
+    if (d == &cfg->data || nn_data_source(&cfg->data) != &nn_source_csv)
+        return s;
+    *tmp = *s;
+    if (!s->target_column.n)
+        tmp->target_column = SPEC(&cfg->data)->target_column;
+    if (!s->feature_columns.n)
+        tmp->feature_columns = SPEC(&cfg->data)->feature_columns;
+    return tmp;
+}
 
 /* One column by 0-based index ("3") or header name, for messages `field`. */
 static int find_column(const char *path, const struct nn_csv *t, const char *want,
@@ -41,10 +69,9 @@ static int find_column(const char *path, const struct nn_csv *t, const char *wan
 
 /* The target columns (default: the last) and the feature columns (default: every other one, in
  * file order); a column may not be both. tcol and fcol hold t->cols entries. */
-static int columns(const struct nn_config *cfg, const char *path, const struct nn_csv *t, int *tcol,
+static int columns(const struct csv_spec *d, const char *path, const struct nn_csv *t, int *tcol,
                    int *nt, int *fcol, int *nf, struct nn_error *err)
 {
-    const struct nn_data_spec *d = &cfg->data;
     int rc = NN_OK;
     *nt = *nf = 0;
     if (!d->target_column.n)
@@ -87,67 +114,61 @@ static int columns(const struct nn_config *cfg, const char *path, const struct n
     return rc;
 }
 
-static int class_of(const struct nn_names *k, const char *s)
-{
-    for (int i = 0; i < k->n; i++)
-        if (!strcmp(k->name[i], s))
-            return i;
-    return -1;
-}
-
 /* The classes a training table teaches: its labels in column `col`, in order of first
  * appearance. */
-static int learn_classes(const struct nn_config *cfg, const struct nn_csv *t, int col,
+static int learn_classes(const struct nn_data_spec *d, const struct nn_csv *t, int col,
                          struct nn_names *k, struct nn_error *err)
 {
-    const struct nn_data_spec *d = &cfg->data;
+    const char *train_file = TEXT(SPEC(d)->train_file);
     k->n = 0;
     for (int r = 0; r < t->rows; r++) {
         const char *s = t->field[(size_t)r * (size_t)t->cols + (size_t)col];
-        if (class_of(k, s) >= 0)
+        if (nn_names_find(k, s) >= 0)
             continue;
         if (k->n == d->classes)
             return nn_error_set(err, NN_ERR_FORMAT,
-                                "%s:%d: label '%.40s' is class %d, data.classes is %d",
-                                d->train_file, t->line[r], s, k->n + 1, d->classes);
+                                "%s:%d: label '%.40s' is class %d, data.classes is %d", train_file,
+                                t->line[r], s, k->n + 1, d->classes);
         if (!s[0] || strlen(s) >= NN_CLASS_NAME_MAX)
             return nn_error_set(err, NN_ERR_FORMAT,
-                                "%s:%d: label '%.40s': a label has 1 to %d characters",
-                                d->train_file, t->line[r], s, NN_CLASS_NAME_MAX - 1);
+                                "%s:%d: label '%.40s': a label has 1 to %d characters", train_file,
+                                t->line[r], s, NN_CLASS_NAME_MAX - 1);
         snprintf(k->name[k->n++], NN_CLASS_NAME_MAX, "%s", s);
     }
     return NN_OK;
 }
 
 /* The same, for a test split: the training file read for its labels alone. */
-static int learn_classes_from_training_file(const struct nn_config *cfg, struct nn_names *k,
+static int learn_classes_from_training_file(const struct nn_data_spec *d, struct nn_names *k,
                                             struct nn_error *err)
 {
-    const struct nn_data_spec *d = &cfg->data;
+    const struct csv_spec *s = SPEC(d);
     struct nn_csv t;
-    int rc = nn_csv_read(d->train_file, d->delimiter[0], d->header, &t, err);
+    int rc = nn_csv_read(TEXT(s->train_file), s->delimiter[0], s->header, &t, err);
     if (rc)
         return rc;
     int *tc = malloc((size_t)t.cols * sizeof *tc), *fc = malloc((size_t)t.cols * sizeof *fc);
     int nt = 0, nf = 0;
-    rc = tc && fc ? columns(cfg, d->train_file, &t, tc, &nt, fc, &nf, err)
+    rc = tc && fc ? columns(s, TEXT(s->train_file), &t, tc, &nt, fc, &nf, err)
                   : nn_error_set(err, NN_ERR_NOMEM, "out of memory");
     if (!rc)
-        rc = learn_classes(cfg, &t, tc[0], k, err);
+        rc = learn_classes(d, &t, tc[0], k, err);
     free(tc);
     free(fc);
     nn_csv_free(&t);
     return rc;
 }
 
-int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
-                       struct nn_error *err)
+static int load(const struct nn_config *cfg, const struct nn_data_spec *d, int test,
+                struct nn_dataset *ds, struct nn_error *err)
 {
-    const struct nn_data_spec *d = &cfg->data;
-    const char *path = test ? d->test_file : d->train_file;
+    struct csv_spec tmp;
+    const struct csv_spec *s = columns_of(cfg, d, &tmp);
+    const char *path = TEXT(test ? s->test_file : s->train_file);
     if (!path[0])
         return NN_OK; /* no test split */
-    struct nn_names *k = calloc(1, sizeof *k);
+    struct nn_names *k =
+        nn_names_new(d->classes > d->class_names.n ? d->classes : d->class_names.n);
     struct nn_csv t = {0};
     if (!k)
         return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
@@ -155,29 +176,29 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
     uint8_t *lab = NULL;
     /* a test split learns the classes from the training file first, as before its own rows */
     int rc = d->target == NN_TARGET_ONEHOT && !d->class_names.n && test
-                 ? learn_classes_from_training_file(cfg, k, err)
+                 ? learn_classes_from_training_file(d, k, err)
                  : NN_OK;
     if (d->class_names.n)
-        *k = d->class_names;
+        nn_names_copy(k, &d->class_names);
     if (!rc)
-        rc = nn_csv_read(path, d->delimiter[0], d->header, &t, err);
+        rc = nn_csv_read(path, s->delimiter[0], s->header, &t, err);
     int *tcol = NULL, *fcol = NULL, nt = 0, nf = 0;
     if (!rc) {
         tcol = malloc((size_t)t.cols * sizeof *tcol);
         fcol = malloc((size_t)t.cols * sizeof *fcol);
-        rc = tcol && fcol ? columns(cfg, path, &t, tcol, &nt, fcol, &nf, err)
+        rc = tcol && fcol ? columns(s, path, &t, tcol, &nt, fcol, &nf, err)
                           : nn_error_set(err, NN_ERR_NOMEM, "out of memory");
     }
     /* the training split teaches the classes from the table just read, not a second reading */
     if (!rc && d->target == NN_TARGET_ONEHOT && !d->class_names.n && !test)
-        rc = learn_classes(cfg, &t, tcol[0], k, err);
+        rc = learn_classes(d, &t, tcol[0], k, err);
     long in_size = 1;
     for (int c = 0; c < cfg->in_shape.ndim; c++)
         in_size *= cfg->in_shape.dims[c];
     if (!rc && nf != in_size)
         rc = nn_error_set(
             err, NN_ERR_FORMAT, "%s: %d feature columns (%s), model.input_shape holds %ld", path,
-            nf, d->feature_columns.n ? "data.feature_columns" : "all but the target", in_size);
+            nf, s->feature_columns.n ? "data.feature_columns" : "all but the target", in_size);
     const size_t n = rc ? 0 : (size_t)t.rows, per = (size_t)nf, ny = (size_t)nt;
     if (!rc) {
         x = malloc((n * per > 0 ? n * per : 1) * sizeof *x);
@@ -191,20 +212,21 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
     for (size_t r = 0; !rc && r < n; r++) {
         const char *const *row = (const char *const *)t.field + r * (size_t)t.cols;
         if (lab) {
-            const char *s = row[tcol[0]];
-            int cls = class_of(k, s);
+            const char *label = row[tcol[0]];
+            int cls = nn_names_find(k, row[tcol[0]]);
             if (cls < 0) {
                 if (d->class_origin == NN_CLASSES_NUMBERED)
                     rc = nn_error_set(err, NN_ERR_FORMAT,
                                       "%s:%d: label '%.40s' is not a class number from 0 to %d",
-                                      path, t.line[r], s, k->n - 1);
+                                      path, t.line[r], label, k->n - 1);
                 else
                     rc = nn_error_set(
                         err, NN_ERR_FORMAT,
                         d->class_names.n && d->class_origin == NN_CLASSES_GIVEN
                             ? "%s:%d: label '%.40s' is not in data.class_names%.0s"
                             : "%s:%d: label '%.40s' does not appear in the training data (%s)",
-                        path, t.line[r], s, d->train_file);
+                        path, t.line[r], label,
+                        d->classes_from ? d->classes_from : TEXT(s->train_file));
                 break;
             }
             lab[r] = (uint8_t)cls;
@@ -239,3 +261,111 @@ int nn_source_csv_load(const struct nn_config *cfg, int test, struct nn_dataset 
     nn_csv_free(&t);
     return NN_OK;
 }
+
+static void check(const struct nn_data_spec *d, long in_size, long out_size,
+                  const struct nn_source_report *r)
+{
+    (void)in_size, (void)out_size;
+    const struct csv_spec *s = SPEC(d);
+    if (d->target == NN_TARGET_ONEHOT && s->target_column.n > 1)
+        nn_source_report(r, "",
+                         "'data.target_column': target: labels takes one column, %d are named",
+                         s->target_column.n);
+}
+
+/* A table's target: numbers or labels; 'input' needs targets as wide as the inputs. */
+int nn_source_check_table_target(const char *source, int target, char *why, size_t len)
+{
+    if (target == NN_TARGET_INPUT) {
+        snprintf(why, len,
+                 "'input' needs targets as wide as the inputs; %s data takes 'y' "
+                 "(numbers) or 'labels' (classes)",
+                 source);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_target(const void *base, const void *field, char *why, size_t len)
+{
+    (void)base;
+    return nn_source_check_table_target("csv", *(const int *)field, why, len);
+}
+
+static int check_delimiter(const void *base, const void *field, char *why, size_t len)
+{
+    (void)base;
+    const char *dl = field;
+    if (strlen(dl) != 1 || dl[0] == '"' || dl[0] == '\n' || dl[0] == '\r') {
+        snprintf(why, len, "expected one character (not a quote or a line break), found '%s'", dl);
+        return -1;
+    }
+    return 0;
+}
+
+#define S struct csv_spec
+/* clang-format off */
+static const struct nn_key keys[] = {
+    NN_SOURCE_KEY(PATH, "train_file", S, train_file, .size = NN_PATH_MAX,
+        .doc = "the training file: a CSV table (RFC 4180), optionally .gz; one row per sample"),
+    NN_SOURCE_KEY(PATH, "test_file", S, test_file, .size = NN_PATH_MAX, .def = "",
+        .doc = "the test file, in the same format and columns; empty: no test split"),
+    NN_SOURCE_KEY(BOOL, "header", S, header, .def = "true",
+        .doc = "the first row names the columns"),
+    NN_SOURCE_KEY(STRING, "delimiter", S, delimiter, .size = sizeof(((S *)0)->delimiter),
+        .def = ",", .check = check_delimiter,
+        .doc = "the field separator, one character"),
+    NN_SOURCE_KEY(NAMES, "target_column", S, target_column, .def = "[]",
+        .doc = "the target: a column name or 0-based index, or a list of them (several numbers to "
+               "regress); empty: the last column"),
+    NN_SOURCE_KEY(NAMES, "feature_columns", S, feature_columns, .def = "[]",
+        .doc = "the inputs, names or 0-based indices, in this order; empty: every column that is "
+               "not a target"),
+    NN_SOURCE_DATA_KEY(ENUM, "target", target,
+        .names = nn_target_names, .what = "target", .def = "y", .check = check_target,
+        .doc = "y: the targets are numbers (regression); labels: class labels (integers or "
+               "words), numbered as they first appear in the training file"),
+    NN_SOURCE_DATA_KEY(INT, "classes", classes, .lo = 2, .hi = 256, .def = "10",
+        .doc = "classes for target: labels (at most this many distinct labels)"),
+    NN_SOURCE_DATA_KEY(NAMES, "class_names", class_names, .def = "[]",
+        .doc = "the labels in class order (class i is the i-th name); empty: as they first appear "
+               "in the training file. The checkpoint stores the names, eval and predict print "
+               "them"),
+};
+
+/* As a split of its own (data.test, data.validation): its file and layout. */
+static const struct nn_key split_keys[] = {
+    NN_SPLIT_KEY(PATH, "file", S, test_file, .size = NN_PATH_MAX,
+        .doc = "the file: a CSV table, optionally .gz"),
+    NN_SPLIT_KEY(BOOL, "header", S, header, .def = "true",
+        .doc = "the first row names the columns"),
+    NN_SPLIT_KEY(STRING, "delimiter", S, delimiter, .size = sizeof(((S *)0)->delimiter),
+        .def = ",", .check = check_delimiter,
+        .doc = "the field separator, one character"),
+    NN_SPLIT_KEY(NAMES, "target_column", S, target_column, .def = "[]",
+        .doc = "the target columns; empty: the training data's (csv), else the last column"),
+    NN_SPLIT_KEY(NAMES, "feature_columns", S, feature_columns, .def = "[]",
+        .doc = "the input columns; empty: the training data's (csv), else all but the targets"),
+};
+/* clang-format on */
+
+static const char *const test_keys[] = {"test_file", NULL};
+
+static int set_test_file(struct nn_data_spec *d, const char *path)
+{
+    return nn_key_set_path(&keys[1], d, path);
+}
+
+const struct nn_source_ops nn_source_csv = {
+    .name = "csv",
+    .doc = "a CSV table (RFC 4180, optionally .gz): named or numbered target and feature columns",
+    .keys = keys,
+    .n_keys = sizeof keys / sizeof keys[0],
+    .split_keys = split_keys,
+    .n_split_keys = sizeof split_keys / sizeof split_keys[0],
+    .learns_classes = 1,
+    .test_keys = test_keys,
+    .check = check,
+    .load = load,
+    .set_test_file = set_test_file,
+};

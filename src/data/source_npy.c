@@ -4,12 +4,20 @@
  * training: the shapes against the model, the row counts against each other, every value
  * finite, every label an integer in range. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/source.h"
+#include "nnctl/source.h"
 #include "nnctl/npy.h"
+
+struct npy_spec {
+    char *train_x, *train_y, *test_x, *test_y; /* NULL: none */
+};
+
+#define SPEC(d) NN_SOURCE_SPEC(const struct npy_spec, (d)->spec)
+#define TEXT(p) ((p) ? (p) : "")
 
 /* An array as rows: its row count and the values per row (a 1-D array is one value per row). */
 static int read_rows(const char *path, float **v, size_t *rows, size_t *per, struct nn_error *err)
@@ -43,11 +51,11 @@ static nn_real *to_real(const float *v, size_t n)
     return r;
 }
 
-int nn_source_npy_load(const struct nn_config *cfg, int test, struct nn_dataset *ds,
-                       struct nn_error *err)
+static int load(const struct nn_config *cfg, const struct nn_data_spec *d, int test,
+                struct nn_dataset *ds, struct nn_error *err)
 {
-    const struct nn_data_spec *d = &cfg->data;
-    const char *xp = test ? d->test_x : d->train_x, *yp = test ? d->test_y : d->train_y;
+    const struct npy_spec *s = SPEC(d);
+    const char *xp = TEXT(test ? s->test_x : s->train_x), *yp = TEXT(test ? s->test_y : s->train_y);
     if (!xp[0])
         return NN_OK; /* no test split */
     if (d->target != NN_TARGET_INPUT && !yp[0])
@@ -139,3 +147,45 @@ int nn_source_npy_load(const struct nn_config *cfg, int test, struct nn_dataset 
     free(y);
     return NN_OK;
 }
+
+#define S struct npy_spec
+/* clang-format off */
+static const struct nn_key keys[] = {
+    NN_SOURCE_KEY(PATH, "train_x", S, train_x, .size = NN_PATH_MAX,
+        .doc = "a .npy of the training inputs, one row per sample (float32/64, uint8, int32/64; C "
+               "order)"),
+    NN_SOURCE_KEY(PATH, "train_y", S, train_y, .size = NN_PATH_MAX, .def = "",
+        .doc = "a .npy of the targets (target: y) or integer class labels (target: labels)"),
+    NN_SOURCE_KEY(PATH, "test_x", S, test_x, .size = NN_PATH_MAX, .def = "",
+        .doc = "the test inputs; empty: no test split"),
+    NN_SOURCE_KEY(PATH, "test_y", S, test_y, .size = NN_PATH_MAX, .def = "",
+        .doc = "the test targets or labels"),
+    NN_SOURCE_DATA_KEY(ENUM, "target", target,
+        .names = nn_target_names, .what = "target", .def = "y",
+        .doc = "y: train_y's rows are the targets; labels: one-hot classes from integer labels; "
+               "input: reconstruct the input"),
+    NN_SOURCE_DATA_KEY(INT, "classes", classes, .lo = 2, .hi = 256, .def = "10",
+        .doc = "classes for target: labels (labels 0 to classes - 1)"),
+};
+
+/* As a split of its own (data.test, data.validation): the arrays of its test split. */
+static const struct nn_key split_keys[] = {
+    NN_SPLIT_KEY(PATH, "x", S, test_x, .size = NN_PATH_MAX,
+        .doc = "a .npy of the inputs"),
+    NN_SPLIT_KEY(PATH, "y", S, test_y, .size = NN_PATH_MAX, .def = "",
+        .doc = "a .npy of the targets, or integer class labels (class indices)"),
+};
+/* clang-format on */
+
+static const char *const test_keys[] = {"test_x", "test_y", NULL};
+
+const struct nn_source_ops nn_source_npy = {
+    .name = "npy",
+    .doc = "NumPy arrays (.npy), one row per sample",
+    .keys = keys,
+    .n_keys = sizeof keys / sizeof keys[0],
+    .split_keys = split_keys,
+    .n_split_keys = sizeof split_keys / sizeof split_keys[0],
+    .test_keys = test_keys,
+    .load = load,
+};

@@ -118,7 +118,7 @@ int nn_encode(const char *ckpt, const struct nn_encode_opts *o, struct nn_encode
     double t0 = nn_now_seconds();
     for (size_t s = 0; s < n; s += (size_t)batch) {
         int B = n - s < (size_t)batch ? (int)(n - s) : batch;
-        rows_to_real(&img, per, cfg.data.scale, s, B, x);
+        rows_to_real(&img, per, nn_idx_scale(&cfg.data), s, B, x);
         if (cfg.data.feature_offset.n == m.in_size) /* the training data's normalisation */
             nn_normalize_rows(x, (size_t)B, &cfg.data.feature_offset, &cfg.data.feature_scale);
         const nn_real *out = nn_model_infer(&m, x, B, upto);
@@ -181,7 +181,7 @@ int nn_reconstruct(const char *ckpt, const char *images, int count, uint64_t see
     uint32_t *pick = NULL;
     char path[NN_PATH_MAX];
     size_t per = 0;
-    if (m.out_size != m.in_size || m.cfg.in_shape.ndim != 2) {
+    if (m.out_size != m.in_size || m.in_shape.ndim != 2) {
         rc = nn_error_set(err, NN_ERR_USAGE,
                           "%s: reconstruct needs an autoencoder of 2-d images (input and output of "
                           "the same size)",
@@ -189,11 +189,7 @@ int nn_reconstruct(const char *ckpt, const char *images, int count, uint64_t see
         goto done;
     }
     if (!images) {
-        const char *name = cfg.data.test_images;
-        if (strchr(name, '/'))
-            snprintf(path, sizeof path, "%s", name);
-        else if ((rc = nn_mnist_path(cfg.data.dir[0] ? cfg.data.dir : NULL, name, path, sizeof path,
-                                     err)))
+        if ((rc = nn_idx_test_images(&cfg.data, path, sizeof path, err)))
             goto done;
         images = path;
     }
@@ -208,7 +204,7 @@ int nn_reconstruct(const char *ckpt, const char *images, int count, uint64_t see
     /* Choose `count` distinct images: a partial Fisher–Yates shuffle of all indices. */
     pick = malloc(n * sizeof *pick);
     x = malloc((size_t)count * per * sizeof *x);
-    const int H = m.cfg.in_shape.dims[0], W = m.cfg.in_shape.dims[1], S = 3, GAP = 4;
+    const int H = m.in_shape.dims[0], W = m.in_shape.dims[1], S = 3, GAP = 4;
     const int pw = count * (W * S + GAP) + GAP, ph = 2 * (H * S + GAP) + GAP;
     pix = malloc((size_t)pw * (size_t)ph);
     if (!pick || !x || !pix) {
@@ -226,7 +222,7 @@ int nn_reconstruct(const char *ckpt, const char *images, int count, uint64_t see
         pick[j] = t;
     }
     for (int i = 0; i < count; i++)
-        rows_to_real(&img, per, cfg.data.scale, pick[i], 1, x + (size_t)i * per);
+        rows_to_real(&img, per, nn_idx_scale(&cfg.data), pick[i], 1, x + (size_t)i * per);
     if (cfg.data.feature_offset.n == m.in_size)
         nn_normalize_rows(x, (size_t)count, &cfg.data.feature_offset, &cfg.data.feature_scale);
     const nn_real *out = nn_model_infer(&m, x, count, -1);

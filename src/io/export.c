@@ -96,6 +96,7 @@ static void manifest_layer(struct nn_json *j, const struct nn_layer *l)
             nn_json_bool(j, k->path, !strcmp(v, "true"));
             break;
         case NN_KEY_STRING:
+        case NN_KEY_PATH:
         case NN_KEY_ENUM:
         case NN_KEY_SHAPE:
         case NN_KEY_NAMES:

@@ -31,10 +31,11 @@ int nn_window_padding(const char *word, int *n, char *why, size_t len)
     return -1;
 }
 
-int nn_window_check_padding(const void *base, char *why, size_t len)
+int nn_window_check_padding(const void *base, const void *field, char *why, size_t len)
 {
+    (void)base;
     int n;
-    return nn_window_padding(((const struct nn_layer_spec *)base)->padding, &n, why, len);
+    return nn_window_padding(field, &n, why, len);
 }
 
 int nn_window_image(const struct nn_shape *in, char *why, size_t len)

@@ -21,7 +21,7 @@ struct nn_window {
 int nn_window_padding(const char *word, int *n, char *why, size_t len);
 
 /* The check of a layer's `padding` key (a struct nn_layer_spec at base), for its schema row. */
-int nn_window_check_padding(const void *base, char *why, size_t len);
+int nn_window_check_padding(const void *base, const void *field, char *why, size_t len);
 
 /* 0 when `in` is an image ([H, W] or [H, W, C]); otherwise -1 with the message in `why`. */
 int nn_window_image(const struct nn_shape *in, char *why, size_t len);

@@ -97,8 +97,11 @@ int nn_model_build(const struct nn_config *cfg, int max_batch, struct nn_model *
                    struct nn_error *err)
 {
     memset(m, 0, sizeof *m);
-    m->cfg = *cfg;
-    m->cfg.data.x = m->cfg.data.y = NULL;
+    m->in_shape = cfg->in_shape;
+    m->loss = cfg->loss;
+    m->seed = cfg->train.seed;
+    m->last_act = NN_ACT_IDENTITY;
+    nn_layers_last_activation(cfg->layers, cfg->n_layers, &m->last_act);
     char why[256];
     m->backend = nn_backend_choose(cfg->train.backend, cfg->train.precision, why, sizeof why);
     if (!m->backend) /* the config's checks refuse this first; a model built by hand may not */
@@ -289,7 +292,7 @@ static struct nn_pass pass_of(const struct nn_model *m, int r0, int n, const str
 {
     return (struct nn_pass){.training = m->train_step > 0,
                             .step = m->train_step,
-                            .seed = m->cfg.train.seed,
+                            .seed = m->seed,
                             .r0 = r0,
                             .B = part ? part->B : r0 + n,
                             .t = part ? part->t : 0,
@@ -424,7 +427,7 @@ void nn_model_update_chunk(struct nn_model *m, const nn_real *x, int B, int i, i
                            nn_real *const *db_parts, int n_parts, const struct nn_optim_spec *o,
                            long long t)
 {
-    const int fold = o && o->kind == NN_OPT_SGD && o->momentum == 0;
+    const int fold = o && nn_optim_of(o)->plain && nn_optim_of(o)->plain(o);
     const nn_real lr = o ? (nn_real)o->learning_rate : 0;
     /* plain SGD with weight decay, folded: W ← (1 − lr·wd)·W − lr·Xᵀ·dZ = W − lr·(dW + wd·W) */
     const nn_real keep = o ? (nn_real)(1.0 - o->learning_rate * o->weight_decay) : 1;

@@ -17,7 +17,7 @@ void nn_model_backward_sgd(struct nn_model *m, const nn_real *x, nn_real *dout, 
 {
     if (dout != m->dout)
         memcpy(m->dout, dout, (size_t)B * (size_t)m->out_size * sizeof(nn_real));
-    struct nn_optim_spec o = {.kind = NN_OPT_SGD, .learning_rate = lr};
+    struct nn_optim_spec o = nn_optim_sgd(lr, 0, 0);
     nn_model_backward_rows(m, x, 0, B, NULL, NULL, NULL, NULL);
     nn_model_update_part(m, x, B, 0, 1, NULL, &o, 1);
 }

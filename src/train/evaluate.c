@@ -10,10 +10,8 @@ void nn_evaluate(struct nn_model *m, const struct nn_dataset *ds, uint32_t *idx,
                  nn_real *y, double *loss, double *accuracy)
 {
     const int D = m->out_size;
-    const int classifier = nn_is_classifier(m->cfg.loss, ds->target);
-    enum nn_act last;
-    nn_layers_last_activation(m->cfg.layers, m->cfg.n_layers, &last);
-    const int binary = !classifier && last == NN_ACT_SIGMOID;
+    const int classifier = nn_is_classifier(m->loss, ds->target);
+    const int binary = !classifier && m->last_act == NN_ACT_SIGMOID;
     /* With a fused sigmoid head the outputs are logits: p ≥ 0.5 exactly when z ≥ 0. */
     const nn_real threshold = m->head_layer >= 0 ? 0 : (nn_real)0.5;
     double lsum = 0;
@@ -25,7 +23,7 @@ void nn_evaluate(struct nn_model *m, const struct nn_dataset *ds, uint32_t *idx,
             idx[r] = (uint32_t)(start + r);
         const nn_real *t = nn_dataset_gather(ds, idx, B, x, y);
         const nn_real *out = nn_model_forward(m, x, B, -1);
-        lsum += nn_loss(m->cfg.loss, out, t, B, D, NULL) * B;
+        lsum += nn_loss(m->loss, out, t, B, D, NULL) * B;
         for (int r = 0; r < B && (classifier || binary); r++) {
             const nn_real *o = out + (size_t)r * (size_t)D, *tr = t + (size_t)r * (size_t)D;
             if (classifier) {

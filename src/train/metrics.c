@@ -20,7 +20,7 @@ int nn_metrics_write(const char *path, const struct nn_config *cfg, const struct
     nn_json_str(&j, "nnctl_version", NN_VERSION);
     nn_json_str(&j, "config", cfg->path);
     nn_json_str(&j, "loss", nn_loss_name(cfg->loss));
-    nn_json_str(&j, "optimizer", cfg->optim.kind == NN_OPT_ADAM ? "adam" : "sgd");
+    nn_json_str(&j, "optimizer", nn_optim_of(&cfg->optim)->name);
     nn_json_str(&j, "real", NN_REAL_NAME);
     nn_json_str(&j, "backend", m->backend->name);
     nn_json_str(&j, "blas", blas);
@@ -55,8 +55,8 @@ int nn_metrics_write(const char *path, const struct nn_config *cfg, const struct
     nn_json_num(&j, "seconds_per_epoch", f->median_epoch);
     nn_json_num(&j, "samples_per_second",
                 r->train_seconds > 0 ? (double)f->n_train * r->epochs / r->train_seconds : NAN);
-    const struct nn_data_test *v = &cfg->data.validation;
-    if (v->source != NN_DATA_NONE || v->fraction > 0) {
+    const struct nn_data_split *v = &cfg->data.validation;
+    if (v->source != NN_SOURCE_NONE || v->fraction > 0) {
         nn_json_int(&j, "val_samples", f->n_val);
         nn_json_num(&j, "final_val_loss", r->val_loss);
         nn_json_num(&j, "val_accuracy", r->val_accuracy);

@@ -117,8 +117,7 @@ static void step_part(void *arg, int t, int T)
         j->ds, j->idx + lo, n, j->x + (size_t)lo * (size_t)m->in_size, j->y + (size_t)lo * D);
     const struct nn_part part = {t, T, j->B, j->team};
     const nn_real *out = nn_model_forward_part(m, j->x, lo, n, -1, &part);
-    j->loss[t].v =
-        nn_loss_rows(m->cfg.loss, out, target, n, (int)D, m->dout + (size_t)lo * D, j->B);
+    j->loss[t].v = nn_loss_rows(m->loss, out, target, n, (int)D, m->dout + (size_t)lo * D, j->B);
     const int clip = j->o->clip_norm > 0;
     if (T == 1) {
         nn_model_backward_rows(m, j->x, lo, n, NULL, NULL, NULL, &part);

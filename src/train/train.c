@@ -97,6 +97,7 @@ static int run_open(struct run *r, struct nn_error *err)
         r->named_cfg = *r->cfg; /* the checkpoint's config names the classes */
         r->named_cfg.data.class_names = *r->train.class_names;
         r->named_cfg.data.class_origin = NN_CLASSES_LEARNED;
+        r->named_cfg.data.classes_from = r->train.name;
         r->cfg = &r->named_cfg;
     }
     /* the test and validation splits map their labels to the classes just learned; a
