@@ -86,6 +86,10 @@ enum nn_normalize { NN_NORMALIZE_NONE, NN_NORMALIZE_STANDARD, NN_NORMALIZE_MINMA
 
 #define NN_LAYER_PARAMS 4
 
+/* The bytes each layer keeps for its kind's own settings, and their alignment (layer.h). */
+#define NN_LAYER_SPEC_BYTES 64
+#define NN_LAYER_SPEC_ALIGN 8
+
 struct nn_layer_spec {
     enum nn_layer_kind kind;
     int variant;                 /* which of the kind's type words declared it (relu, tanh, ...) */
@@ -101,6 +105,8 @@ struct nn_layer_spec {
     int bias;                      /* conv2d: with a bias */
     char padding[16];              /* conv2d, pooling: "valid", "same" or a number */
     int line, col;                 /* where the layer is declared, for graph errors */
+    /* the kind's own settings, as a struct of the kind's (NN_LAYER_SPEC, layer.h) */
+    _Alignas(NN_LAYER_SPEC_ALIGN) unsigned char spec[NN_LAYER_SPEC_BYTES];
 };
 
 /* The learning rate of each epoch: constant; step (× factor every step_epochs); exponential
