@@ -1,8 +1,6 @@
 /* The sliding window of conv2d and pooling (window.h). */
 #include "layers/window.h"
 
-#include "nnctl/config.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +27,6 @@ int nn_window_padding(const char *word, int *n, char *why, size_t len)
     }
     snprintf(why, len, "expected valid, same or a number of rows from 0 to 4096, found '%s'", word);
     return -1;
-}
-
-int nn_window_check_padding(const void *base, char *why, size_t len)
-{
-    int n;
-    return nn_window_padding(((const struct nn_layer_spec *)base)->padding, &n, why, len);
 }
 
 int nn_window_image(const struct nn_shape *in, char *why, size_t len)

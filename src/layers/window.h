@@ -15,13 +15,12 @@ struct nn_window {
     int OH, OW;  /* output */
 };
 
+#define NN_WINDOW_PADDING_SIZE 16 /* a padding word's field, NUL included */
+
 /* The padding word: "valid" (none), "same" (the output is ⌈input / stride⌉, the extra row or
  * column of padding below and right, as Keras and TensorFlow do) or a number of rows and columns
  * on every side. Returns 0, or -1 with the reason in `why`. */
 int nn_window_padding(const char *word, int *n, char *why, size_t len);
-
-/* The check of a layer's `padding` key (a struct nn_layer_spec at base), for its schema row. */
-int nn_window_check_padding(const void *base, char *why, size_t len);
 
 /* 0 when `in` is an image ([H, W] or [H, W, C]); otherwise -1 with the message in `why`. */
 int nn_window_image(const struct nn_shape *in, char *why, size_t len);
