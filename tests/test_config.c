@@ -2,8 +2,8 @@
  * resolved-config round trip and --set overrides. */
 #include "testutil.h"
 
+#include "layers/dense.h"
 #include "nnctl/optim.h"
-
 #include "nnctl/source.h"
 
 /* Runs the loader on text with overrides and returns every diagnostic as printed, one per line. */
@@ -229,7 +229,7 @@ static void test_set_overrides(void **state)
     assert_int_equal(nn_config_load("t.yaml", yaml, sets, 4, &cfg, &d), NN_OK);
     assert_int_equal(cfg.train.epochs, 7);
     assert_close_double(cfg.optim.learning_rate, 0.25, 0);
-    assert_int_equal(cfg.layers[0].units, 6);
+    assert_int_equal(NN_LAYER_SPEC(&cfg.layers[0], struct nn_dense_spec)->units, 6);
     assert_int_equal(cfg.optim.kind, nn_optim_find("adam"));
     char *resolved = nn_config_to_yaml(&cfg); /* Adam's defaults filled in */
     assert_non_null(strstr(resolved, "  beta2: 0.999\n"));
@@ -284,7 +284,7 @@ static void test_resolved_round_trip(void **state)
     assert_int_equal(b.train.seed, UINT64_MAX);
     assert_non_null(strstr(t2, "  epsilon: 1e-07\n"));
     assert_non_null(strstr(t2, "0.333333333333]]"));
-    assert_int_equal(b.layers[1].w_init, NN_INIT_HE_NORMAL);
+    assert_int_equal(NN_LAYER_SPEC(&b.layers[1], struct nn_dense_spec)->w_init, NN_INIT_HE_NORMAL);
     assert_string_equal(b.layers[4].name, "out");
     assert_string_equal(b.description, "round \"trip\"");
     free(t1);

@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "layers/pool.h"
 #include "layers/window.h"
 #include "nnctl/layer.h"
 #include "nnctl/model.h"
@@ -91,9 +92,10 @@ static int off_ties(struct nn_model *m, const double *x, int B)
             continue;
         struct nn_window w;
         char why[256];
-        const int S = l->spec.iparam[1] ? l->spec.iparam[1] : l->spec.iparam[0];
-        assert_int_equal(nn_window_plan(&l->in_shape, l->spec.iparam[0], S, 1, l->spec.padding,
-                                        "pool", &w, why, sizeof why),
+        const struct nn_pool_spec *ps = NN_LAYER_SPEC(&l->spec, struct nn_pool_spec);
+        const int S = ps->stride ? ps->stride : ps->pool_size;
+        assert_int_equal(nn_window_plan(&l->in_shape, ps->pool_size, S, 1, ps->padding, "pool", &w,
+                                        why, sizeof why),
                          0);
         const double *in = i == 0 ? x : nn_model_forward(m, x, B, i - 1);
         for (int b = 0; b < B && ok; b++)
@@ -509,21 +511,29 @@ static void test_sgd_fold_equals_explicit_step(void **state)
  * "scale": y = x ⊙ w + b + offset, feature by feature, with w and b learned (shape of the input)
  * and `offset` a number read from the config through the kind's own key table. */
 static const char *const scale_types[] = {"scale", NULL};
-static const struct nn_key scale_keys[] = {
-    {.path = "offset",
-     .type = NN_KEY_REAL,
-     .offset = offsetof(struct nn_layer_spec, param[0]),
-     .lo = -10,
-     .hi = 10,
-     .def = "0",
-     .doc = "added to every output"},
+
+/* Its settings. */
+struct scale_spec {
+    double offset;
 };
+
+/* clang-format off */
+static const struct nn_key scale_keys[] = {
+    NN_LAYER_KEY(struct scale_spec, REAL, "offset", offset, .lo = -10, .hi = 10, .def = "0",
+        .doc = "added to every output"),
+};
+/* clang-format on */
 
 static void scale_defaults(struct nn_layer_spec *s, int variant)
 {
     (void)variant;
-    s->act = NN_ACT_IDENTITY;
-    s->param[0] = 0;
+    NN_LAYER_SPEC_RW(s, struct scale_spec)->offset = 0;
+}
+
+/* Its offset. */
+static double scale_offset(const struct nn_layer_spec *s)
+{
+    return NN_LAYER_SPEC(s, struct scale_spec)->offset;
 }
 
 static int scale_infer(const struct nn_layer_spec *s, const struct nn_shape *in,
@@ -557,7 +567,8 @@ static void scale_forward(const struct nn_layer *l, const struct nn_backend *be,
     (void)be, (void)p;
     for (int r = 0; r < n; r++)
         for (int j = 0; j < l->in_size; j++)
-            y[r * l->in_size + j] = x[r * l->in_size + j] * l->w[j] + l->b[j] + l->spec.param[0];
+            y[r * l->in_size + j] =
+                x[r * l->in_size + j] * l->w[j] + l->b[j] + scale_offset(&l->spec);
 }
 
 /* dX = dY ⊙ w;  db = Σ_rows dY (dZ = dY: no activation). dy stays as it is, but the table's
@@ -630,15 +641,15 @@ static void test_toy_kind_config(void **state)
                   "loss: mse\ndata: {x: [[1, 2, 3]], y: [[0, 1]]}\n",
                   &cfg);
     assert_int_equal(cfg.layers[0].kind, scale_kind);
-    assert_close_double(cfg.layers[0].param[0], 0.25, 0);
-    assert_close_double(cfg.layers[1].param[0], 0, 0);
+    assert_close_double(scale_offset(&cfg.layers[0]), 0.25, 0);
+    assert_close_double(scale_offset(&cfg.layers[1]), 0, 0);
     char *yaml = nn_config_to_yaml(&cfg);
     assert_non_null(yaml);
     assert_non_null(strstr(yaml, "{type: scale, name: scale_0, offset: 0.25}"));
     assert_non_null(strstr(yaml, "{type: scale, name: s2, offset: 0}"));
     struct nn_config back;
     load_cfg_text(yaml, &back);
-    assert_close_double(back.layers[0].param[0], 0.25, 0);
+    assert_close_double(scale_offset(&back.layers[0]), 0.25, 0);
     free(yaml);
     nn_config_free(&back);
     nn_config_free(&cfg);

@@ -1,6 +1,6 @@
 /* The config schema: the config reference in docs/config.md is the generator's output, every row's
  * default parses, and a layer kind registered at run time works through the config (keys of
- * every type at any offset of nn_layer_spec: parsing, defaults, errors, the resolved YAML).
+ * every type in the kind's own struct of settings: parsing, defaults, errors, the resolved YAML).
  * `test_schema --markdown` prints the reference (scripts/gen-config-reference.sh uses it). */
 #include "testutil.h"
 
@@ -103,46 +103,34 @@ static void test_defaults_parse(void **state)
 /* ---- a kind registered at run time: its keys go through config with no change there ---- */
 
 static const char *const toy_types[] = {"toy", NULL};
-static const struct nn_key toy_keys[] = {
-    {.path = "factor",
-     .type = NN_KEY_REAL,
-     .offset = offsetof(struct nn_layer_spec, param[0]),
-     .lo = 0,
-     .open_lo = 1,
-     .hi = 10,
-     .def = "1.5",
-     .doc = "a number with a default"},
-    {.path = "bias",
-     .type = NN_KEY_REAL,
-     .offset = offsetof(struct nn_layer_spec, param[2]),
-     .lo = -1,
-     .hi = 1,
-     .doc = "a required number"},
-    {.path = "width",
-     .type = NN_KEY_INT,
-     .offset = offsetof(struct nn_layer_spec, units),
-     .lo = 1,
-     .hi = 8,
-     .def = "3",
-     .doc = "an integer"},
-    {.path = "fn",
-     .type = NN_KEY_ENUM,
-     .offset = offsetof(struct nn_layer_spec, act),
-     .names = nn_act_names,
-     .what = "activation",
-     .def = "tanh",
-     .doc = "a choice"},
-    {.path = "flag",
-     .type = NN_KEY_BOOL,
-     .offset = offsetof(struct nn_layer_spec, b_init),
-     .def = "false",
-     .doc = "a boolean in an int-sized field"},
-    {.path = "shape",
-     .type = NN_KEY_SHAPE,
-     .offset = offsetof(struct nn_layer_spec, shape),
-     .def = "[2, 1]",
-     .doc = "a shape"},
+
+/* Its settings, which keys of every type fill. */
+struct toy_spec {
+    double factor, bias;
+    int width;
+    enum nn_act fn;
+    int flag;
+    struct nn_shape shape;
 };
+
+#define KEY(...) NN_LAYER_KEY(struct toy_spec, __VA_ARGS__)
+
+/* clang-format off */
+static const struct nn_key toy_keys[] = {
+    KEY(REAL, "factor", factor, .lo = 0, .open_lo = 1, .hi = 10, .def = "1.5",
+        .doc = "a number with a default"),
+    KEY(REAL, "bias", bias, .lo = -1, .hi = 1,
+        .doc = "a required number"),
+    KEY(INT, "width", width, .lo = 1, .hi = 8, .def = "3",
+        .doc = "an integer"),
+    KEY(ENUM, "fn", fn, .names = nn_act_names, .what = "activation", .def = "tanh",
+        .doc = "a choice"),
+    KEY(BOOL, "flag", flag, .def = "false",
+        .doc = "a boolean in an int-sized field"),
+    KEY(SHAPE, "shape", shape, .def = "[2, 1]",
+        .doc = "a shape"),
+};
+/* clang-format on */
 
 static int toy_infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
                      char *why, size_t len)
@@ -175,11 +163,12 @@ static void test_runtime_kind(void **state)
     load_cfg_text(yaml, &a);
     const struct nn_layer_spec *l = &a.layers[0];
     assert_int_equal(l->kind, kind);
-    assert_true(l->param[0] == 1.5 && l->param[2] == -0.25);
-    assert_int_equal(l->units, 3);
-    assert_int_equal(l->act, NN_ACT_RELU);
-    assert_int_equal((int)l->b_init, 1);
-    assert_int_equal(l->shape.ndim, 2);
+    const struct toy_spec *t = NN_LAYER_SPEC(l, struct toy_spec);
+    assert_true(t->factor == 1.5 && t->bias == -0.25);
+    assert_int_equal(t->width, 3);
+    assert_int_equal(t->fn, NN_ACT_RELU);
+    assert_int_equal(t->flag, 1);
+    assert_int_equal(t->shape.ndim, 2);
     char *t1 = nn_config_to_yaml(&a);
     assert_non_null(t1);
     assert_non_null(strstr(t1, "    - {type: toy, name: toy_0, factor: 1.5, bias: -0.25, width: 3, "

@@ -72,24 +72,23 @@ extern const char *const nn_target_names[];
  * training data (standard: mean and 1/deviation; minmax: minimum and 1/range). */
 enum nn_normalize { NN_NORMALIZE_NONE, NN_NORMALIZE_STANDARD, NN_NORMALIZE_MINMAX };
 
-#define NN_LAYER_PARAMS 4
+/* The bytes each layer keeps for its kind's own settings, and their alignment (layer.h). */
+#define NN_LAYER_SPEC_BYTES 64
+#define NN_LAYER_SPEC_ALIGN 8
 
+/* One layer of the model: what every kind has, then the kind's own settings (dense's units,
+ * conv2d's kernel size, dropout's rate ...) in `spec`, as a struct of the kind's that its schema
+ * rows fill and NN_LAYER_SPEC (layer.h) reads, as ggml keeps an op's op_params. */
 struct nn_layer_spec {
     enum nn_layer_kind kind;
-    int variant;                 /* which of the kind's type words declared it (relu, tanh, ...) */
-    char name[NN_NAME_MAX];      /* user's name, or "<type>_<index>" */
-    int user_named;              /* 1 when the config gave the name */
-    int units;                   /* dense */
-    enum nn_act act;             /* dense's activation, or the activation layer's function */
-    enum nn_init w_init, b_init; /* dense */
-    struct nn_shape shape;       /* reshape target */
-    double param[NN_LAYER_PARAMS]; /* numbers for kinds that need others (see layer.h) */
-    int iparam[NN_LAYER_PARAMS];   /* integers for kinds that need them (conv2d: kernel_size,
-                                    * stride, dilation; pooling: pool_size, stride) */
-    int bias;                      /* conv2d: with a bias */
-    char padding[16];              /* conv2d, pooling: "valid", "same" or a number */
-    int line, col;                 /* where the layer is declared, for graph errors */
+    int variant;            /* which of the kind's type words declared it (relu, tanh, ...) */
+    char name[NN_NAME_MAX]; /* user's name, or "<type>_<index>" */
+    int user_named;         /* 1 when the config gave the name */
+    int line, col;          /* where the layer is declared, for graph errors */
+    _Alignas(NN_LAYER_SPEC_ALIGN) unsigned char spec[NN_LAYER_SPEC_BYTES];
 };
+_Static_assert(sizeof(struct nn_layer_spec) <= 192,
+               "a config holds NN_MAX_LAYERS layer specs: keep each small");
 
 /* The learning rate of each epoch: constant; step (× factor every step_epochs); exponential
  * (× factor each epoch); cosine (linear warmup over warmup_epochs, then a half cosine down to

@@ -6,6 +6,7 @@
  * behind these functions: the config reads a layer's keys from `keys`, shape inference calls
  * `infer` (once, for the config and the graph alike), the graph allocates the tensors `params`
  * declares and runs `forward` / `backward` / `param_grad`; the engine never switches on a kind.
+ * A kind's settings are a struct of its own inside struct nn_layer_spec (NN_LAYER_SPEC below).
  *
  * Shapes are per sample (no batch dimension); buffers are (rows, size) row-major. */
 #ifndef NNCTL_LAYER_H
@@ -24,6 +25,52 @@ struct nn_backend; /* backend.h */
 
 #define NN_LAYER_MAX_PARAMS 4 /* parameter tensors per layer (2 trained, the rest frozen) */
 #define NN_LAYER_KIND_MAX   32
+
+/* ---- a kind's own settings ----
+ * Each kind keeps its settings as a struct of its own (struct nn_dense_spec, ...) in the bytes
+ * of struct nn_layer_spec's `spec`: in its .c file, or in a header beside it (layers/dense.h)
+ * when other code reads them. Those bytes are only accessed as the kind's struct, or as bytes
+ * (the schema rows' readers copy values in and out with memcpy). */
+
+/* Whether a kind's struct T fits the bytes. */
+#define NN_LAYER_SPEC_FITS(T)                                                                      \
+    (sizeof(T) <= NN_LAYER_SPEC_BYTES && _Alignof(T) <= NN_LAYER_SPEC_ALIGN)
+/* A constant that does not compile when T does not fit (the static assertion of the macros
+ * below, usable inside an expression). */
+#define NN_LAYER_SPEC_CHECK(T)                                                                     \
+    sizeof(struct {                                                                                \
+        _Static_assert(NN_LAYER_SPEC_FITS(T), #T " fits in struct nn_layer_spec's spec bytes");    \
+        int fits;                                                                                  \
+    })
+/* The settings of layer spec s as its kind's struct T: NN_LAYER_SPEC to read them (a const T *),
+ * NN_LAYER_SPEC_RW to set them too (a T *, from a spec that is not const: a kind's defaults). */
+#define NN_LAYER_SPEC(s, T)    ((void)NN_LAYER_SPEC_CHECK(T), (const T *)nn_layer_spec_bytes(s))
+#define NN_LAYER_SPEC_RW(s, T) ((void)NN_LAYER_SPEC_CHECK(T), (T *)nn_layer_spec_bytes_rw(s))
+static inline const void *nn_layer_spec_bytes(const struct nn_layer_spec *s)
+{
+    return s->spec;
+}
+static inline void *nn_layer_spec_bytes_rw(struct nn_layer_spec *s)
+{
+    return s->spec;
+}
+
+/* The offset in struct nn_layer_spec of field F of a kind's struct S, for its schema rows. */
+#define NN_LAYER_SPEC_AT(S, F)                                                                     \
+    (offsetof(struct nn_layer_spec, spec) + offsetof(S, F) + 0 * NN_LAYER_SPEC_CHECK(S))
+/* A kind's schema row, in the form of schema_rows.c's KEY and KEY_STR: the kind of value T (INT,
+ * REAL, BOOL, ENUM, SHAPE), the key P, the field F of the kind's struct S that it fills, then the
+ * row's own settings. A kind's file names its struct once:
+ *     #define KEY(...) NN_LAYER_KEY(struct nn_dense_spec, __VA_ARGS__) */
+#define NN_LAYER_KEY(S, T, P, F, ...)                                                              \
+    {                                                                                              \
+        .path = P, .type = NN_KEY_##T, .offset = NN_LAYER_SPEC_AT(S, F), __VA_ARGS__               \
+    }
+#define NN_LAYER_KEY_STR(S, P, F, ...)                                                             \
+    {                                                                                              \
+        .path = P, .type = NN_KEY_STRING, .offset = NN_LAYER_SPEC_AT(S, F),                        \
+        .size = sizeof(((S *)0)->F), __VA_ARGS__                                                   \
+    }
 
 /* One parameter tensor a layer declares: named "<layer>.<suffix>", drawn from `init` with the
  * given fans. */
@@ -57,12 +104,12 @@ void nn_pass_sync(const struct nn_pass *p);
 struct nn_layer_ops {
     const char *const *types;  /* the YAML type words it accepts, NULL-terminated */
     const char *doc;           /* one line for `nnctl check --schema` and docs/config.md */
-    const struct nn_key *keys; /* its keys besides type and name; offsets into nn_layer_spec */
+    const struct nn_key *keys; /* its keys besides type and name: NN_LAYER_KEY rows */
     int n_keys;
 
     /* ---- configuration ---- */
-    /* Sets the defaults of type word types[variant] (an activation layer's function, dense's
-     * initializers) before the keys are read. */
+    /* Optional: sets the settings of type word types[variant] (an activation layer's function,
+     * dense's initializers) before the keys are read; the spec's bytes start as zeros. */
     void (*defaults)(struct nn_layer_spec *s, int variant);
     /* The output shape for an input shape. On a mismatch returns -1 with a message in `why`
      * (without position: the caller adds "'model.layers[i]': "), or with why[0] = 0 when the

@@ -201,15 +201,21 @@ const char *nn_act_name(enum nn_act act)
     return (int)act >= 0 && act < NN_ACT_COUNT ? nn_act_names[act] : "?";
 }
 
+/* In struct nn_layer_spec's spec bytes: NN_LAYER_SPEC(s, struct nn_act_spec). */
+struct nn_act_spec {
+    enum nn_act fn; /* the function, from the type word */
+};
+
 static void defaults(struct nn_layer_spec *s, int variant)
 {
-    s->act = (enum nn_act)variant; /* the type words are nn_act_names, in enum order */
+    /* the type words are nn_act_names, in enum order */
+    NN_LAYER_SPEC_RW(s, struct nn_act_spec)->fn = (enum nn_act)variant;
 }
 
 static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
                  char *why, size_t len)
 {
-    if (s->act == NN_ACT_SOFTMAX && in->ndim != 1) {
+    if (NN_LAYER_SPEC(s, struct nn_act_spec)->fn == NN_ACT_SOFTMAX && in->ndim != 1) {
         char sh[64];
         snprintf(why, len, "softmax needs a flat input but receives shape %s",
                  nn_shape_format(in, sh, sizeof sh));
@@ -221,7 +227,7 @@ static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struc
 
 static int activation(const struct nn_layer_spec *s, enum nn_act *act)
 {
-    *act = s->act;
+    *act = NN_LAYER_SPEC(s, struct nn_act_spec)->fn;
     return 1;
 }
 

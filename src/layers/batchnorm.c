@@ -20,31 +20,28 @@
 
 static const char *const types[] = {"batchnorm", NULL};
 
-static const struct nn_key keys[] = {
-    {.path = "momentum",
-     .type = NN_KEY_REAL,
-     .offset = offsetof(struct nn_layer_spec, param[0]),
-     .lo = 0,
-     .hi = 1,
-     .open_hi = 1,
-     .def = "0.9",
-     .doc = "running ← momentum·running + (1 − momentum)·batch (PyTorch's momentum 0.1)"},
-    {.path = "epsilon",
-     .type = NN_KEY_REAL,
-     .offset = offsetof(struct nn_layer_spec, param[1]),
-     .lo = 0,
-     .open_lo = 1,
-     .hi = 1,
-     .def = "1e-05",
-     .doc = "added to the variance"},
+/* In struct nn_layer_spec's spec bytes: NN_LAYER_SPEC(s, struct nn_batchnorm_spec). */
+struct nn_batchnorm_spec {
+    double momentum; /* of the running statistics */
+    double epsilon;  /* added to the variance */
 };
+
+#define KEY(...) NN_LAYER_KEY(struct nn_batchnorm_spec, __VA_ARGS__)
+
+/* clang-format off */
+static const struct nn_key keys[] = {
+    KEY(REAL, "momentum", momentum, .lo = 0, .hi = 1, .open_hi = 1, .def = "0.9",
+        .doc = "running ← momentum·running + (1 − momentum)·batch (PyTorch's momentum 0.1)"),
+    KEY(REAL, "epsilon", epsilon, .lo = 0, .open_lo = 1, .hi = 1, .def = "1e-05",
+        .doc = "added to the variance"),
+};
+/* clang-format on */
 
 static void defaults(struct nn_layer_spec *s, int variant)
 {
     (void)variant;
-    s->act = NN_ACT_IDENTITY;
-    s->param[0] = 0.9;
-    s->param[1] = 1e-5;
+    *NN_LAYER_SPEC_RW(s, struct nn_batchnorm_spec) =
+        (struct nn_batchnorm_spec){.momentum = 0.9, .epsilon = 1e-5};
 }
 
 static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
@@ -115,7 +112,8 @@ static void forward(const struct nn_layer *l, const struct nn_backend *be, const
     (void)be;
     const size_t C = (size_t)channels(l), rows = (size_t)n * ((size_t)l->in_size / C);
     const nn_real *gamma = l->w, *beta = l->b;
-    const double eps = l->spec.param[1];
+    const struct nn_batchnorm_spec *bn = NN_LAYER_SPEC(&l->spec, struct nn_batchnorm_spec);
+    const double eps = bn->epsilon;
     /* y = (x − μ)·scale + β per channel, scale = γ/√(σ² + ε) in double, the pass in nn_real
      * (x − μ first: a channel whose values all equal μ gives exactly β); scale goes to the first
      * backward-sum slot of the workspace, unused in forward */
@@ -145,7 +143,7 @@ static void forward(const struct nn_layer *l, const struct nn_backend *be, const
     if (p->t == 0) {
         double *sum = scale; /* 2C: the combined sums, then scale and shift in their place */
         combine(l, p, sum);
-        const double N = (double)p->B * (double)((size_t)l->in_size / C), mo = l->spec.param[0];
+        const double N = (double)p->B * (double)((size_t)l->in_size / C), mo = bn->momentum;
         nn_real *rm = running(l, 0), *rv = running(l, 1);
         for (size_t c = 0; c < C; c++) {
             const double mu = sum[c] / N, var = fmax(sum[C + c] / N - mu * mu, 0);

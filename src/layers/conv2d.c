@@ -19,105 +19,90 @@
 
 static const char *const types[] = {"conv2d", NULL};
 
-static const struct nn_key keys[] = {
-    {.path = "filters",
-     .type = NN_KEY_INT,
-     .offset = offsetof(struct nn_layer_spec, units),
-     .lo = 1,
-     .hi = 65536,
-     .doc = "output channels (required)"},
-    {.path = "kernel_size",
-     .type = NN_KEY_INT,
-     .offset = offsetof(struct nn_layer_spec, iparam[0]),
-     .lo = 1,
-     .hi = 1024,
-     .doc = "the square kernel's side (required)"},
-    {.path = "stride",
-     .type = NN_KEY_INT,
-     .offset = offsetof(struct nn_layer_spec, iparam[1]),
-     .lo = 1,
-     .hi = 1024,
-     .def = "1",
-     .doc = "steps between windows, both directions"},
-    {.path = "padding",
-     .type = NN_KEY_STRING,
-     .offset = offsetof(struct nn_layer_spec, padding),
-     .size = sizeof(((struct nn_layer_spec *)0)->padding),
-     .def = "valid",
-     .check = nn_window_check_padding,
-     .doc = "valid (none), same (output ⌈input/stride⌉, the extra row below and right, as "
-            "Keras) or a number of zero rows and columns on every side"},
-    {.path = "dilation",
-     .type = NN_KEY_INT,
-     .offset = offsetof(struct nn_layer_spec, iparam[2]),
-     .lo = 1,
-     .hi = 1024,
-     .def = "1",
-     .doc = "spacing of the kernel's taps"},
-    {.path = "bias",
-     .type = NN_KEY_BOOL,
-     .offset = offsetof(struct nn_layer_spec, bias),
-     .def = "true",
-     .doc = "add a bias per filter"},
-    {.path = "activation",
-     .type = NN_KEY_ENUM,
-     .offset = offsetof(struct nn_layer_spec, act),
-     .names = nn_act_names,
-     .what = "activation",
-     .def = "identity",
-     .doc = "the function applied to each output value"},
-    {.path = "init",
-     .type = NN_KEY_ENUM,
-     .offset = offsetof(struct nn_layer_spec, w_init),
-     .names = nn_init_names,
-     .what = "initializer",
-     .def = "glorot_uniform",
-     .doc = "how W is drawn, fan_in = K·K·C and fan_out = K·K·F (Keras's)"},
-    {.path = "bias_init",
-     .type = NN_KEY_ENUM,
-     .offset = offsetof(struct nn_layer_spec, b_init),
-     .names = nn_init_names,
-     .what = "initializer",
-     .def = "zeros",
-     .doc = "how b is drawn"},
+/* In struct nn_layer_spec's spec bytes: NN_LAYER_SPEC(s, struct nn_conv2d_spec). */
+struct nn_conv2d_spec {
+    int filters;                          /* output channels */
+    int kernel_size, stride, dilation;    /* the square kernel's side, its steps and tap spacing */
+    int bias;                             /* with a bias per filter */
+    enum nn_act act;                      /* applied to each output value */
+    enum nn_init w_init, b_init;          /* how W and b are drawn */
+    char padding[NN_WINDOW_PADDING_SIZE]; /* "valid", "same" or a number */
 };
+
+#define KEY(...)     NN_LAYER_KEY(struct nn_conv2d_spec, __VA_ARGS__)
+#define KEY_STR(...) NN_LAYER_KEY_STR(struct nn_conv2d_spec, __VA_ARGS__)
+
+/* clang-format off */
+static const struct nn_key keys[] = {
+    KEY(INT, "filters", filters, .lo = 1, .hi = 65536,
+        .doc = "output channels (required)"),
+    KEY(INT, "kernel_size", kernel_size, .lo = 1, .hi = 1024,
+        .doc = "the square kernel's side (required)"),
+    KEY(INT, "stride", stride, .lo = 1, .hi = 1024, .def = "1",
+        .doc = "steps between windows, both directions"),
+    KEY_STR("padding", padding, .def = "valid", .check = nn_window_check_padding,
+        .doc = "valid (none), same (output ⌈input/stride⌉, the extra row below and right, as "
+               "Keras) or a number of zero rows and columns on every side"),
+    KEY(INT, "dilation", dilation, .lo = 1, .hi = 1024, .def = "1",
+        .doc = "spacing of the kernel's taps"),
+    KEY(BOOL, "bias", bias, .def = "true",
+        .doc = "add a bias per filter"),
+    KEY(ENUM, "activation", act, .names = nn_act_names, .what = "activation", .def = "identity",
+        .doc = "the function applied to each output value"),
+    KEY(ENUM, "init", w_init, .names = nn_init_names, .what = "initializer",
+        .def = "glorot_uniform",
+        .doc = "how W is drawn, fan_in = K·K·C and fan_out = K·K·F (Keras's)"),
+    KEY(ENUM, "bias_init", b_init, .names = nn_init_names, .what = "initializer", .def = "zeros",
+        .doc = "how b is drawn"),
+};
+/* clang-format on */
 
 static void defaults(struct nn_layer_spec *s, int variant)
 {
     (void)variant;
-    s->act = NN_ACT_IDENTITY;
-    s->w_init = NN_INIT_GLOROT_UNIFORM;
-    s->b_init = NN_INIT_ZEROS;
-    s->iparam[1] = s->iparam[2] = 1;
-    s->bias = 1;
-    snprintf(s->padding, sizeof s->padding, "valid");
+    *NN_LAYER_SPEC_RW(s, struct nn_conv2d_spec) =
+        (struct nn_conv2d_spec){.stride = 1,
+                                .dilation = 1,
+                                .bias = 1,
+                                .act = NN_ACT_IDENTITY,
+                                .w_init = NN_INIT_GLOROT_UNIFORM,
+                                .b_init = NN_INIT_ZEROS,
+                                .padding = "valid"};
 }
 
 static int window(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_window *w,
                   char *why, size_t len)
 {
-    return nn_window_plan(in, s->iparam[0], s->iparam[1], s->iparam[2], s->padding, "kernel", w,
-                          why, len);
+    const struct nn_conv2d_spec *c = NN_LAYER_SPEC(s, struct nn_conv2d_spec);
+    return nn_window_plan(in, c->kernel_size, c->stride, c->dilation, c->padding, "kernel", w, why,
+                          len);
 }
 
 static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
                  char *why, size_t len)
 {
     struct nn_window w;
-    if (s->units < 1 || s->iparam[0] < 1) { /* a required key failed, and said so */
+    const struct nn_conv2d_spec *c = NN_LAYER_SPEC(s, struct nn_conv2d_spec);
+    if (c->filters < 1 || c->kernel_size < 1) { /* a required key failed, and said so */
         why[0] = 0;
         return -1;
     }
     if (window(s, in, &w, why, len))
         return -1;
-    *out = (struct nn_shape){3, {w.OH, w.OW, s->units}};
+    *out = (struct nn_shape){3, {w.OH, w.OW, c->filters}};
     return 0;
 }
 
 static int activation(const struct nn_layer_spec *s, enum nn_act *act)
 {
-    *act = s->act;
+    *act = NN_LAYER_SPEC(s, struct nn_conv2d_spec)->act;
     return 1;
+}
+
+/* Its output channels. */
+static int filters(const struct nn_layer *l)
+{
+    return NN_LAYER_SPEC(&l->spec, struct nn_conv2d_spec)->filters;
 }
 
 static struct nn_window geometry(const struct nn_layer *l)
@@ -130,13 +115,14 @@ static struct nn_window geometry(const struct nn_layer *l)
 
 static int params(const struct nn_layer *l, struct nn_param_decl *d)
 {
+    const struct nn_conv2d_spec *c = NN_LAYER_SPEC(&l->spec, struct nn_conv2d_spec);
     const struct nn_window w = geometry(l);
-    const int F = l->spec.units, KKC = w.K * w.K * w.C;
-    d[0] = (struct nn_param_decl){"weight", {4, {w.K, w.K, w.C, F}}, l->spec.w_init,
+    const int F = c->filters, KKC = w.K * w.K * w.C;
+    d[0] = (struct nn_param_decl){"weight", {4, {w.K, w.K, w.C, F}}, c->w_init,
                                   KKC,      (double)w.K * w.K * F,   0};
-    if (!l->spec.bias)
+    if (!c->bias)
         return 1;
-    d[1] = (struct nn_param_decl){"bias", {1, {F}}, l->spec.b_init, F, F, 0};
+    d[1] = (struct nn_param_decl){"bias", {1, {F}}, c->b_init, F, F, 0};
     return 2;
 }
 
@@ -238,7 +224,7 @@ static void forward(const struct nn_layer *l, const struct nn_backend *be, const
                     nn_real *y, int n, const struct nn_pass *p)
 {
     const struct nn_window w = geometry(l);
-    const int F = l->spec.units, KKC = w.K * w.K * w.C, rows = n * w.OH * w.OW;
+    const int F = filters(l), KKC = w.K * w.K * w.C, rows = n * w.OH * w.OW;
     nn_real *col = l->scratch + (size_t)p->r0 * patch_values(&w);
     unfold(&w, x, col, n);
     nn_gemm(be, NN_NO_TRANS, NN_NO_TRANS, rows, F, KKC, 1, col, KKC, l->w, F, 0, y, F, l->wt);
@@ -254,7 +240,7 @@ static void backward(const struct nn_layer *l, const struct nn_backend *be, cons
 {
     (void)x;
     const struct nn_window w = geometry(l);
-    const int F = l->spec.units, KKC = w.K * w.K * w.C, rows = n * w.OH * w.OW;
+    const int F = filters(l), KKC = w.K * w.K * w.C, rows = n * w.OH * w.OW;
     if (bias_grad)
         nn_act_backward_bias(l->act, y, dy, bias_grad, rows, F);
     else
@@ -272,7 +258,7 @@ static void param_grad(const struct nn_layer *l, const struct nn_backend *be, co
 {
     (void)x;
     const struct nn_window w = geometry(l);
-    const int F = l->spec.units, KKC = w.K * w.K * w.C, per = w.K * w.C;
+    const int F = filters(l), KKC = w.K * w.K * w.C, per = w.K * w.C;
     nn_gemm(be, NN_TRANS, NN_NO_TRANS, (hi - lo) * per, F, B * w.OH * w.OW, alpha,
             l->scratch + (size_t)lo * (size_t)per, KKC, l->dz, F, beta,
             dst + (size_t)lo * (size_t)per * (size_t)F, F, -1);

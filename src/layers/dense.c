@@ -4,48 +4,34 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "layers/dense.h"
 #include "nnctl/act.h"
 #include "nnctl/backend.h"
 #include "nnctl/layer.h"
 
 static const char *const types[] = {"dense", NULL};
 
+#define KEY(...) NN_LAYER_KEY(struct nn_dense_spec, __VA_ARGS__)
+
+/* clang-format off */
 static const struct nn_key keys[] = {
-    {.path = "units",
-     .type = NN_KEY_INT,
-     .offset = offsetof(struct nn_layer_spec, units),
-     .lo = 1,
-     .hi = 1 << 20,
-     .doc = "outputs per sample (required)"},
-    {.path = "activation",
-     .type = NN_KEY_ENUM,
-     .offset = offsetof(struct nn_layer_spec, act),
-     .names = nn_act_names,
-     .what = "activation",
-     .def = "identity",
-     .doc = "the function applied to X·W + b"},
-    {.path = "init",
-     .type = NN_KEY_ENUM,
-     .offset = offsetof(struct nn_layer_spec, w_init),
-     .names = nn_init_names,
-     .what = "initializer",
-     .def = "glorot_uniform",
-     .doc = "how W is drawn (Keras's names; the normal ones are truncated at 2 std)"},
-    {.path = "bias_init",
-     .type = NN_KEY_ENUM,
-     .offset = offsetof(struct nn_layer_spec, b_init),
-     .names = nn_init_names,
-     .what = "initializer",
-     .def = "zeros",
-     .doc = "how b is drawn"},
+    KEY(INT, "units", units, .lo = 1, .hi = 1 << 20,
+        .doc = "outputs per sample (required)"),
+    KEY(ENUM, "activation", act, .names = nn_act_names, .what = "activation", .def = "identity",
+        .doc = "the function applied to X·W + b"),
+    KEY(ENUM, "init", w_init, .names = nn_init_names, .what = "initializer",
+        .def = "glorot_uniform",
+        .doc = "how W is drawn (Keras's names; the normal ones are truncated at 2 std)"),
+    KEY(ENUM, "bias_init", b_init, .names = nn_init_names, .what = "initializer", .def = "zeros",
+        .doc = "how b is drawn"),
 };
+/* clang-format on */
 
 static void defaults(struct nn_layer_spec *s, int variant)
 {
     (void)variant;
-    s->act = NN_ACT_IDENTITY;
-    s->w_init = NN_INIT_GLOROT_UNIFORM;
-    s->b_init = NN_INIT_ZEROS;
+    *NN_LAYER_SPEC_RW(s, struct nn_dense_spec) = (struct nn_dense_spec){
+        .act = NN_ACT_IDENTITY, .w_init = NN_INIT_GLOROT_UNIFORM, .b_init = NN_INIT_ZEROS};
 }
 
 static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
@@ -59,28 +45,30 @@ static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struc
                  s->name, nn_shape_format(in, sh, sizeof sh));
         return -1;
     }
-    if (s->units < 1) { /* units failed to parse, and said so */
+    const int units = NN_LAYER_SPEC(s, struct nn_dense_spec)->units;
+    if (units < 1) { /* units failed to parse, and said so */
         why[0] = 0;
         return -1;
     }
     out->ndim = 1;
-    out->dims[0] = s->units;
+    out->dims[0] = units;
     return 0;
 }
 
 static int activation(const struct nn_layer_spec *s, enum nn_act *act)
 {
-    *act = s->act;
+    *act = NN_LAYER_SPEC(s, struct nn_dense_spec)->act;
     return 1;
 }
 
 static int params(const struct nn_layer *l, struct nn_param_decl *d)
 {
+    const struct nn_dense_spec *s = NN_LAYER_SPEC(&l->spec, struct nn_dense_spec);
     d[0] = (struct nn_param_decl){
-        "weight", {2, {l->in_size, l->out_size}}, l->spec.w_init, l->in_size, l->out_size, 0};
+        "weight", {2, {l->in_size, l->out_size}}, s->w_init, l->in_size, l->out_size, 0};
     /* A bias vector has no fans of its own; like Keras, use its length for both. */
-    d[1] = (struct nn_param_decl){"bias",      {1, {l->out_size}}, l->spec.b_init,
-                                  l->out_size, l->out_size,        0};
+    d[1] =
+        (struct nn_param_decl){"bias", {1, {l->out_size}}, s->b_init, l->out_size, l->out_size, 0};
     return 2;
 }
 

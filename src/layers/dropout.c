@@ -13,22 +13,30 @@
 
 static const char *const types[] = {"dropout", NULL};
 
-static const struct nn_key keys[] = {
-    {.path = "rate",
-     .type = NN_KEY_REAL,
-     .offset = offsetof(struct nn_layer_spec, param[0]),
-     .lo = 0,
-     .hi = 1,
-     .open_hi = 1,
-     .def = "0.5",
-     .doc = "the probability that a value is dropped in training"},
+/* In struct nn_layer_spec's spec bytes: NN_LAYER_SPEC(s, struct nn_dropout_spec). */
+struct nn_dropout_spec {
+    double rate; /* the probability that a value is dropped in training */
 };
+
+#define KEY(...) NN_LAYER_KEY(struct nn_dropout_spec, __VA_ARGS__)
+
+/* clang-format off */
+static const struct nn_key keys[] = {
+    KEY(REAL, "rate", rate, .lo = 0, .hi = 1, .open_hi = 1, .def = "0.5",
+        .doc = "the probability that a value is dropped in training"),
+};
+/* clang-format on */
 
 static void defaults(struct nn_layer_spec *s, int variant)
 {
     (void)variant;
-    s->act = NN_ACT_IDENTITY;
-    s->param[0] = 0.5;
+    NN_LAYER_SPEC_RW(s, struct nn_dropout_spec)->rate = 0.5;
+}
+
+/* Its rate. */
+static double rate(const struct nn_layer *l)
+{
+    return NN_LAYER_SPEC(&l->spec, struct nn_dropout_spec)->rate;
 }
 
 static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
@@ -50,10 +58,10 @@ static void apply(const struct nn_layer *l, const nn_real *x, nn_real *y, int n,
                   const struct nn_pass *p)
 {
     const size_t w = (size_t)l->out_size;
-    const double rate = l->spec.param[0];
+    const double drop = rate(l);
     /* keep when the top 32 bits are at or above rate · 2^32 */
-    const uint64_t cut = (uint64_t)(rate * 4294967296.0);
-    const nn_real keep = (nn_real)(1.0 / (1.0 - rate));
+    const uint64_t cut = (uint64_t)(drop * 4294967296.0);
+    const nn_real keep = (nn_real)(1.0 / (1.0 - drop));
     const uint64_t key = nn_rng_key(p->seed, DROPOUT_STREAM, (uint64_t)p->step, (uint64_t)p->layer);
     for (int r = 0; r < n; r++) {
         const uint64_t row = (uint64_t)(p->r0 + r) * w;
@@ -68,7 +76,7 @@ static void forward(const struct nn_layer *l, const struct nn_backend *be, const
                     nn_real *y, int n, const struct nn_pass *p)
 {
     (void)be;
-    if (!p->training || l->spec.param[0] == 0)
+    if (!p->training || rate(l) == 0)
         memcpy(y, x, (size_t)n * (size_t)l->out_size * sizeof *y);
     else
         apply(l, x, y, n, p);
@@ -79,7 +87,7 @@ static void backward(const struct nn_layer *l, const struct nn_backend *be, cons
                      const struct nn_pass *p)
 {
     (void)be, (void)x, (void)y, (void)bias_grad, (void)dx;
-    if (p->training && l->spec.param[0] > 0)
+    if (p->training && rate(l) > 0)
         apply(l, dy, dy, n, p); /* dx is dy: backward_in_place */
 }
 

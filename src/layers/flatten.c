@@ -3,12 +3,6 @@
 
 static const char *const types[] = {"flatten", NULL};
 
-static void defaults(struct nn_layer_spec *s, int variant)
-{
-    (void)variant;
-    s->act = NN_ACT_IDENTITY;
-}
-
 static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
                  char *why, size_t len)
 {
@@ -27,7 +21,6 @@ static int has_output(const struct nn_layer *l)
 const struct nn_layer_ops nn_layer_flatten = {
     .types = types,
     .doc = "flattens its input into one dimension (no copy)",
-    .defaults = defaults,
     .infer = infer,
     .has_output = has_output,
     .backward_in_place = 1,

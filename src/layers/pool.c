@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "layers/pool.h"
 #include "layers/window.h"
 #include "nnctl/layer.h"
 
@@ -16,44 +17,33 @@ enum { POOL_MAX, POOL_AVG };
 
 static const char *const types[] = {"maxpool2d", "avgpool2d", NULL};
 
+#define KEY(...)     NN_LAYER_KEY(struct nn_pool_spec, __VA_ARGS__)
+#define KEY_STR(...) NN_LAYER_KEY_STR(struct nn_pool_spec, __VA_ARGS__)
+
+/* clang-format off */
 static const struct nn_key keys[] = {
-    {.path = "pool_size",
-     .type = NN_KEY_INT,
-     .offset = offsetof(struct nn_layer_spec, iparam[0]),
-     .lo = 1,
-     .hi = 1024,
-     .def = "2",
-     .doc = "the square window's side"},
-    {.path = "stride",
-     .type = NN_KEY_INT,
-     .offset = offsetof(struct nn_layer_spec, iparam[1]),
-     .lo = 0,
-     .hi = 1024,
-     .def = "0",
-     .doc = "steps between windows; 0: pool_size (windows side by side)"},
-    {.path = "padding",
-     .type = NN_KEY_STRING,
-     .offset = offsetof(struct nn_layer_spec, padding),
-     .size = sizeof(((struct nn_layer_spec *)0)->padding),
-     .def = "valid",
-     .check = nn_window_check_padding,
-     .doc = "valid, same or a number of rows and columns on every side (never counted)"},
+    KEY(INT, "pool_size", pool_size, .lo = 1, .hi = 1024, .def = "2",
+        .doc = "the square window's side"),
+    KEY(INT, "stride", stride, .lo = 0, .hi = 1024, .def = "0",
+        .doc = "steps between windows; 0: pool_size (windows side by side)"),
+    KEY_STR("padding", padding, .def = "valid", .check = nn_window_check_padding,
+        .doc = "valid, same or a number of rows and columns on every side (never counted)"),
 };
+/* clang-format on */
 
 static void defaults(struct nn_layer_spec *s, int variant)
 {
     (void)variant;
-    s->act = NN_ACT_IDENTITY;
-    s->iparam[0] = 2;
-    s->iparam[1] = 0;
-    snprintf(s->padding, sizeof s->padding, "valid");
+    *NN_LAYER_SPEC_RW(s, struct nn_pool_spec) =
+        (struct nn_pool_spec){.pool_size = 2, .stride = 0, .padding = "valid"};
 }
 
 static int window(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_window *w,
                   char *why, size_t len)
 {
-    const int K = s->iparam[0], S = s->iparam[1] ? s->iparam[1] : s->iparam[0];
-    return nn_window_plan(in, K, S, 1, s->padding, "pool", w, why, len);
+    const struct nn_pool_spec *p = NN_LAYER_SPEC(s, struct nn_pool_spec);
+    const int K = p->pool_size, S = p->stride ? p->stride : p->pool_size;
+    return nn_window_plan(in, K, S, 1, p->padding, "pool", w, why, len);
 }
 
 static int infer(const struct nn_layer_spec *s, const struct nn_shape *in, struct nn_shape *out,
@@ -236,7 +226,6 @@ static void gap_backward(const struct nn_layer *l, const struct nn_backend *be, 
 const struct nn_layer_ops nn_layer_global_avgpool = {
     .types = gap_types,
     .doc = "the mean of each channel over the whole image: [H, W, C] → [C]",
-    .defaults = defaults,
     .infer = gap_infer,
     .has_output = has_output,
     .forward = gap_forward,

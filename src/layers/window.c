@@ -1,8 +1,6 @@
 /* The sliding window of conv2d and pooling (window.h). */
 #include "layers/window.h"
 
-#include "nnctl/config.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,6 +15,8 @@ struct nn_window {
     int OH, OW;  /* output */
 };
 
+#define NN_WINDOW_PADDING_SIZE 16 /* a padding word's field, NUL included */
+
 /* The padding word: "valid" (none), "same" (the output is ⌈input / stride⌉, the extra row or
  * column of padding below and right, as Keras and TensorFlow do) or a number of rows and columns
  * on every side. Returns 0, or -1 with the reason in `why`. */

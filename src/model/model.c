@@ -46,7 +46,9 @@ static int plan_layers(const struct nn_config *cfg, struct nn_model *m, struct n
         if (!l->ops)
             return nn_error_set(err, NN_ERR_CONFIG, "layer '%s': unknown layer kind %d",
                                 l->spec.name, (int)l->spec.kind);
-        l->act = i == m->head_layer ? NN_ACT_IDENTITY : l->spec.act;
+        nn_layer_activation(&l->spec, &l->act);
+        if (i == m->head_layer)
+            l->act = NN_ACT_IDENTITY; /* applied by the fused loss */
         l->in_shape = shape;
         l->in_size = (int)nn_shape_size(&shape);
         char why[256] = "";
