@@ -40,20 +40,6 @@ void nn_diag_add(struct nn_diags *ds, const char *src, int line, int col, const 
 /* Prints every diagnostic like a compiler: "configs/x.yaml:12:5: error: ...". */
 void nn_diags_print(const struct nn_diags *ds, FILE *f);
 
-/* The built-in layer kinds, in the order of the registry (layer.h); kinds registered at run time
- * (nn_layer_register) take the values from NN_LAYER_BUILTIN_COUNT on. */
-enum nn_layer_kind {
-    NN_LAYER_DENSE,
-    NN_LAYER_ACT,
-    NN_LAYER_FLATTEN,
-    NN_LAYER_RESHAPE,
-    NN_LAYER_DROPOUT,
-    NN_LAYER_CONV2D,
-    NN_LAYER_POOL2D,
-    NN_LAYER_GLOBAL_AVGPOOL,
-    NN_LAYER_BATCHNORM
-};
-#define NN_LAYER_BUILTIN_COUNT (NN_LAYER_BATCHNORM + 1)
 enum nn_act { NN_ACT_IDENTITY, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_SOFTMAX };
 #define NN_ACT_COUNT (NN_ACT_SOFTMAX + 1)
 enum nn_init {
@@ -80,7 +66,7 @@ enum nn_normalize { NN_NORMALIZE_NONE, NN_NORMALIZE_STANDARD, NN_NORMALIZE_MINMA
  * conv2d's kernel size, dropout's rate ...) in `spec`, as a struct of the kind's that its schema
  * rows fill and NN_LAYER_SPEC (layer.h) reads, as ggml keeps an op's op_params. */
 struct nn_layer_spec {
-    enum nn_layer_kind kind;
+    int kind;               /* an index into the layer-kind table (nnctl/layer.h) */
     int variant;            /* which of the kind's type words declared it (relu, tanh, ...) */
     char name[NN_NAME_MAX]; /* user's name, or "<type>_<index>" */
     int user_named;         /* 1 when the config gave the name */
@@ -208,6 +194,8 @@ struct nn_config {
     struct nn_train_spec train;
     struct nn_data_spec data;
 };
+/* Small typed specs, the variable parts on the heap: a config is cheap to keep and to copy. */
+_Static_assert(sizeof(struct nn_config) <= 16 * 1024, "struct nn_config stays within 16 KB");
 
 /* Loads `path` (or, when `text` is not NULL, that text under the name `path`), applies the `n_sets`
  * overrides "dotted.key=value" in order, and validates. On success returns NN_OK with *cfg filled;

@@ -20,6 +20,21 @@
 #include "nnctl/schema.h"
 #include "nnctl/shape.h"
 
+/* The built-in layer kinds, in the order of the registry (layer.h); kinds registered at run time
+ * (nn_layer_register) take the values from NN_LAYER_BUILTIN_COUNT on. */
+enum nn_layer_kind {
+    NN_LAYER_DENSE,
+    NN_LAYER_ACT,
+    NN_LAYER_FLATTEN,
+    NN_LAYER_RESHAPE,
+    NN_LAYER_DROPOUT,
+    NN_LAYER_CONV2D,
+    NN_LAYER_POOL2D,
+    NN_LAYER_GLOBAL_AVGPOOL,
+    NN_LAYER_BATCHNORM
+};
+#define NN_LAYER_BUILTIN_COUNT (NN_LAYER_BATCHNORM + 1)
+
 struct nn_layer;   /* below */
 struct nn_backend; /* backend.h */
 

@@ -68,6 +68,11 @@ struct nn_key {
  * kind; *n is the count. */
 const struct nn_key *nn_config_rows(int *n);
 
+/* The i-th kind of selector row `sel`'s table (the sources of data.source, the optimizers of
+ * optimizer.type): 1 with its word and one line about it, 0 when that kind has no rows under
+ * this selector (a source that cannot be a split), -1 past the last. */
+int nn_schema_kind(const struct nn_key *sel, int i, const char **name, const char **doc);
+
 /* The row whose path is `path`; when several rows share it (a different default per optimizer),
  * the first. NULL when there is none. */
 const struct nn_key *nn_schema_find(const struct nn_key *rows, int n, const char *path);

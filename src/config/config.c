@@ -122,7 +122,9 @@ static void parse_layer(struct nn_diags *d, const struct ynode *ln, int idx,
         }
         return;
     }
-    nn_layer_find_type(words[w], &l->kind, &l->variant);
+    enum nn_layer_kind kind = NN_LAYER_DENSE;
+    nn_layer_find_type(words[w], &kind, &l->variant);
+    l->kind = (int)kind;
     const struct nn_layer_ops *ops = nn_layer_ops(l->kind);
     if (ops->defaults)
         ops->defaults(l, l->variant);

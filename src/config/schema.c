@@ -415,8 +415,22 @@ void nn_schema_print(FILE *f, int markdown)
         fputs("The keys of a model file (type; default; values; meaning):\n\n", f);
     int n;
     const struct nn_key *rows = nn_config_rows(&n);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         print_key(f, markdown, "  ", &rows[i]);
+        const char *name, *doc;
+        for (int j = 0, r; rows[i].kinds && (r = nn_schema_kind(&rows[i], j, &name, &doc)) >= 0;
+             j++) {
+            if (r == 0 || !doc)
+                continue;
+            if (markdown) {
+                fprintf(f, "| | %s=%s | | | | ", strrchr(rows[i].path, '.') + 1, name);
+                md_cell(f, doc);
+                fputs(" |\n", f);
+            } else {
+                fprintf(f, "      %s: %s\n", name, doc);
+            }
+        }
+    }
     if (markdown)
         fputs("\nEach layer is a mapping with `type`, an optional `name` (letters, digits, `_`, "
               "`-` and `.`; default `<type>_<index>`) and the keys of its type:\n\n"

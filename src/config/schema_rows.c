@@ -269,6 +269,7 @@ static const struct nn_key top_rows[] = {
  * selector holds the kind's word, the offsets into struct nn_config. */
 struct kind_table {
     const char *name;
+    const char *doc;
     const struct nn_key *rows;
     int n;
 };
@@ -283,15 +284,15 @@ static int kind_tables(enum nn_key_kinds kinds, struct kind_table *t)
     case NN_KINDS_SPLIT:
         for (int i = 0; i < nn_source_count(); i++) {
             const struct nn_source_ops *o = nn_source_at(i);
-            t[n++] =
-                (struct kind_table){o->name, kinds == NN_KINDS_SOURCE ? o->keys : o->split_keys,
-                                    kinds == NN_KINDS_SOURCE ? o->n_keys : o->n_split_keys};
+            t[n++] = (struct kind_table){o->name, o->doc,
+                                         kinds == NN_KINDS_SOURCE ? o->keys : o->split_keys,
+                                         kinds == NN_KINDS_SOURCE ? o->n_keys : o->n_split_keys};
         }
         break;
     case NN_KINDS_OPTIM:
         for (int i = 0; i < nn_optim_count(); i++) {
             const struct nn_optim_ops *o = nn_optim_at(i);
-            t[n++] = (struct kind_table){o->name, o->keys, o->n_keys};
+            t[n++] = (struct kind_table){o->name, o->doc, o->keys, o->n_keys};
         }
         break;
     }
@@ -392,3 +393,15 @@ const struct nn_key *nn_config_rows(int *n)
 /* Enum fields are written and read as int: the rows' ENUM fields are all int-sized. */
 _Static_assert(sizeof(enum nn_loss_kind) == sizeof(int) && sizeof(enum nn_act) == sizeof(int),
                "enum fields are int-sized");
+
+int nn_schema_kind(const struct nn_key *sel, int i, const char **name, const char **doc)
+{
+    enum { MAX_KINDS = 32 };
+    struct kind_table t[MAX_KINDS];
+    const int n = kind_tables(sel->kinds, t);
+    if (i < 0 || i >= n || (sel->kinds == NN_KINDS_SPLIT && !t[i].rows))
+        return i >= 0 && i < n ? 0 : -1;
+    *name = t[i].name;
+    *doc = t[i].doc;
+    return 1;
+}
