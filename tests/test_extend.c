@@ -13,7 +13,7 @@
 
 struct sign_spec {
     /* (read through NN_OPTIM_SPEC, which cppcheck does not follow) */
-    double tie; /* cppcheck-suppress unusedStructMember (the step of a zero gradient, × lr) */
+    double tie; /* cppcheck-suppress unusedStructMember ; the step of a zero gradient, × lr */
 };
 
 static int sign_state(const struct nn_optim_spec *o)
