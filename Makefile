@@ -10,7 +10,7 @@ TESTLIBS := -lcmocka
 
 # One folder per concern under src/ (see docs/design.md); private headers sit beside
 # their .c files and are included as "folder/name.h".
-SRC_DIRS := cli config core layers model backend train data io svm
+SRC_DIRS := cli config core layers model optim backend train data io svm
 LIB_SRC  := $(filter-out src/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c)))
 HEADERS  := $(wildcard include/nnctl/*.h) $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
 TESTS    := test_number test_config test_schema test_optim test_schedule test_controls test_checkpoint test_idx test_train test_encode test_svm test_vmath test_team test_backend test_coretype test_bf16 test_amx test_svm_ovo test_data_sources test_extend

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "nnctl/common.h"
-#include "nnctl/config.h"
+#include "nnctl/spec.h"
 
 struct nn_dataset {
     char name[NN_PATH_MAX];             /* for messages: the images file, or "inline data" */

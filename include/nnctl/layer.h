@@ -16,8 +16,7 @@
 #include <stdint.h>
 
 #include "nnctl/common.h"
-#include "nnctl/config.h"
-#include "nnctl/schema.h"
+#include "nnctl/spec.h"
 #include "nnctl/shape.h"
 
 /* The built-in layer kinds, in the order of the registry (layer.h); kinds registered at run time
@@ -234,5 +233,9 @@ struct nn_layer {
     double *work;     /* working memory of the layer as a whole (ops->workspace), or NULL */
     int max_rows;     /* the model's largest batch */
 };
+
+/* The words of an activation and of an initializer, as configs write them ("relu", "he_normal"). */
+const char *nn_act_name(enum nn_act act);
+const char *nn_init_name(enum nn_init init);
 
 #endif

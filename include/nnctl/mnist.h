@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "nnctl/common.h"
-#include "nnctl/config.h"
+#include "nnctl/spec.h"
 
 /* Standard base names of the four files (without .gz). */
 #define NN_MNIST_TRAIN_IMAGES "train-images-idx3-ubyte"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "nnctl/common.h"
-#include "nnctl/config.h"
+#include "nnctl/spec.h"
 #include "nnctl/data.h"
 
 /* The statistics of ds's features for `kind` (standard: mean and 1/deviation, population;

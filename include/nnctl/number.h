@@ -18,4 +18,8 @@ int nn_number_parse(const char *s, size_t len, double *v);
 /* The same for a NUL-terminated string. */
 int nn_number(const char *s, double *v);
 
+/* The shortest decimal that reads back to the same double ("0.001", "1e-08"): how numbers are
+ * written back (resolved configs, label values as names). */
+void nn_format_double(double v, char *buf, size_t len);
+
 #endif

@@ -1,6 +1,6 @@
 /* nnctl — optimizers: the table of update rules, and one loop over the flat parameter arena.
  *
- * An optimizer is one file under src/model/ that defines a const struct nn_optim_ops: its word
+ * An optimizer is one file under src/optim/ that defines a const struct nn_optim_ops: its word
  * (optimizer.type), its keys (schema rows whose offsets are into struct nn_optim_spec, its own
  * fields inside the spec bytes as a struct of its own type), the optimizer state it keeps per
  * parameter and its update. The table (optim.c) lists the built-in ones; tests or later code add
@@ -12,8 +12,7 @@
 #include <stdint.h>
 
 #include "nnctl/common.h"
-#include "nnctl/config.h"
-#include "nnctl/schema.h"
+#include "nnctl/spec.h"
 
 #define NN_OPTIM_MAX 16
 
@@ -52,7 +51,7 @@ int nn_optim_register(const struct nn_optim_ops *ops);
 /* The optimizer of a spec. */
 const struct nn_optim_ops *nn_optim_of(const struct nn_optim_spec *o);
 
-/* The built-in optimizers (optim_sgd.c, optim_adam.c), and specs of them for code that builds
+/* The built-in optimizers (src/optim/sgd.c, adam.c), and specs of them for code that builds
  * one by hand (tests, benchmarks, the reference model). */
 extern const struct nn_optim_ops nn_optim_sgd_ops, nn_optim_adam_ops;
 struct nn_optim_spec nn_optim_sgd(double lr, double momentum, int nesterov);

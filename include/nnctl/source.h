@@ -10,9 +10,8 @@
 
 #include <stddef.h>
 
-#include "nnctl/config.h"
+#include "nnctl/spec.h"
 #include "nnctl/data.h"
-#include "nnctl/schema.h"
 
 #define NN_SOURCE_MAX 16
 

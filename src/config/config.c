@@ -20,7 +20,7 @@ const char *nn_layer_kind_name(const struct nn_layer_spec *l)
     return nn_layer_type_name(l);
 }
 
-static const struct nn_key *row(const char *path)
+static const struct nn_key *config_row(const char *path)
 {
     int n;
     const struct nn_key *rows = nn_config_rows(&n);
@@ -68,7 +68,7 @@ static const struct ynode *read_section(struct nn_diags *d, const struct ynode *
     if (m && selector) {
         char sel[64];
         snprintf(sel, sizeof sel, "%s%s", prefix, selector);
-        nn_section_read_key(d, m, &s, row(sel));
+        nn_section_read_key(d, m, &s, config_row(sel));
     }
     nn_section_defaults(&s, 1);
     if (!m)
@@ -204,9 +204,9 @@ static const struct ynode *read_block(struct nn_diags *d, const struct ynode *pa
     snprintf(sel, sizeof sel, "%s%s", prefix, selector);
     struct nn_section s = section(cfg, prefix, path, selector);
     if (ymap_get(m, selector)) {
-        nn_section_read_key(d, m, &s, row(sel));
+        nn_section_read_key(d, m, &s, config_row(sel));
     } else if (implied) {
-        struct nn_key k = *row(sel);
+        struct nn_key k = *config_row(sel);
         k.def = implied;
         nn_key_set_default(&k, cfg);
     } else {
@@ -277,7 +277,7 @@ static const struct ynode *parse_data(struct nn_diags *d, const struct ynode *ro
         return NULL;
     if (ymap_get(dn, "x"))
         ds->source = nn_source_find("inline");
-    nn_section_read_key(d, dn, &s, row("data.source"));
+    nn_section_read_key(d, dn, &s, config_row("data.source"));
     nn_section_defaults(&s, 1);
     const struct nn_source_ops *src = nn_data_source(ds);
     if (!src->load) {
@@ -395,13 +395,13 @@ static void validate(struct nn_diags *d, const struct ynode *root, struct nn_con
     struct nn_section top = section(cfg, "", "", NULL);
     nn_section_defaults(&top, 0);
     nn_section_check_keys(d, root, &top, "the top level");
-    nn_section_read_key(d, root, &top, row("description"));
+    nn_section_read_key(d, root, &top, config_row("description"));
 
     int model_start = d->n;
     const struct ynode *layers = parse_model(d, root, cfg);
     int model_ok = d->n == model_start;
 
-    const struct ynode *lossn = nn_section_read_key(d, root, &top, row("loss"));
+    const struct ynode *lossn = nn_section_read_key(d, root, &top, config_row("loss"));
     const struct ynode *on = read_section(d, root, cfg, "optimizer", 0, "type");
     if (on)
         read_block(d, on, cfg, "optimizer.schedule", "type", "constant", NULL);

@@ -7,6 +7,7 @@
 
 #include "nnctl/config.h"
 #include "nnctl/layer.h"
+#include "nnctl/number.h"
 #include "nnctl/schema.h"
 #include "nnctl/strbuf.h"
 

@@ -219,15 +219,6 @@ int nn_key_set_default(const struct nn_key *k, void *base)
     return -1;
 }
 
-void nn_format_double(double v, char *buf, size_t len)
-{
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, len, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-}
-
 const char *nn_key_format(const struct nn_key *k, const void *base, char *buf, size_t len)
 {
     const void *f = (const char *)base + k->offset;

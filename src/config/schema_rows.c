@@ -18,7 +18,6 @@
 
 static const char *const LOSS_NAMES[] = {"mse", "binary_crossentropy", "categorical_crossentropy",
                                          NULL};
-const char *const nn_target_names[] = {"y", "input", "labels", NULL};
 static const char *const NORMALIZE_NAMES[] = {"none", "standard", "minmax", NULL};
 static const char *const SCHEDULE_NAMES[] = {"constant",          "step", "exponential", "cosine",
                                              "reduce_on_plateau", NULL};
@@ -27,7 +26,6 @@ static const char *const MONITOR_NAMES[] = {"none", "val_loss", "val_accuracy", 
 #define NAMES_OF(t, last)                                                                          \
     _Static_assert(sizeof t / sizeof t[0] == (last) + 2, #t " names every value")
 NAMES_OF(LOSS_NAMES, NN_LOSS_CCE);
-NAMES_OF(nn_target_names, NN_TARGET_ONEHOT);
 NAMES_OF(NORMALIZE_NAMES, NN_NORMALIZE_MINMAX);
 NAMES_OF(nn_precision_names, NN_PRECISION_BFLOAT16);
 NAMES_OF(SCHEDULE_NAMES, NN_SCHEDULE_PLATEAU);
@@ -319,9 +317,9 @@ static struct {
     int n;
     char *text;          /* the spliced rows' paths and conditions */
     int sources, optims; /* the table sizes it was built for */
-} schema;
+} spliced;
 
-static int build(void)
+static int splice_kinds(void)
 {
     enum { MAX_KINDS = 32 };
     struct kind_table t[MAX_KINDS];
@@ -367,27 +365,27 @@ static int build(void)
                 rows[o++] = k;
             }
     }
-    free(schema.rows);
-    free(schema.text);
-    schema.rows = rows;
-    schema.text = buf;
-    schema.n = o;
-    schema.sources = nn_source_count();
-    schema.optims = nn_optim_count();
+    free(spliced.rows);
+    free(spliced.text);
+    spliced.rows = rows;
+    spliced.text = buf;
+    spliced.n = o;
+    spliced.sources = nn_source_count();
+    spliced.optims = nn_optim_count();
     return 0;
 }
 
 const struct nn_key *nn_config_rows(int *n)
 {
-    if ((!schema.rows || schema.sources != nn_source_count() ||
-         schema.optims != nn_optim_count()) &&
-        build()) {
+    if ((!spliced.rows || spliced.sources != nn_source_count() ||
+         spliced.optims != nn_optim_count()) &&
+        splice_kinds()) {
         *n = (int)(sizeof top_rows /
                    sizeof top_rows[0]); /* out of memory: the kinds' rows left out */
         return top_rows;
     }
-    *n = schema.n;
-    return schema.rows;
+    *n = spliced.n;
+    return spliced.rows;
 }
 
 /* Enum fields are written and read as int: the rows' ENUM fields are all int-sized. */

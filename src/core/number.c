@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,4 +25,13 @@ int nn_number_parse(const char *s, size_t len, double *v)
 int nn_number(const char *s, double *v)
 {
     return s ? nn_number_parse(s, strlen(s), v) : -1;
+}
+
+void nn_format_double(double v, char *buf, size_t len)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, len, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
 }

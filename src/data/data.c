@@ -1,7 +1,6 @@
-/* Datasets: the table of data sources, and what every source's samples share (splits of their
- * own, gather, prefetch, free). Each source is one file (source_*.c) with one row in the table. */
+/* Datasets: what every source's samples share (splits of their own, gather, prefetch, free); the
+ * table of sources is in source.c, each source one file (source_*.c). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,80 +8,6 @@
 #include "nnctl/source.h"
 #include "nnctl/data.h"
 #include "nnctl/rng.h"
-
-const struct nn_source_ops nn_source_none = {
-    .name = "none",
-    .doc = "no data: a split not given (data.test, data.validation)",
-};
-
-/* The table: the built-in sources in the order of their words' indices, then those registered. */
-static const struct nn_source_ops *sources[NN_SOURCE_MAX] = {
-    &nn_source_none, &nn_source_inline, &nn_source_idx,
-    &nn_source_npy,  &nn_source_csv,    &nn_source_libsvm,
-};
-static int n_sources = 6;
-const char *nn_source_names[NN_SOURCE_MAX + 1] = {"none", "inline", "idx", "npy", "csv", "libsvm"};
-
-const struct nn_source_ops *nn_source_at(int index)
-{
-    return index >= 0 && index < n_sources ? sources[index] : NULL;
-}
-
-int nn_source_count(void)
-{
-    return n_sources;
-}
-
-int nn_source_find(const char *name)
-{
-    for (int i = 0; i < n_sources; i++)
-        if (!strcmp(sources[i]->name, name))
-            return i;
-    return -1;
-}
-
-int nn_source_register(const struct nn_source_ops *ops)
-{
-    if (n_sources == NN_SOURCE_MAX || nn_source_find(ops->name) >= 0)
-        return -1;
-    sources[n_sources] = ops;
-    nn_source_names[n_sources] = ops->name;
-    return n_sources++;
-}
-
-void nn_source_split_list(char *buf, size_t len)
-{
-    int n = 0, k = 0;
-    for (int i = 0; i < n_sources; i++)
-        n += sources[i]->split_keys != NULL;
-    buf[0] = 0;
-    for (int i = 0; i < n_sources; i++) {
-        if (!sources[i]->split_keys)
-            continue;
-        size_t l = strlen(buf);
-        snprintf(buf + l, len - l, "%s%s",
-                 k == 0       ? ""
-                 : k == n - 1 ? " or "
-                              : ", ",
-                 sources[i]->name);
-        k++;
-    }
-}
-
-const struct nn_source_ops *nn_data_source(const struct nn_data_spec *d)
-{
-    return nn_source_at(d->source);
-}
-
-void nn_source_report(const struct nn_source_report *r, const char *key, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    r->add(r->ctx, key, msg);
-}
 
 /* data.test and data.validation: the block's source loads it as the test split of a spec made
  * for it (its keys, the training data's target), with the classes of the training data: given,

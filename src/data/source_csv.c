@@ -273,19 +273,6 @@ static void check(const struct nn_data_spec *d, long in_size, long out_size,
                          s->target_column.n);
 }
 
-/* A table's target: numbers or labels; 'input' needs targets as wide as the inputs. */
-int nn_source_check_table_target(const char *source, int target, char *why, size_t len)
-{
-    if (target == NN_TARGET_INPUT) {
-        snprintf(why, len,
-                 "'input' needs targets as wide as the inputs; %s data takes 'y' "
-                 "(numbers) or 'labels' (classes)",
-                 source);
-        return -1;
-    }
-    return 0;
-}
-
 static int check_target(const void *base, const void *field, char *why, size_t len)
 {
     (void)base;
@@ -353,7 +340,13 @@ static const char *const test_keys[] = {"test_file", NULL};
 
 static int set_test_file(struct nn_data_spec *d, const char *path)
 {
-    return nn_key_set_path(&keys[1], d, path);
+    char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    char **test_file = &NN_SOURCE_SPEC(struct csv_spec, d->spec)->test_file;
+    free(*test_file);
+    *test_file = copy;
+    return 0;
 }
 
 const struct nn_source_ops nn_source_csv = {

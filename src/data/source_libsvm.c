@@ -11,7 +11,7 @@
 
 #include "data/libsvm.h"
 #include "nnctl/source.h"
-#include "nnctl/schema.h"
+#include "nnctl/number.h"
 
 struct libsvm_spec {
     char *train_file, *test_file; /* NULL: none */
@@ -191,7 +191,13 @@ static const char *const test_keys[] = {"test_file", NULL};
 
 static int set_test_file(struct nn_data_spec *d, const char *path)
 {
-    return nn_key_set_path(&keys[1], d, path);
+    char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    char **test_file = &NN_SOURCE_SPEC(struct libsvm_spec, d->spec)->test_file;
+    free(*test_file);
+    *test_file = copy;
+    return 0;
 }
 
 const struct nn_source_ops nn_source_libsvm = {

@@ -2,6 +2,8 @@
  * registered at run time. */
 #include "nnctl/layer.h"
 
+#include "nnctl/team.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -115,4 +117,10 @@ int nn_layers_last_activation(const struct nn_layer_spec *layers, int n, enum nn
             return i;
     *act = NN_ACT_IDENTITY;
     return -1;
+}
+
+void nn_pass_sync(const struct nn_pass *p)
+{
+    if (p->T > 1)
+        nn_team_barrier(p->team);
 }

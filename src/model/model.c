@@ -282,12 +282,6 @@ int nn_model_create(const struct nn_config *cfg, int max_batch, struct nn_model 
     return NN_OK;
 }
 
-void nn_pass_sync(const struct nn_pass *p)
-{
-    if (p->T > 1)
-        nn_team_barrier(p->team);
-}
-
 /* The pass of rows [r0, r0 + n): a training step's (m->train_step) or inference, shared as
  * `part` says, or alone (part NULL: these n rows are the batch). */
 static struct nn_pass pass_of(const struct nn_model *m, int r0, int n, const struct nn_part *part)

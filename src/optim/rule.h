@@ -1,7 +1,7 @@
-/* What the update rules (optim_*.c) share: the bf16 copy written in the same pass, and sqrt in
- * the build's precision (private to src/model/). */
-#ifndef NNCTL_MODEL_OPTIM_RULE_H
-#define NNCTL_MODEL_OPTIM_RULE_H
+/* What the update rules (sgd.c, adam.c) share: the bf16 copy written in the same pass, and sqrt in
+ * the build's precision (private to src/optim/). */
+#ifndef NNCTL_OPTIM_RULE_H
+#define NNCTL_OPTIM_RULE_H
 
 #include <math.h>
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "model/optim_rule.h"
+#include "optim/rule.h"
 
 struct sgd_spec {
     double momentum;

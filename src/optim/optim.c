@@ -1,5 +1,5 @@
 /* The optimizer table, and the step over a range of the parameter arena that every optimizer
- * shares (the rules themselves are in optim_sgd.c and optim_adam.c). */
+ * shares (the rules themselves are in sgd.c and adam.c). */
 #include "nnctl/optim.h"
 
 #include <string.h>

@@ -6,7 +6,7 @@
  * Weight decay wd decoupled, as PyTorch's AdamW: w ← w·(1 − lr·wd), then the step. */
 #include <stddef.h>
 
-#include "model/optim_rule.h"
+#include "optim/rule.h"
 
 struct adam_spec {
     double beta1, beta2, epsilon;
