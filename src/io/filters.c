@@ -14,8 +14,8 @@ int nn_filters_layer(const struct nn_model *m, const char *name, struct nn_error
     char names[512] = "";
     for (int i = 0; i < m->n_layers; i++) {
         const struct nn_layer *l = &m->layers[i];
-        if (l->spec.kind != NN_LAYER_CONV2D)
-            continue;
+        if (l->wt < 0 || m->tensors[l->wt].shape.ndim != 4)
+            continue; /* a convolution: its weights are [K, K, C, F] filters */
         if (!name || !strcmp(l->spec.name, name))
             return i;
         size_t n = strlen(names);

@@ -33,9 +33,11 @@ int nn_metrics_write(const char *path, const struct nn_config *cfg, const struct
     if (m->backend->warning && m->backend->warning(warn, sizeof warn))
         nn_json_str(&j, NULL, warn);
     nn_json_end(&j);
-    nn_json_array(&j, "hints", 0); /* settings of the user's that make the run slower */
-    if (m->backend->hint && m->backend->hint(warn, sizeof warn))
-        nn_json_str(&j, NULL, warn);
+    /* settings of the user's that make the run slower: every backend's, as train printed them */
+    nn_json_array(&j, "hints", 0);
+    for (const struct nn_backend *const *be = nn_backend_list(); *be; be++)
+        if ((*be)->hint && (*be)->hint(warn, sizeof warn))
+            nn_json_str(&j, NULL, warn);
     nn_json_end(&j);
     nn_json_int(&j, "threads", f->threads);
     /* "batch": the step's own threads split the batch (the backend single-threaded); "blas":
