@@ -44,6 +44,9 @@ int nn_config_load(const char *path, const char *text, const char *const *sets, 
 void nn_config_free(struct nn_config *cfg);
 /* Frees what the data section holds on the heap and empties it (source none). */
 void nn_config_free_data(struct nn_config *cfg);
+/* Sets the path key `path` ("data.test_file") that applies to cfg to a copy of `value`. Returns 0,
+ * or -1 when no such key applies, the value is too long or memory is short. */
+int nn_config_set_path(struct nn_config *cfg, const char *path, const char *value);
 /* Frees what the keys under `prefix` ("data.test.") hold on the heap, emptying them. */
 void nn_config_free_section(struct nn_config *cfg, const char *prefix);
 

@@ -50,9 +50,9 @@ struct nn_source_ops {
                 struct nn_dataset *ds, struct nn_error *err);
     /* Its keys that give a test split (refused beside a data.test block), NULL-terminated. */
     const char *const *test_keys;
-    /* Makes `path` the test split's file (`nnctl eval --data FILE`): 0, or -1 when the source
-     * takes no such file (may be NULL). */
-    int (*set_test_file)(struct nn_data_spec *d, const char *path);
+    /* Its key that names the test split's file, which `nnctl eval --data FILE` sets ("test_file";
+     * NULL: it takes no such file). */
+    const char *test_file_key;
 };
 
 /* Rows of a source's tables: a key of type T (NN_KEY_<T>) named P at field F of the source's spec

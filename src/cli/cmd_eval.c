@@ -140,15 +140,15 @@ static int eval_data(const struct nn_args *a, struct eval *e, const char *ckpt, 
         return rc;
     if (data_cfg && !is_yaml) { /* a table in the checkpoint's own format, as its test split */
         const struct nn_source_ops *src = nn_data_source(&e->cfg.data);
-        if (!src->set_test_file)
+        char key[64];
+        snprintf(key, sizeof key, "data.%s", src->test_file_key ? src->test_file_key : "");
+        if (!src->test_file_key)
             return nn_error_set(err, NN_ERR_USAGE,
                                 "--data %s: a data file takes a checkpoint trained on csv or "
                                 "libsvm data; give a model file (.yaml) for this one",
                                 data_cfg);
-        if (strlen(data_cfg) >= NN_PATH_MAX)
+        if (nn_config_set_path(&e->cfg, key, data_cfg))
             return nn_error_set(err, NN_ERR_USAGE, "--data: the path is too long");
-        if (src->set_test_file(&e->cfg.data, data_cfg))
-            return nn_error_set(err, NN_ERR_NOMEM, "out of memory");
         /* the file replaces a data.test block */
         nn_config_free_section(&e->cfg, "data.test.");
         e->cfg.data.test.source = NN_SOURCE_NONE;

@@ -519,6 +519,17 @@ void nn_config_free_data(struct nn_config *cfg)
     memset(&cfg->data, 0, sizeof cfg->data);
 }
 
+int nn_config_set_path(struct nn_config *cfg, const char *path, const char *value)
+{
+    int n;
+    const struct nn_key *rows = nn_config_rows(&n);
+    for (int i = 0; i < n; i++)
+        if (rows[i].type == NN_KEY_PATH && !strcmp(rows[i].path, path) &&
+            nn_key_active(rows, n, &rows[i], cfg, NULL))
+            return strlen(value) < rows[i].size ? nn_key_set_path(&rows[i], cfg, value) : -1;
+    return -1;
+}
+
 void nn_config_free(struct nn_config *cfg)
 {
     nn_config_free_section(cfg, "");

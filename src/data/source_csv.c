@@ -338,17 +338,6 @@ static const struct nn_key split_keys[] = {
 
 static const char *const test_keys[] = {"test_file", NULL};
 
-static int set_test_file(struct nn_data_spec *d, const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    char **test_file = &NN_SOURCE_SPEC(struct csv_spec, d->spec)->test_file;
-    free(*test_file);
-    *test_file = copy;
-    return 0;
-}
-
 const struct nn_source_ops nn_source_csv = {
     .name = "csv",
     .doc = "a CSV table (RFC 4180, optionally .gz): named or numbered target and feature columns",
@@ -360,5 +349,5 @@ const struct nn_source_ops nn_source_csv = {
     .test_keys = test_keys,
     .check = check,
     .load = load,
-    .set_test_file = set_test_file,
+    .test_file_key = "test_file",
 };

@@ -189,17 +189,6 @@ static const struct nn_key split_keys[] = {
 
 static const char *const test_keys[] = {"test_file", NULL};
 
-static int set_test_file(struct nn_data_spec *d, const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    char **test_file = &NN_SOURCE_SPEC(struct libsvm_spec, d->spec)->test_file;
-    free(*test_file);
-    *test_file = copy;
-    return 0;
-}
-
 const struct nn_source_ops nn_source_libsvm = {
     .name = "libsvm",
     .doc = "libsvm's sparse text (\"LABEL INDEX:VALUE ...\", optionally .gz) as dense rows",
@@ -210,5 +199,5 @@ const struct nn_source_ops nn_source_libsvm = {
     .learns_classes = 1,
     .test_keys = test_keys,
     .load = load,
-    .set_test_file = set_test_file,
+    .test_file_key = "test_file",
 };
