@@ -408,6 +408,50 @@ static int train_config(const char *path, const char *const *sets, int n, int th
     return 0;
 }
 
+/* ---- conv nets: the share of the step outside the GEMMs (issue 25) ---- */
+
+/* OpenBLAS with a clock around every GEMM: registered as "timed-openblas", it trains LeNet while
+ * the threads' GEMM seconds add up (a thread's own clock, so the team's threads sum apart). */
+static _Atomic long long gemm_ns;
+static struct nn_backend timed_be;
+
+static void timed_gemm(const struct nn_backend *be, enum nn_trans ta, enum nn_trans tb, int m,
+                       int n, int k, nn_real alpha, const nn_real *a, int lda, const nn_real *b,
+                       int ldb, nn_real beta, nn_real *c, int ldc, int b_param)
+{
+    (void)be;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    nn_backend_openblas.gemm(&nn_backend_openblas, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                             ldc, b_param);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    gemm_ns += (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
+}
+
+/* One epoch of configs/mnist_lenet.yaml on the first 10,000 training images: the GEMMs' share
+ * of the threads' time (GEMM seconds over threads × the run's wall seconds, the test pass
+ * included); the rest is im2col and col2im, pooling, activations, the optimizer and waits. */
+static double lenet_gemm_share(int threads, double *seconds)
+{
+    timed_be = nn_backend_openblas;
+    timed_be.name = "timed-openblas";
+    timed_be.doc = "OpenBLAS, each GEMM timed (bench)";
+    timed_be.gemm = timed_gemm;
+    *seconds = NAN;
+    if (!nn_backend_find(timed_be.name) && nn_backend_register(&timed_be))
+        return NAN;
+    const char *sets[] = {"training.backend=timed-openblas", "training.epochs=1",
+                          "data.train_limit=10000", "data.test_limit=2000"};
+    struct nn_train_result r;
+    gemm_ns = 0;
+    const double t0 = nn_now_seconds();
+    if (train_config("configs/mnist_lenet.yaml", sets, 4, threads, &r, NULL,
+                     "bench/out/lenet_gemm"))
+        return NAN;
+    *seconds = nn_now_seconds() - t0;
+    return (double)gemm_ns * 1e-9 / ((double)threads * *seconds);
+}
+
 /* The OpenBLAS core types worth timing on this CPU: those it can run, best first, and Prescott
  * (the fallback) for scale. */
 static void list_coretypes(void)
@@ -701,6 +745,13 @@ int main(int argc, char **argv)
     }
     printf("encode_images_per_second    %8.0f\n", enc);
 
+    double lenet_s;
+    const double lenet_gemm = lenet_gemm_share(threads, &lenet_s);
+    printf(
+        "lenet_gemm_share            %8.3f   (1 epoch on 10,000 images and 2,000 tested: %.2f s; "
+        "the rest, %.0f%%, is im2col, pooling, activations, the optimizer, waits and loading)\n",
+        lenet_gemm, lenet_s, 100 * (1 - lenet_gemm));
+
     if (best_core) {
         printf("ae_seconds_per_epoch_best_coretype %6.3f   (OPENBLAS_CORETYPE=%.*s by hand; "
                "this run %.3f: %+.1f%%, target within 10%%)\n",
@@ -783,6 +834,8 @@ int main(int argc, char **argv)
         {"ae_overhead_fraction", overhead},
         {"xor_us_per_step", xor_us},
         {"encode_images_per_second", enc},
+        {"lenet_gemm_share", lenet_gemm},
+        {"lenet_non_gemm_share", 1 - lenet_gemm},
         {"peak_rss_mb", rss},
         {"pytorch_seconds_per_epoch", peer_torch},
         {"ratio_vs_pytorch", rt},
